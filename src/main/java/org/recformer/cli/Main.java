@@ -1,0 +1,29 @@
+package org.recformer.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code recformer} command line: one subcommand per job. */
+@Command(name = "recformer", mixinStandardHelpOptions = true, version = "recformer-java 0.1.0",
+        description = "Recformer sequential recommendation in Java: train, evaluate, serve.",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line (tests run commands through it). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExitCodeExceptionMapper(e -> e instanceof IllegalArgumentException ? 2 : 1);
+        return cl;
+    }
+}

@@ -1,0 +1,141 @@
+package org.recformer.tensor;
+
+/**
+ * The kernels a device must provide. Every buffer is contiguous row-major float32; sizes and
+ * shapes are passed explicitly (B, T, C style), as in llm.c. Ops in {@code org.recformer.ops}
+ * call these kernels and record the autograd graph; model code never calls them directly, so a
+ * second backend (CUDA) plugs in without changes above this interface.
+ *
+ * <p>Output buffers are always written completely (tests poison them with NaN first) unless the
+ * method says it accumulates.
+ */
+public interface Backend {
+
+    String name();
+
+    // ---------------------------------------------------------------- memory
+
+    /** A new buffer of n floats; its contents are unspecified (tests fill it with NaN). */
+    Buffer allocate(int n);
+
+    Buffer fromArray(float[] data);
+
+    float[] toArray(Buffer buffer);
+
+    void fill(Buffer buffer, float value);
+
+    /**
+     * Copies {@code blocks} blocks of {@code blockLen} floats: block i goes from
+     * {@code src[srcOffset + i*srcStride ...]} to {@code dst[dstOffset + i*dstStride ...]}.
+     * With {@code accumulate} the destination is added to instead of overwritten. This one kernel
+     * is slice, concat, and their backward passes.
+     */
+    void copyBlocks(Buffer src, int srcOffset, int srcStride, Buffer dst, int dstOffset, int dstStride,
+                    int blockLen, int blocks, boolean accumulate);
+
+    // ---------------------------------------------------------------- elementwise
+
+    /** out = a (op) b with NumPy broadcasting; aShape and bShape are left-padded to outShape's rank. */
+    void binary(BinaryOp op, Buffer a, int[] aShape, Buffer b, int[] bShape, Buffer out, int[] outShape);
+
+    /** out[i] = op(in[i]) for n elements; {@code arg} is the scalar of SCALE / ADD_SCALAR / CLAMP_MIN / POW. */
+    void unary(UnaryOp op, Buffer in, Buffer out, int n, float arg);
+
+    /**
+     * gradIn[i] = d op(in[i]) / d in[i] * gradOut[i]; {@code out} is the forward output (used by
+     * TANH and EXP), {@code arg} the forward scalar.
+     */
+    void unaryBackward(UnaryOp op, Buffer in, Buffer out, Buffer gradOut, Buffer gradIn, int n, float arg);
+
+    /**
+     * Sums {@code in} (shape inShape) down to outShape, which is inShape with some dimensions set
+     * to 1 (after left-padding with ones). Sum over dims, and the backward of broadcasting.
+     */
+    void sumToShape(Buffer in, int[] inShape, Buffer out, int[] outShape);
+
+    /** out = in permuted: out dimension i is in dimension perm[i]. */
+    void permute(Buffer in, int[] inShape, int[] perm, Buffer out);
+
+    /** out = in where mask == 0, value where mask != 0; mask broadcasts to shape. */
+    void maskedFill(Buffer in, int[] shape, Buffer mask, int[] maskShape, float value, Buffer out);
+
+    /**
+     * Inverted dropout: keep each element with probability 1-p (scaled by 1/(1-p)), from a
+     * counter-based generator seeded with {@code seed} so a given (seed, index) always gives the
+     * same decision on every backend. Writes the multiplier (0 or 1/(1-p)) into {@code mask}.
+     */
+    void dropout(Buffer in, Buffer out, Buffer mask, int n, float p, long seed);
+
+    // ---------------------------------------------------------------- indexing
+
+    /** out[i, :] = table[ids[i], :]; ids must be in [0, rows). */
+    void gatherRows(Buffer table, int rows, int cols, int[] ids, Buffer out);
+
+    /** tableGrad[ids[i], :] += grad[i, :], skipping ids equal to {@code skipId} (use -1 for none). */
+    void scatterAddRows(Buffer grad, int cols, int[] ids, Buffer tableGrad, int skipId);
+
+    // ---------------------------------------------------------------- matmul
+
+    /**
+     * Batched C[b] = op(A[b]) x op(B[b]) (+ C[b] when accumulate), op(A) is M x K, op(B) is K x N.
+     * With transA, A[b] is stored K x M; with transB, B[b] is stored N x K (no copies made).
+     * Batch strides are in floats; a stride of 0 broadcasts one matrix over the batch.
+     */
+    void matmul(Buffer a, Buffer b, Buffer c, int batch, int m, int n, int k,
+                boolean transA, boolean transB, int strideA, int strideB, int strideC, boolean accumulate);
+
+    // ---------------------------------------------------------------- normalization, activations
+
+    /** Layer norm over the last dimension (cols); writes out, and mean and rstd per row for backward. */
+    void layerNormForward(Buffer in, Buffer weight, Buffer bias, Buffer out, Buffer mean, Buffer rstd,
+                          int rows, int cols, float eps);
+
+    /** Writes gradIn; accumulates into gradWeight and gradBias (which must be zeroed or hold partial sums). */
+    void layerNormBackward(Buffer gradOut, Buffer in, Buffer weight, Buffer mean, Buffer rstd,
+                           Buffer gradIn, Buffer gradWeight, Buffer gradBias, int rows, int cols);
+
+    /** Softmax (or log-softmax when {@code log}) over the last dimension. */
+    void softmaxForward(Buffer in, Buffer out, int rows, int cols, boolean log);
+
+    /** gradIn from the forward output; log selects log-softmax. */
+    void softmaxBackward(Buffer out, Buffer gradOut, Buffer gradIn, int rows, int cols, boolean log);
+
+    /**
+     * Mean cross-entropy of rows of logits against integer labels; rows whose label is
+     * {@code ignoreIndex} do not count. Writes log-probabilities (for backward) and the loss into
+     * {@code loss[0]} (0 when every row is ignored).
+     */
+    void crossEntropyForward(Buffer logits, int[] labels, int rows, int cols, int ignoreIndex,
+                             Buffer logProbs, Buffer loss);
+
+    /** gradLogits = (softmax - onehot) * gradLoss[0] / count of non-ignored rows; ignored rows get 0. */
+    void crossEntropyBackward(Buffer logProbs, int[] labels, int rows, int cols, int ignoreIndex,
+                              Buffer gradLoss, Buffer gradLogits);
+
+    // ---------------------------------------------------------------- attention
+
+    /**
+     * Fused Longformer self-attention for one layer (SPEC section 3), all heads. Shapes:
+     * q, k, v, qg, kg, vg: [B, T, H*D] (local and global projections, q and qg NOT yet scaled);
+     * attentionMask, globalMask: [B, T] with 1 = real token / global token;
+     * out: [B, T, H*D]. Each query attends to keys within {@code w} positions on each side
+     * (excluding padding and global keys) plus all global keys, in one softmax; padding query rows
+     * get zero output; global query rows attend to every non-padding key with the global
+     * projections and that replaces their output.
+     * {@code saved} is a backend-specific record for backward (softmax statistics), sized by
+     * {@link #attentionSavedSize}. With {@code dropoutP > 0} the probabilities are dropped out
+     * (inverted scaling) from a counter-based generator keyed by {@code seed}, reproducible in
+     * backward.
+     */
+    void attentionForward(Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
+                          int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
+                          int w, float dropoutP, long seed, Buffer out, Buffer saved);
+
+    int attentionSavedSize(int batch, int seq, int heads, int headDim, int w, int maxGlobal);
+
+    /** Writes all six input gradients (not accumulated). */
+    void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
+                           int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
+                           int w, float dropoutP, long seed, Buffer out, Buffer saved, Buffer gradOut,
+                           Buffer gq, Buffer gk, Buffer gv, Buffer gqg, Buffer gkg, Buffer gvg);
+}
