@@ -55,6 +55,15 @@ class ActivationsTest {
         GradCheck.check("tanh", t -> Activations.tanh(t[0]), map(Math::tanh), GradCheck.options().range(-3, 3), shape);
     }
 
+    @Test
+    void tanhKeepsRelativePrecisionForTinyAndLargeInputs() {
+        float[] x = {-1e-30f, 1e-20f, 3e-8f, -1e-4f, 1.0001e-4f, 0.3f, -2f, 9f, 20f, -100f, Float.POSITIVE_INFINITY};
+        float[] y = Activations.tanh(Tensor.of(x, x.length)).toArray();
+        double[] expected = new double[x.length];
+        for (int i = 0; i < x.length; i++) expected[i] = Math.tanh(x[i]);
+        GradCheck.assertClose("tanh at chosen points", expected, y, 0, 1e-7);
+    }
+
     @ParameterizedTest
     @MethodSource("shapes")
     void exp(int[] shape) {
