@@ -5,23 +5,30 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** Paths of the shared reference files (outside the repository), with skip messages. */
-final class SharedFiles {
+/**
+ * Reference files: the HuggingFace cases are committed under test-fixtures/; the roberta-base
+ * vocabulary stays outside the repository in the shared folder, {@code ../shared} from the project
+ * root unless the system property {@code recformer.shared} names another folder.
+ */
+public final class SharedFiles {
 
-    static final Path ROBERTA_VOCAB = Path.of("../shared/vocab/roberta-base");
-    static final Path TOKENIZER_CASES = Path.of("../shared/parity/tokenizer/cases.json");
+    static final Path SHARED = Path.of(System.getProperty("recformer.shared", "../shared"));
+    static final Path ROBERTA_VOCAB = SHARED.resolve("vocab/roberta-base");
+    static final Path TOKENIZER_CASES = Path.of("test-fixtures/parity/tokenizer/cases.json");
 
     private SharedFiles() {
     }
 
-    /** The RoBERTa tokenizer of ../shared/vocab/roberta-base; skips the test when absent. */
-    static Tokenizer roberta() {
+    /** The RoBERTa tokenizer of the shared roberta-base folder; skips the test when absent. */
+    public static Tokenizer roberta() {
         assumeTrue(Files.isRegularFile(ROBERTA_VOCAB.resolve("vocab.json")),
-                "skipped: " + ROBERTA_VOCAB.toAbsolutePath() + " (HuggingFace roberta-base vocab.json + merges.txt) is absent");
+                "skipped: " + ROBERTA_VOCAB.toAbsolutePath().normalize()
+                        + " (HuggingFace roberta-base vocab.json + merges.txt) is absent;"
+                        + " set -Drecformer.shared=DIR to the shared folder");
         return Tokenizer.load(ROBERTA_VOCAB);
     }
 
-    /** ../shared/parity/tokenizer/cases.json; skips the test when absent. */
+    /** test-fixtures/parity/tokenizer/cases.json; skips the test when absent. */
     static Path cases() {
         assumeTrue(Files.isRegularFile(TOKENIZER_CASES),
                 "skipped: " + TOKENIZER_CASES.toAbsolutePath() + " (HuggingFace tokenizer reference cases) is absent");
