@@ -16,6 +16,8 @@ public final class SharedFiles {
     static final Path ROBERTA_VOCAB = SHARED.resolve("vocab/roberta-base");
     static final Path TOKENIZER_CASES = Path.of("test-fixtures/parity/tokenizer/cases.json");
 
+    private static Tokenizer roberta;
+
     private SharedFiles() {
     }
 
@@ -25,7 +27,12 @@ public final class SharedFiles {
                 "skipped: " + ROBERTA_VOCAB.toAbsolutePath().normalize()
                         + " (HuggingFace roberta-base vocab.json + merges.txt) is absent;"
                         + " set -Drecformer.shared=DIR to the shared folder");
-        return Tokenizer.load(ROBERTA_VOCAB);
+        synchronized (SharedFiles.class) {
+            if (roberta == null) {
+                roberta = Tokenizer.load(ROBERTA_VOCAB);
+            }
+            return roberta;
+        }
     }
 
     /** test-fixtures/parity/tokenizer/cases.json; skips the test when absent. */
