@@ -35,6 +35,12 @@ public final class SharedFiles {
         }
     }
 
+    /** The shared roberta-base folder; skips the test when absent. */
+    public static Path robertaDir() {
+        roberta();
+        return ROBERTA_VOCAB;
+    }
+
     /** test-fixtures/parity/tokenizer/cases.json; skips the test when absent. */
     static Path cases() {
         assumeTrue(Files.isRegularFile(TOKENIZER_CASES),
