@@ -1,0 +1,130 @@
+package org.recformer.data.batch;
+
+import org.recformer.data.encode.EncodedItem;
+import org.recformer.data.encode.EncodedSequence;
+import org.recformer.data.encode.ItemTokens;
+import org.recformer.data.encode.SequenceEncoder;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Builds the batches of pretraining, finetuning and evaluation from item-id sequences (oldest to
+ * newest) and the dataset's item tokens. All randomness comes from the generator passed in, so
+ * the same seed gives the same batches.
+ */
+public final class SequenceBatcher {
+
+    private final ItemTokens items;
+    private final SequenceEncoder encoder;
+
+    /** A batcher over the tokens of {@code items}, encoding with {@code encoder}. */
+    public SequenceBatcher(ItemTokens items, SequenceEncoder encoder) {
+        this.items = items;
+        this.encoder = encoder;
+    }
+
+    /** Encodes item-id histories (each oldest to newest) and pads them into one batch. */
+    public Batch histories(List<int[]> histories) {
+        List<EncodedSequence> rows = new ArrayList<>(histories.size());
+        for (int[] history : histories) {
+            rows.add(encodeHistory(history, 0, history.length));
+        }
+        return Batch.pad(rows, encoder.settings());
+    }
+
+    private EncodedSequence encodeHistory(int[] itemIds, int from, int to) {
+        // Only the newest maxItems items can appear; do not copy the others.
+        int first = Math.max(from, to - encoder.settings().maxItems());
+        List<EncodedItem> encoded = new ArrayList<>(to - first);
+        for (int i = first; i < to; i++) {
+            encoded.add(items.get(itemIds[i]));
+        }
+        return encoder.encode(encoded);
+    }
+
+    /**
+     * Items alone as sequences ({@code <s>} + item), as used to build the item embedding table:
+     * items {@code from} (inclusive) to {@code to} (exclusive).
+     */
+    public Batch singleItems(int from, int to) {
+        List<EncodedSequence> rows = new ArrayList<>(to - from);
+        for (int item = from; item < to; item++) {
+            rows.add(encoder.encode(List.of(items.get(item))));
+        }
+        return Batch.pad(rows, encoder.settings());
+    }
+
+    /**
+     * A pretraining batch (SPEC section 4): for each sequence of length L, a target position t
+     * uniform in [floor((L-1)/2), L-1]; view a = the items before t, view b = the item at t; both
+     * views are masked by {@code masker}.
+     */
+    public PretrainBatch pretrain(List<int[]> sequences, WholeWordMasker masker, SplittableRandom rng) {
+        List<EncodedSequence> viewA = new ArrayList<>(sequences.size());
+        List<EncodedSequence> viewB = new ArrayList<>(sequences.size());
+        for (int[] sequence : sequences) {
+            requireNonEmpty(sequence);
+            int start = (sequence.length - 1) / 2;
+            int target = start + rng.nextInt(sequence.length - start);
+            viewA.add(encodeHistory(sequence, 0, target));
+            viewB.add(encodeHistory(sequence, target, target + 1));
+        }
+        MlmBatch a = masker.mask(Batch.pad(viewA, encoder.settings()), rng);
+        MlmBatch b = masker.mask(Batch.pad(viewB, encoder.settings()), rng);
+        return new PretrainBatch(a, b);
+    }
+
+    /**
+     * A finetuning batch (SPEC section 4): for each sequence of length L, t uniform in [0, L-1];
+     * input = the items before t (possibly none: then {@code <s>} alone), label = the item at t.
+     */
+    public LabeledBatch finetune(List<int[]> sequences, SplittableRandom rng) {
+        List<EncodedSequence> rows = new ArrayList<>(sequences.size());
+        int[] labels = new int[sequences.size()];
+        for (int i = 0; i < sequences.size(); i++) {
+            int[] sequence = sequences.get(i);
+            requireNonEmpty(sequence);
+            int target = rng.nextInt(sequence.length);
+            rows.add(encodeHistory(sequence, 0, target));
+            labels[i] = sequence[target];
+        }
+        return new LabeledBatch(Batch.pad(rows, encoder.settings()), labels);
+    }
+
+    /** An evaluation batch: each example's history encoded, its label kept. */
+    public LabeledBatch evaluate(List<EvalExample> examples) {
+        List<int[]> histories = new ArrayList<>(examples.size());
+        int[] labels = new int[examples.size()];
+        for (int i = 0; i < examples.size(); i++) {
+            histories.add(examples.get(i).history());
+            labels[i] = examples.get(i).label();
+        }
+        return new LabeledBatch(histories(histories), labels);
+    }
+
+    /**
+     * A uniformly shuffled order of {@code n} users for one epoch (each user once, so one
+     * finetuning sample per user per epoch).
+     */
+    public static int[] epochOrder(int n, SplittableRandom rng) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int tmp = order[i];
+            order[i] = order[j];
+            order[j] = tmp;
+        }
+        return order;
+    }
+
+    private static void requireNonEmpty(int[] sequence) {
+        if (sequence.length == 0) {
+            throw new IllegalArgumentException("a training sequence needs at least one item");
+        }
+    }
+}

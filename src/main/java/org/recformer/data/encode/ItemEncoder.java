@@ -1,0 +1,66 @@
+package org.recformer.data.encode;
+
+import org.recformer.tokenizer.Tokenizer;
+
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * Turns an item's ordered attributes into tokens (SPEC section 1): the first {@code maxAttrNum}
+ * attributes, each {@code tokens(key) + tokens(value)} (both tokenized as fresh text, no leading
+ * space added) cut to {@code maxAttrLength}; key tokens have type 1, value tokens type 2.
+ */
+public final class ItemEncoder {
+
+    private final Tokenizer tokenizer;
+    private final EncodingSettings settings;
+
+    /** An encoder using {@code tokenizer} and the limits of {@code settings}. */
+    public ItemEncoder(Tokenizer tokenizer, EncodingSettings settings) {
+        this.tokenizer = tokenizer;
+        this.settings = settings;
+    }
+
+    /** The tokenizer. */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The limits. */
+    public EncodingSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Encodes one item; {@code attributes} must iterate in the item's attribute order (for
+     * example a {@link java.util.LinkedHashMap}).
+     */
+    public EncodedItem encode(Map<String, String> attributes) {
+        int capacity = Math.min(attributes.size(), settings.maxAttrNum()) * settings.maxAttrLength();
+        int[] ids = new int[capacity];
+        int[] types = new int[capacity];
+        int n = 0;
+        int kept = 0;
+        for (Map.Entry<String, String> attribute : attributes.entrySet()) {
+            if (kept++ == settings.maxAttrNum()) {
+                break;
+            }
+            if (attribute.getKey() == null || attribute.getValue() == null) {
+                throw new IllegalArgumentException("attribute '" + attribute.getKey() + "' has a null name or value");
+            }
+            int end = n + settings.maxAttrLength();
+            n = append(tokenizer.encode(attribute.getKey()), TokenTypes.KEY, ids, types, n, end);
+            n = append(tokenizer.encode(attribute.getValue()), TokenTypes.VALUE, ids, types, n, end);
+        }
+        return new EncodedItem(Arrays.copyOf(ids, n), Arrays.copyOf(types, n));
+    }
+
+    /** Copies {@code tokens} with {@code type} to position {@code n}, stopping at {@code end}. */
+    private static int append(int[] tokens, int type, int[] ids, int[] types, int n, int end) {
+        for (int i = 0; i < tokens.length && n < end; i++, n++) {
+            ids[n] = tokens[i];
+            types[n] = type;
+        }
+        return n;
+    }
+}

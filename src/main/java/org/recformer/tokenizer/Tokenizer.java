@@ -1,0 +1,236 @@
+package org.recformer.tokenizer;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Byte-level BPE tokenizer of GPT-2 / RoBERTa / Longformer, giving the ids of HuggingFace's
+ * {@code RobertaTokenizer} on plain text (special-token strings inside the text are not split
+ * out; no special tokens are added). Thread-safe and immutable apart from its word cache.
+ *
+ * <p>Vocabulary files: HuggingFace's {@code vocab.json} + {@code merges.txt} or GPT-2's
+ * {@code encoder.json} + {@code vocab.bpe} (same formats). Any of {@code <s> <pad> </s> <unk>
+ * <mask>} missing from the vocabulary is appended after its largest id, in that order.
+ */
+public final class Tokenizer {
+
+    private static final String BUNDLED_DIR = "/tokenizer/gpt3-encoder/";
+
+    private final String source;
+    private final String fingerprint;
+    private final String[] idToToken;
+    private final Map<String, Integer> tokenToId;
+    private final SpecialTokens specials;
+    private final BytePairMerges merges;
+    /** Vocabulary id of every BPE symbol (unk where the vocabulary lacks it). */
+    private final int[] symbolToId;
+
+    private Tokenizer(String source, byte[] vocabJson, String vocabName, byte[] mergesText, String mergesName) {
+        this.source = source;
+        this.fingerprint = sha256(vocabJson, mergesText);
+        Map<String, Integer> vocab = parseVocab(vocabJson, source + "/" + vocabName);
+        int maxId = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
+        for (String text : SpecialTokens.TEXTS) {
+            if (!vocab.containsKey(text)) {
+                vocab.put(text, ++maxId);
+            }
+        }
+        this.tokenToId = Map.copyOf(vocab);
+        this.idToToken = new String[maxId + 1];
+        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
+            int id = e.getValue();
+            if (idToToken[id] != null) {
+                throw new IllegalArgumentException(source + "/" + vocabName + ": id " + id
+                        + " is used by both '" + idToToken[id] + "' and '" + e.getKey() + "'");
+            }
+            idToToken[id] = e.getKey();
+        }
+        this.specials = new SpecialTokens(vocab.get("<s>"), vocab.get("<pad>"), vocab.get("</s>"),
+                vocab.get("<unk>"), vocab.get("<mask>"));
+        this.merges = parseMerges(mergesText, source + "/" + mergesName);
+        this.symbolToId = new int[merges.symbolCount()];
+        for (int s = 0; s < symbolToId.length; s++) {
+            symbolToId[s] = vocab.getOrDefault(merges.symbolText(s), specials.unk());
+        }
+    }
+
+    /**
+     * Loads a tokenizer folder holding {@code vocab.json} + {@code merges.txt} (HuggingFace) or
+     * {@code encoder.json} + {@code vocab.bpe} (GPT-2).
+     */
+    public static Tokenizer load(Path dir) {
+        String[][] layouts = {{"vocab.json", "merges.txt"}, {"encoder.json", "vocab.bpe"}};
+        for (String[] layout : layouts) {
+            Path vocab = dir.resolve(layout[0]);
+            Path mergeFile = dir.resolve(layout[1]);
+            if (Files.isRegularFile(vocab) && Files.isRegularFile(mergeFile)) {
+                try {
+                    return new Tokenizer(dir.toString(), Files.readAllBytes(vocab), layout[0],
+                            Files.readAllBytes(mergeFile), layout[1]);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read tokenizer files in " + dir, e);
+                }
+            }
+        }
+        throw new IllegalArgumentException("tokenizer folder " + dir
+                + " must hold vocab.json + merges.txt or encoder.json + vocab.bpe");
+    }
+
+    /** The tokenizer bundled with the project: GPT-2's ids and merges (see its README). */
+    public static Tokenizer bundled() {
+        return Bundled.INSTANCE;
+    }
+
+    private static final class Bundled {
+        static final Tokenizer INSTANCE = new Tokenizer("bundled:gpt3-encoder",
+                resource("encoder.json"), "encoder.json", resource("vocab.bpe"), "vocab.bpe");
+
+        private static byte[] resource(String name) {
+            try (InputStream in = Tokenizer.class.getResourceAsStream(BUNDLED_DIR + name)) {
+                if (in == null) {
+                    throw new IllegalStateException("missing resource " + BUNDLED_DIR + name);
+                }
+                return in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read resource " + BUNDLED_DIR + name, e);
+            }
+        }
+    }
+
+    private static Map<String, Integer> parseVocab(byte[] json, String name) {
+        Map<String, Integer> vocab;
+        try {
+            vocab = new ObjectMapper().readValue(json, new TypeReference<LinkedHashMap<String, Integer>>() { });
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(name + ": expected a JSON object token -> integer id: "
+                    + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
+            if (e.getValue() == null || e.getValue() < 0) {
+                throw new IllegalArgumentException(name + ": token '" + e.getKey()
+                        + "' has id " + e.getValue() + ", expected an integer >= 0");
+            }
+        }
+        return vocab;
+    }
+
+    private static BytePairMerges parseMerges(byte[] text, String name) {
+        List<String> lines = new ArrayList<>(Arrays.asList(new String(text, StandardCharsets.UTF_8).split("\n", -1)));
+        int firstLine = 1;
+        if (!lines.isEmpty() && lines.get(0).startsWith("#version")) {
+            lines.remove(0);
+            firstLine = 2;
+        }
+        // Trailing empty lines (the file's final newline) carry no rule.
+        while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+            lines.remove(lines.size() - 1);
+        }
+        lines.replaceAll(l -> l.endsWith("\r") ? l.substring(0, l.length() - 1) : l);
+        return new BytePairMerges(lines, name, firstLine);
+    }
+
+    private static String sha256(byte[] vocab, byte[] merges) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(vocab);
+            md.update((byte) 0);
+            md.update(merges);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The ids of {@code text} (no special tokens added). */
+    public int[] encode(String text) {
+        int[] out = new int[Math.max(8, text.length())];
+        int n = 0;
+        for (String piece : PreTokenizer.split(text)) {
+            int[] symbols = merges.merge(piece);
+            if (n + symbols.length > out.length) {
+                out = Arrays.copyOf(out, Math.max(out.length * 2, n + symbols.length));
+            }
+            for (int s : symbols) {
+                out[n++] = symbolToId[s];
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /** The BPE token strings of {@code text}, in byte characters (a leading space shows as 'Ġ'). */
+    public List<String> tokenize(String text) {
+        List<String> tokens = new ArrayList<>();
+        for (String piece : PreTokenizer.split(text)) {
+            for (int s : merges.merge(piece)) {
+                tokens.add(merges.symbolText(s));
+            }
+        }
+        return tokens;
+    }
+
+    /**
+     * The text of {@code ids}: the tokens' bytes decoded as UTF-8 (malformed bytes become U+FFFD);
+     * special tokens appear as their text. No clean-up of spaces, so
+     * {@code decode(encode(s)).equals(s)} for every valid string.
+     */
+    public String decode(int[] ids) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(ids.length * 4);
+        for (int id : ids) {
+            ByteLevel.appendBytes(token(id), bytes);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The token string of {@code id}. */
+    public String token(int id) {
+        if (id < 0 || id >= idToToken.length || idToToken[id] == null) {
+            throw new IllegalArgumentException("token id " + id + " is not in the vocabulary of " + source
+                    + " (size " + idToToken.length + ")");
+        }
+        return idToToken[id];
+    }
+
+    /** The id of token string {@code token}, or -1 if it is not in the vocabulary. */
+    public int id(String token) {
+        return tokenToId.getOrDefault(token, -1);
+    }
+
+    /** One more than the largest id (HuggingFace's {@code len(tokenizer)}). */
+    public int vocabSize() {
+        return idToToken.length;
+    }
+
+    /** The special token ids. */
+    public SpecialTokens specials() {
+        return specials;
+    }
+
+    /** SHA-256 of the vocabulary and merges files: changes when the tokenizer does. */
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    /** Where the tokenizer was loaded from (a folder or {@code bundled:...}). */
+    public String source() {
+        return source;
+    }
+}
