@@ -1,0 +1,89 @@
+package org.recformer.cli;
+
+import org.recformer.data.prepare.AmazonPrepare;
+import org.recformer.data.prepare.PrepareInputException;
+import org.recformer.data.prepare.PrepareReport;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code recformer prepare}: raw data into the Recformer dataset layout (docs/datasets.md).
+ * Each subcommand prints a summary and writes it as stats.json; bad input gives one message
+ * and exit status 2.
+ */
+@Command(name = "prepare", mixinStandardHelpOptions = true,
+        description = "Turn raw interaction data into a Recformer dataset folder (see docs/datasets.md).",
+        subcommands = {
+                PrepareCommand.Amazon.class,
+        })
+public final class PrepareCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Runs a preparation, prints its summary, and turns input problems into exit status 2. */
+    abstract static class Job implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        abstract PrepareReport prepare() throws IOException;
+
+        @Override
+        public Integer call() {
+            try {
+                PrepareReport report = prepare();
+                spec.commandLine().getOut().print(report.summary());
+                spec.commandLine().getOut().flush();
+                return 0;
+            } catch (PrepareInputException e) {
+                spec.commandLine().getErr().println("recformer prepare " + spec.name() + ": " + e.getMessage());
+                return 2;
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("recformer prepare " + spec.name() + ": I/O error: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "amazon", mixinStandardHelpOptions = true,
+            description = "One category of the Amazon review data (2018): reviews + metadata -> dataset folder.")
+    static final class Amazon extends Job {
+
+        @Option(names = "--reviews", required = true, paramLabel = "FILE",
+                description = "Review file, e.g. Industrial_and_Scientific_5.json.gz (gzip or plain JSON lines).")
+        Path reviews;
+
+        @Option(names = "--meta", required = true, paramLabel = "FILE",
+                description = "Metadata file, e.g. meta_Industrial_and_Scientific.json.gz.")
+        Path metadata;
+
+        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Dataset folder to write.")
+        Path output;
+
+        @Option(names = "--sample-fraction", defaultValue = "0.2", paramLabel = "F",
+                description = "Share of the eligible users kept, in (0, 1] (default: ${DEFAULT-VALUE}, like the public code).")
+        double sampleFraction;
+
+        @Option(names = "--seed", defaultValue = "42", paramLabel = "S",
+                description = "Seed of the user sample (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        PrepareReport prepare() throws IOException {
+            return AmazonPrepare.run(new AmazonPrepare.Options(reviews, metadata, output, sampleFraction, seed));
+        }
+    }
+}
