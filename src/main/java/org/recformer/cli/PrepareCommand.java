@@ -1,6 +1,7 @@
 package org.recformer.cli;
 
 import org.recformer.data.prepare.AmazonPrepare;
+import org.recformer.data.prepare.CsvPrepare;
 import org.recformer.data.prepare.PrepareInputException;
 import org.recformer.data.prepare.PrepareReport;
 import picocli.CommandLine;
@@ -11,6 +12,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -22,6 +24,7 @@ import java.util.concurrent.Callable;
         description = "Turn raw interaction data into a Recformer dataset folder (see docs/datasets.md).",
         subcommands = {
                 PrepareCommand.Amazon.class,
+                PrepareCommand.Csv.class,
         })
 public final class PrepareCommand implements Runnable {
 
@@ -84,6 +87,54 @@ public final class PrepareCommand implements Runnable {
         @Override
         PrepareReport prepare() throws IOException {
             return AmazonPrepare.run(new AmazonPrepare.Options(reviews, metadata, output, sampleFraction, seed));
+        }
+    }
+
+    @Command(name = "csv", mixinStandardHelpOptions = true,
+            description = "Any interaction table + item table (CSV with a header, or JSON lines) -> dataset folder.")
+    static final class Csv extends Job {
+
+        @Option(names = "--interactions", required = true, paramLabel = "FILE",
+                description = "Interaction table; a name containing .json means JSON lines, otherwise CSV with a header.")
+        Path interactions;
+
+        @Option(names = "--user-col", required = true, paramLabel = "C", description = "User id column.")
+        String userColumn;
+
+        @Option(names = "--item-col", required = true, paramLabel = "C", description = "Item id column.")
+        String itemColumn;
+
+        @Option(names = "--time-col", required = true, paramLabel = "C",
+                description = "Time column (integers, e.g. Unix seconds; equal times keep file order).")
+        String timeColumn;
+
+        @Option(names = "--items", required = true, paramLabel = "FILE", description = "Item table (CSV or JSON lines).")
+        Path items;
+
+        @Option(names = "--item-id-col", required = true, paramLabel = "C", description = "Item id column of the item table.")
+        String itemIdColumn;
+
+        @Option(names = "--attributes", required = true, split = ",", paramLabel = "A,B,...",
+                description = "Item-table columns that become the item's attributes, in this order.")
+        List<String> attributes;
+
+        @Option(names = "--min-interactions", defaultValue = "4", paramLabel = "N",
+                description = "Drop users with fewer interactions; at least 3 (default: ${DEFAULT-VALUE}, "
+                        + "the Amazon rule 'more than 3').")
+        int minInteractions;
+
+        @Option(names = "--value-separator", paramLabel = "SEP",
+                description = "Split attribute values at SEP and join the parts with single spaces (e.g. '|' for "
+                        + "MovieLens genres).")
+        String valueSeparator;
+
+        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Dataset folder to write.")
+        Path output;
+
+        @Override
+        PrepareReport prepare() throws IOException {
+            return CsvPrepare.run(new CsvPrepare.Options(interactions, userColumn, itemColumn, timeColumn, items,
+                    itemIdColumn, attributes, minInteractions, valueSeparator, output));
         }
     }
 }
