@@ -1,6 +1,7 @@
 package org.recformer.cli;
 
 import org.recformer.data.prepare.AmazonPrepare;
+import org.recformer.data.prepare.AmazonPretrainPrepare;
 import org.recformer.data.prepare.CsvPrepare;
 import org.recformer.data.prepare.PrepareInputException;
 import org.recformer.data.prepare.PrepareReport;
@@ -24,6 +25,7 @@ import java.util.concurrent.Callable;
         description = "Turn raw interaction data into a Recformer dataset folder (see docs/datasets.md).",
         subcommands = {
                 PrepareCommand.Amazon.class,
+                PrepareCommand.AmazonPretrain.class,
                 PrepareCommand.Csv.class,
         })
 public final class PrepareCommand implements Runnable {
@@ -87,6 +89,32 @@ public final class PrepareCommand implements Runnable {
         @Override
         PrepareReport prepare() throws IOException {
             return AmazonPrepare.run(new AmazonPrepare.Options(reviews, metadata, output, sampleFraction, seed));
+        }
+    }
+
+    @Command(name = "amazon-pretrain", mixinStandardHelpOptions = true,
+            description = "The multi-category pretraining corpus (meta_data.json, train.json, dev.json) from a folder"
+                    + " of raw Amazon 2018 files: <Category>_5.json.gz (or <Category>.json.gz) and meta_<Category>.json.gz.")
+    static final class AmazonPretrain extends Job {
+
+        @Option(names = "--input", required = true, paramLabel = "DIR", description = "Folder of raw files.")
+        Path input;
+
+        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Corpus folder to write.")
+        Path output;
+
+        @Option(names = "--train-categories", split = ",", paramLabel = "C,C,...",
+                description = "Training categories (default: the paper's seven, Automotive,...,Movies_and_TV).")
+        List<String> trainCategories = AmazonPretrainPrepare.DEFAULT_TRAIN_CATEGORIES;
+
+        @Option(names = "--dev-category", paramLabel = "C",
+                description = "Validation category (default: ${DEFAULT-VALUE}).",
+                defaultValue = AmazonPretrainPrepare.DEFAULT_DEV_CATEGORY)
+        String devCategory;
+
+        @Override
+        PrepareReport prepare() throws IOException {
+            return AmazonPretrainPrepare.run(new AmazonPretrainPrepare.Options(input, output, trainCategories, devCategory));
         }
     }
 
