@@ -5,7 +5,6 @@ import org.recformer.data.prepare.AmazonPretrainPrepare;
 import org.recformer.data.prepare.CsvPrepare;
 import org.recformer.data.prepare.PrepareInputException;
 import org.recformer.data.prepare.PrepareReport;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

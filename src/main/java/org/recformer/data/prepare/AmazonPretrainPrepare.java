@@ -44,6 +44,8 @@ public final class AmazonPretrainPrepare {
 
     static final String TRAIN_FILE = "train.json";
     static final String DEV_FILE = "dev.json";
+    /** Receives the malformed lines of second readings (already reported on the first). */
+    private static final PrepareReport QUIET = new PrepareReport("second reading");
 
     /**
      * @param input folder of raw files: {@code <Category>_5.json.gz} (or {@code <Category>.json.gz},
@@ -89,139 +91,151 @@ public final class AmazonPretrainPrepare {
         report.setting("input", options.input().toString());
         report.setting("train_categories", options.trainCategories());
         report.setting("dev_category", options.devCategory());
-        PrepareReport quiet = new PrepareReport("second reading"); // malformed lines are reported on first reading
 
-        Set<String> titled = new HashSet<>();
-        long[] untitled = new long[1];
-        for (Category category : all) {
-            JsonLines.read(category.metadata(), report, (line, item) -> {
-                String asin = JsonLines.requiredString(item, "asin");
-                JsonNode title = item.get("title");
-                if (title == null || title.isNull()) {
-                    untitled[0]++;
-                } else {
-                    titled.add(asin);
-                }
-            });
-        }
-        report.drop("metadata_lines_without_title", untitled[0]);
-
-        Set<String> selected = new HashSet<>();
-        for (Category category : all) {
-            JsonLines.read(category.reviews(), report, (line, review) -> {
-                Review r = Review.of(review);
-                if (titled.contains(r.asin())) {
-                    selected.add(r.asin());
-                }
-            });
-        }
-        report.drop("titled_items_without_reviews", titled.size() - selected.size());
-        titled.clear();
-
-        Map<String, LinkedHashMap<String, String>> metadata = new LinkedHashMap<>();
-        for (Category category : all) {
-            JsonLines.read(category.metadata(), quiet, (line, item) -> {
-                String asin = JsonLines.requiredString(item, "asin");
-                JsonNode title = item.get("title");
-                if (title != null && !title.isNull() && selected.contains(asin)) {
-                    metadata.put(asin, AmazonPrepare.attributes(item));
-                }
-            });
-        }
-        selected.clear();
-        Map<String, Integer> itemIndex = new HashMap<>();
-        String[] asins = metadata.keySet().toArray(String[]::new);
-        for (int i = 0; i < asins.length; i++) {
-            itemIndex.put(asins[i], i);
-        }
-        int[] asinRank = asinRanks(asins);
-
-        Set<String> users = new HashSet<>();
-        Map<String, Object> categoryStats = new LinkedHashMap<>();
-        long[] droppedReviews = new long[1];
+        Map<String, LinkedHashMap<String, String>> metadata = readItemMetadata(all, selectItems(all, report));
         try (OutputFolder output = new OutputFolder(options.output())) {
             DatasetWriter.writeJson(output, Dataset.METADATA_FILE, json -> {
                 json.writeStartObject();
                 for (Map.Entry<String, LinkedHashMap<String, String>> item : metadata.entrySet()) {
-                    json.writeFieldName(item.getKey());
-                    json.writeStartObject();
-                    for (Map.Entry<String, String> attribute : item.getValue().entrySet()) {
-                        json.writeStringField(attribute.getKey(), attribute.getValue());
-                    }
-                    json.writeEndObject();
+                    DatasetWriter.writeAttributes(json, item.getKey(), item.getValue());
                 }
                 json.writeEndObject();
             });
+            SequenceWriter sequences = new SequenceWriter(metadata.keySet().toArray(String[]::new), output.directory(),
+                    options.sequencesPerPartition());
             metadata.clear();
+            Map<String, Object> categoryStats = new LinkedHashMap<>();
             long[] trainTotals = new long[2];
             DatasetWriter.writeJson(output, TRAIN_FILE, json -> {
                 json.writeStartArray();
                 for (Category category : train) {
-                    long[] counts = writeSequences(category, options, output.directory(), itemIndex, asins, asinRank,
-                            users, quiet, droppedReviews, json);
+                    long[] counts = sequences.write(category, json);
                     categoryStats.put(category.name(), Map.of("sequences", counts[0], "interactions", counts[1]));
                     trainTotals[0] += counts[0];
                     trainTotals[1] += counts[1];
                 }
                 json.writeEndArray();
             });
-            long[] devTotals = new long[2];
+            long[][] devTotals = new long[1][];
             DatasetWriter.writeJson(output, DEV_FILE, json -> {
                 json.writeStartArray();
-                long[] counts = writeSequences(dev, options, output.directory(), itemIndex, asins, asinRank,
-                        users, quiet, droppedReviews, json);
+                devTotals[0] = sequences.write(dev, json);
                 json.writeEndArray();
-                devTotals[0] = counts[0];
-                devTotals[1] = counts[1];
             });
-            report.count("items", asins.length);
-            report.count("users", users.size());
+            report.count("items", sequences.asins.length);
+            report.count("users", sequences.users.size());
             report.count("train_sequences", trainTotals[0]);
             report.count("train_interactions", trainTotals[1]);
-            report.count("dev_sequences", devTotals[0]);
-            report.count("dev_interactions", devTotals[1]);
+            report.count("dev_sequences", devTotals[0][0]);
+            report.count("dev_interactions", devTotals[0][1]);
             report.count("train_categories", categoryStats);
-            report.drop("reviews_of_items_not_kept", droppedReviews[0]);
+            report.drop("reviews_of_items_not_kept", sequences.droppedReviews);
             output.write(DatasetWriter.STATS_FILE, report::writeJson);
             output.commit();
         }
         return report;
     }
 
-    /**
-     * Streams one category's sequences into a JSON array being written.
-     *
-     * @return {sequences, interactions}
-     */
-    private static long[] writeSequences(Category category, Options options, Path spillParent,
-                                         Map<String, Integer> itemIndex, String[] asins, int[] asinRank,
-                                         Set<String> users, PrepareReport quiet, long[] droppedReviews,
-                                         JsonGenerator json) throws IOException {
-        try (SequenceSpill spill = new SequenceSpill(spillParent, options.sequencesPerPartition())) {
-            JsonLines.read(category.reviews(), quiet, (line, review) -> {
-                Review r = Review.of(review);
-                Integer item = itemIndex.get(r.asin());
-                if (item == null) {
-                    droppedReviews[0]++;
-                    return;
-                }
-                users.add(r.user());
-                try {
-                    spill.add(r.user(), item, r.time());
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+    /** The asins with a title in some metadata file and a review in some review file (first reading: reports malformed lines). */
+    private static Set<String> selectItems(Set<Category> categories, PrepareReport report) throws IOException {
+        Set<String> titled = new HashSet<>();
+        long[] untitled = new long[1];
+        for (Category category : categories) {
+            JsonLines.read(category.metadata(), report, (line, item) -> {
+                String asin = JsonLines.requiredString(item, "asin");
+                if (hasTitle(item)) {
+                    titled.add(asin);
+                } else {
+                    untitled[0]++;
                 }
             });
-            spill.forEachSequence(asinRank, items -> {
-                json.writeStartArray();
-                for (int item : items) {
-                    json.writeString(asins[item]);
+        }
+        report.drop("metadata_lines_without_title", untitled[0]);
+        Set<String> selected = new HashSet<>();
+        for (Category category : categories) {
+            JsonLines.read(category.reviews(), report, (line, review) -> {
+                String asin = Review.of(review).asin();
+                if (titled.contains(asin)) {
+                    selected.add(asin);
                 }
-                json.writeEndArray();
             });
-            return new long[] {spill.sequenceCount(), spill.recordCount()};
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+        }
+        report.drop("titled_items_without_reviews", titled.size() - selected.size());
+        return selected;
+    }
+
+    /** Attributes of the selected asins in order of first appearance; a later line replaces them. */
+    private static Map<String, LinkedHashMap<String, String>> readItemMetadata(Set<Category> categories,
+            Set<String> selected) throws IOException {
+        Map<String, LinkedHashMap<String, String>> metadata = new LinkedHashMap<>();
+        for (Category category : categories) {
+            JsonLines.read(category.metadata(), QUIET, (line, item) -> {
+                String asin = JsonLines.requiredString(item, "asin");
+                if (hasTitle(item) && selected.contains(asin)) {
+                    metadata.put(asin, AmazonPrepare.attributes(item));
+                }
+            });
+        }
+        return metadata;
+    }
+
+    private static boolean hasTitle(JsonNode item) {
+        JsonNode title = item.get("title");
+        return title != null && !title.isNull();
+    }
+
+    /** Writes categories' sequences of the kept items as lists of asins. */
+    private static final class SequenceWriter {
+        final String[] asins;                          // [items] in metadata order
+        final Map<String, Integer> itemIndex = new HashMap<>();
+        final int[] asinRank;                          // [items] rank of the asin in sorted order
+        final Path spillParent;
+        final int sequencesPerPartition;
+        final Set<String> users = new HashSet<>();     // distinct users with a kept review
+        long droppedReviews;
+
+        SequenceWriter(String[] asins, Path spillParent, int sequencesPerPartition) {
+            this.asins = asins;
+            for (int i = 0; i < asins.length; i++) {
+                itemIndex.put(asins[i], i);
+            }
+            this.asinRank = asinRanks(asins);
+            this.spillParent = spillParent;
+            this.sequencesPerPartition = sequencesPerPartition;
+        }
+
+        /**
+         * Streams one category's sequences into a JSON array being written.
+         *
+         * @return {sequences, interactions}
+         */
+        long[] write(Category category, JsonGenerator json) throws IOException {
+            try (SequenceSpill spill = new SequenceSpill(spillParent, sequencesPerPartition)) {
+                JsonLines.read(category.reviews(), QUIET, (line, object) -> {
+                    Review review = Review.of(object);
+                    Integer item = itemIndex.get(review.asin());
+                    if (item == null) {
+                        droppedReviews++;
+                        return;
+                    }
+                    users.add(review.user());
+                    try {
+                        spill.add(review.user(), item, review.time());
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                spill.forEachSequence(asinRank, items -> {
+                    json.writeStartArray();
+                    for (int item : items) {
+                        json.writeString(asins[item]);
+                    }
+                    json.writeEndArray();
+                });
+                return new long[] {spill.sequenceCount(), spill.recordCount()};
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
         }
     }
 

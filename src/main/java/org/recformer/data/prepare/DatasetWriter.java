@@ -58,12 +58,7 @@ final class DatasetWriter {
         writeJson(output, Dataset.METADATA_FILE, json -> {
             json.writeStartObject();
             for (String item : data.items()) {
-                json.writeFieldName(item);
-                json.writeStartObject();
-                for (Map.Entry<String, String> attribute : attributes.apply(item).entrySet()) {
-                    json.writeStringField(attribute.getKey(), attribute.getValue());
-                }
-                json.writeEndObject();
+                writeAttributes(json, item, attributes.apply(item));
             }
             json.writeEndObject();
         });
@@ -92,6 +87,16 @@ final class DatasetWriter {
         json.writeStartObject();
         for (int id = 0; id < raw.size(); id++) {
             json.writeNumberField(raw.get(id), id);
+        }
+        json.writeEndObject();
+    }
+
+    /** Writes one meta_data.json entry: raw item id -> attributes in order. */
+    static void writeAttributes(JsonGenerator json, String rawItemId, Map<String, String> attributes) throws IOException {
+        json.writeFieldName(rawItemId);
+        json.writeStartObject();
+        for (Map.Entry<String, String> attribute : attributes.entrySet()) {
+            json.writeStringField(attribute.getKey(), attribute.getValue());
         }
         json.writeEndObject();
     }
