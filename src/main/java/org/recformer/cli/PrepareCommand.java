@@ -102,7 +102,7 @@ public final class PrepareCommand implements Runnable {
         @Option(names = "--output", required = true, paramLabel = "DIR", description = "Corpus folder to write.")
         Path output;
 
-        @Option(names = "--train-categories", split = ",", paramLabel = "C,C,...",
+        @Option(names = "--train-categories", split = ",", paramLabel = "CATEGORY",
                 description = "Training categories (default: the paper's seven, Automotive,...,Movies_and_TV).")
         List<String> trainCategories = AmazonPretrainPrepare.DEFAULT_TRAIN_CATEGORIES;
 
@@ -141,7 +141,7 @@ public final class PrepareCommand implements Runnable {
         @Option(names = "--item-id-col", required = true, paramLabel = "C", description = "Item id column of the item table.")
         String itemIdColumn;
 
-        @Option(names = "--attributes", required = true, split = ",", paramLabel = "A,B,...",
+        @Option(names = "--attributes", required = true, split = ",", paramLabel = "ATTR",
                 description = "Item-table columns that become the item's attributes, in this order.")
         List<String> attributes;
 
