@@ -59,8 +59,8 @@ public final class TorchCheckpoint {
                 out.put(e.getKey(), materialize(e.getValue(), bytes));
             }
             return out;
-        } catch (ZipException e) {
-            throw new CheckpointFormatException(source, "corrupt zip archive: " + e.getMessage(), e);
+        } catch (ZipException | EOFException e) {
+            throw new CheckpointFormatException(source, "corrupt zip archive: " + e, e);
         }
     }
 
@@ -104,7 +104,7 @@ public final class TorchCheckpoint {
     /** The tensors of the state dict: the root dict, or its "state_dict" / "module" entry. */
     private static Map<String, TorchPickle.View> stateDictOf(Object root, String source) throws CheckpointFormatException {
         if (!(root instanceof Map<?, ?> top)) {
-            throw new CheckpointFormatException(source, "the pickle holds a " + Unpickler.describe(root) + ", not a state dict");
+            throw new CheckpointFormatException(source, "the pickle holds " + Unpickler.describe(root) + ", not a state dict");
         }
         Map<?, ?> dict = top;
         for (String wrapper : List.of("state_dict", "module")) {
@@ -116,10 +116,10 @@ public final class TorchCheckpoint {
         Map<String, TorchPickle.View> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : dict.entrySet()) {
             if (!(e.getKey() instanceof String name)) {
-                throw new CheckpointFormatException(source, "state dict key of type " + Unpickler.describe(e.getKey()) + ", not str");
+                throw new CheckpointFormatException(source, "state dict key is " + Unpickler.describe(e.getKey()) + ", not a str");
             }
             if (!(e.getValue() instanceof TorchPickle.View view)) {
-                throw new CheckpointFormatException(source, "state dict entry '" + name + "' is a " + Unpickler.describe(e.getValue()) + ", not a tensor");
+                throw new CheckpointFormatException(source, "state dict entry '" + name + "' is " + Unpickler.describe(e.getValue()) + ", not a tensor");
             }
             out.put(name, view);
         }

@@ -67,8 +67,8 @@ final class TorchPickle implements PickleGlobals {
         if (!(pid instanceof PickleTuple t) || t.size() != 5 || !"storage".equals(t.get(0))) {
             throw error(where, "persistent id is not ('storage', type, key, location, numel)");
         }
-        if (!(t.get(1) instanceof StorageType type)) throw error(where, "persistent id names a " + Unpickler.describe(t.get(1)) + ", not a storage type");
-        if (!(t.get(2) instanceof String key)) throw error(where, "storage key is a " + Unpickler.describe(t.get(2)) + ", not a str");
+        if (!(t.get(1) instanceof StorageType type)) throw error(where, "persistent id names " + Unpickler.describe(t.get(1)) + ", not a storage type");
+        if (!(t.get(2) instanceof String key)) throw error(where, "storage key is " + Unpickler.describe(t.get(2)) + ", not a str");
         if (!(t.get(4) instanceof Long numel) || numel < 0) throw error(where, "storage '" + key + "' has no valid element count");
         Storage storage = new Storage(key, type.dtype(), numel);
         Storage earlier = storages.putIfAbsent(key, storage);
@@ -87,7 +87,7 @@ final class TorchPickle implements PickleGlobals {
     /** {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
     private Object rebuildTensor(PickleTuple args, String where) throws CheckpointFormatException {
         if (args.size() != 6 && args.size() != 7) throw error(where, "_rebuild_tensor_v2 takes 6 or 7 arguments, got " + args.size());
-        if (!(args.get(0) instanceof Storage storage)) throw error(where, "_rebuild_tensor_v2 on a " + Unpickler.describe(args.get(0)) + ", not a storage");
+        if (!(args.get(0) instanceof Storage storage)) throw error(where, "_rebuild_tensor_v2 on " + Unpickler.describe(args.get(0)) + ", not a storage");
         if (!(args.get(1) instanceof Long offset) || offset < 0) throw error(where, "tensor storage offset is not a non-negative int");
         long[] size = nonNegativeInts(args.get(2), "size", where);
         long[] stride = nonNegativeInts(args.get(3), "stride", where);
@@ -107,7 +107,7 @@ final class TorchPickle implements PickleGlobals {
     private Object rebuildFromType(PickleTuple args, String where) throws CheckpointFormatException {
         if (args.size() != 4) throw error(where, "_rebuild_from_type_v2 takes 4 arguments, got " + args.size());
         if (!(args.get(0) instanceof PickleCallable func)) throw error(where, "_rebuild_from_type_v2 needs a rebuild function");
-        if (!(args.get(1) instanceof TensorClass)) throw error(where, "_rebuild_from_type_v2 of a " + Unpickler.describe(args.get(1)) + ", not a tensor class");
+        if (!(args.get(1) instanceof TensorClass)) throw error(where, "_rebuild_from_type_v2 of " + Unpickler.describe(args.get(1)) + ", not a tensor class");
         if (!(args.get(2) instanceof PickleTuple inner)) throw error(where, "_rebuild_from_type_v2 arguments are not a tuple");
         Object out = func.call(inner, where);
         if (!(out instanceof View)) throw error(where, "_rebuild_from_type_v2 did not build a tensor");
@@ -115,7 +115,7 @@ final class TorchPickle implements PickleGlobals {
     }
 
     private long[] nonNegativeInts(Object o, String what, String where) throws CheckpointFormatException {
-        if (!(o instanceof PickleTuple t)) throw error(where, "tensor " + what + " is a " + Unpickler.describe(o) + ", not a tuple");
+        if (!(o instanceof PickleTuple t)) throw error(where, "tensor " + what + " is " + Unpickler.describe(o) + ", not a tuple");
         long[] out = new long[t.size()];
         for (int i = 0; i < out.length; i++) {
             if (!(t.get(i) instanceof Long v) || v < 0) throw error(where, "tensor " + what + " holds a value that is not a non-negative int");

@@ -187,7 +187,7 @@ class TorchCheckpointTest {
     @Test
     void refusesNonTensorStateDictEntriesAndNonDictRoots() throws IOException {
         byte[] withInt = PickleBytes.proto2().orderedDict().str("step").int1(3).op('s').stop().bytes();
-        fails(torchZip("int.pt", withInt, Map.of()), "entry 'step' is a int, not a tensor");
+        fails(torchZip("int.pt", withInt, Map.of()), "entry 'step' is an int, not a tensor");
         byte[] list = PickleBytes.proto2().op(']').stop().bytes();
         fails(torchZip("list.pt", list, Map.of()), "holds a list, not a state dict");
     }

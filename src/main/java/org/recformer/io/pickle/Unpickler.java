@@ -54,7 +54,7 @@ public final class Unpickler {
                     int version = u8();
                     if (version < 2 || version > 5) throw error("unsupported pickle protocol " + version);
                 }
-                case 0x95 -> need(8, "FRAME"); // frame length: the data is read from the same buffer anyway
+                case 0x95 -> bytes(8); // FRAME: its length is not needed, the whole pickle is in memory
                 case '.' -> { // STOP
                     if (stack.size() != 1 || !marks.isEmpty()) throw error("STOP with " + stack.size() + " values on the stack");
                     return stack.get(0);
@@ -219,13 +219,13 @@ public final class Unpickler {
 
     @SuppressWarnings("unchecked")
     private List<Object> list(Object o, String op) throws CheckpointFormatException {
-        if (!(o instanceof ArrayList)) throw error(op + " on a " + describe(o) + ", not a list");
+        if (!(o instanceof ArrayList)) throw error(op + " on " + describe(o) + ", not a list");
         return (List<Object>) o;
     }
 
     @SuppressWarnings("unchecked")
     private Map<Object, Object> dict(Object o, String op) throws CheckpointFormatException {
-        if (!(o instanceof LinkedHashMap)) throw error(op + " on a " + describe(o) + ", not a dict");
+        if (!(o instanceof LinkedHashMap)) throw error(op + " on " + describe(o) + ", not a dict");
         return (Map<Object, Object>) o;
     }
 
@@ -237,12 +237,12 @@ public final class Unpickler {
     private void put(Map<Object, Object> d, Object key, Object value) throws CheckpointFormatException {
         boolean plain = key == null || key instanceof String || key instanceof Long || key instanceof BigInteger
                 || key instanceof Double || key instanceof Boolean;
-        if (!plain) throw error("dict key of type " + describe(key) + " is not supported");
+        if (!plain) throw error("a dict key that is " + describe(key) + " is not supported");
         d.put(key, value);
     }
 
     private String string(Object o) throws CheckpointFormatException {
-        if (!(o instanceof String s)) throw error("expected a str, found a " + describe(o));
+        if (!(o instanceof String s)) throw error("expected a str, found " + describe(o));
         return s;
     }
 
@@ -259,8 +259,8 @@ public final class Unpickler {
     private void reduce() throws CheckpointFormatException {
         Object args = pop();
         Object callable = pop();
-        if (!(callable instanceof PickleCallable c)) throw error("REDUCE on a " + describe(callable) + ", which is not callable");
-        if (!(args instanceof PickleTuple t)) throw error("REDUCE arguments are a " + describe(args) + ", not a tuple");
+        if (!(callable instanceof PickleCallable c)) throw error("REDUCE on " + describe(callable) + ", which is not callable");
+        if (!(args instanceof PickleTuple t)) throw error("REDUCE arguments are " + describe(args) + ", not a tuple");
         push(c.call(t, where()));
     }
 
@@ -271,10 +271,10 @@ public final class Unpickler {
     private void build() throws CheckpointFormatException {
         Object state = pop();
         Object target = peek();
-        if (!(target instanceof LinkedHashMap)) throw error("BUILD on a " + describe(target) + " is not supported");
+        if (!(target instanceof LinkedHashMap)) throw error("BUILD on " + describe(target) + " is not supported");
         boolean attributes = state == null || state instanceof LinkedHashMap
                 || (state instanceof PickleTuple t && t.size() == 2);
-        if (!attributes) throw error("BUILD of a dict with a " + describe(state) + " state is not supported");
+        if (!attributes) throw error("BUILD of a dict with " + describe(state) + " state is not supported");
     }
 
     // ---------------------------------------------------------------- errors
@@ -288,17 +288,17 @@ public final class Unpickler {
         return new CheckpointFormatException(source, message + " (pickle byte " + opcodeStart + ")");
     }
 
-    /** A Python-style type name, never the value (values may be huge or cyclic). */
+    /** The Python type of a value with its article ("an int", "a dict"), never the value: it may be huge or cyclic. */
     public static String describe(Object o) {
         if (o == null) return "None";
-        if (o instanceof String) return "str";
-        if (o instanceof Long || o instanceof BigInteger) return "int";
-        if (o instanceof Double) return "float";
-        if (o instanceof Boolean) return "bool";
+        if (o instanceof String) return "a str";
+        if (o instanceof Long || o instanceof BigInteger) return "an int";
+        if (o instanceof Double) return "a float";
+        if (o instanceof Boolean) return "a bool";
         if (o instanceof byte[]) return "bytes";
-        if (o instanceof PickleTuple) return "tuple";
-        if (o instanceof List) return "list";
-        if (o instanceof Map) return "dict";
-        return o.getClass().getSimpleName();
+        if (o instanceof PickleTuple) return "a tuple";
+        if (o instanceof List) return "a list";
+        if (o instanceof Map) return "a dict";
+        return "a " + o.getClass().getSimpleName();
     }
 }
