@@ -47,8 +47,10 @@ public final class TorchCheckpoint {
             Object root = new Unpickler(pickle, source + " [" + stem + "data.pkl]", torch, torch::persistentLoad).load();
             Map<String, TorchPickle.View> views = stateDictOf(root, source);
             for (Map.Entry<String, TorchPickle.View> e : views.entrySet()) validate(zip, stem, e.getKey(), e.getValue(), source);
+            Map<String, Integer> usesLeft = new HashMap<>(); // storage key -> views still to materialize
+            for (TorchPickle.View v : views.values()) usesLeft.merge(v.storage().key(), 1, Integer::sum);
+            Map<String, byte[]> storageBytes = new HashMap<>(); // read once, dropped after the last view
             StateDict out = new StateDict(source);
-            Map<String, byte[]> storageBytes = new HashMap<>();
             for (Map.Entry<String, TorchPickle.View> e : views.entrySet()) {
                 TorchPickle.Storage s = e.getValue().storage();
                 byte[] bytes = storageBytes.get(s.key());
@@ -56,6 +58,7 @@ public final class TorchCheckpoint {
                     bytes = readEntry(zip, stem + "data/" + s.key(), s.numel() * s.dtype().byteSize(), HostTensor.MAX_BYTES, source);
                     storageBytes.put(s.key(), bytes);
                 }
+                if (usesLeft.merge(s.key(), -1, Integer::sum) == 0) storageBytes.remove(s.key());
                 out.put(e.getKey(), materialize(e.getValue(), bytes));
             }
             return out;
@@ -144,7 +147,9 @@ public final class TorchCheckpoint {
         }
         long numel = HostTensor.numelOf(v.size());
         String shape = "view of size " + Arrays.toString(v.size()) + ", stride " + Arrays.toString(v.stride()) + ", offset " + v.offset();
-        if (numel < 0 || numel > HostTensor.MAX_BYTES) throw new CheckpointFormatException(source, where + shape + " is too large");
+        if (numel < 0 || numel > HostTensor.MAX_BYTES / s.dtype().byteSize()) {
+            throw new CheckpointFormatException(source, where + shape + " exceeds the limit of " + HostTensor.MAX_BYTES + " bytes per tensor");
+        }
         if (numel == 0) return;
         long last = v.offset();
         try {
@@ -158,13 +163,18 @@ public final class TorchCheckpoint {
         }
     }
 
-    /** The view's elements in row-major order, from the storage's bytes. */
+    /**
+     * The view's elements in row-major order, from the storage's bytes; a view of the whole
+     * storage shares its array (tensors are immutable, so tensors sharing a storage may share it).
+     */
     private static HostTensor materialize(TorchPickle.View v, byte[] storage) {
         int itemSize = v.storage().dtype().byteSize();
         long[] size = v.size();
         int numel = (int) HostTensor.numelOf(size);
+        boolean contiguous = isContiguous(size, v.stride());
+        if (contiguous && v.offset() == 0 && numel == v.storage().numel()) return new HostTensor(v.storage().dtype(), size, storage);
         byte[] out = new byte[numel * itemSize];
-        if (isContiguous(size, v.stride())) {
+        if (contiguous) {
             System.arraycopy(storage, (int) (v.offset() * itemSize), out, 0, out.length);
         } else {
             int[] index = new int[size.length];

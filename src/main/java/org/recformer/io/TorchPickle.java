@@ -99,7 +99,9 @@ final class TorchPickle implements PickleGlobals {
 
     /** {@code _rebuild_parameter(data, requires_grad, backward_hooks[, state])}: the parameter's tensor. */
     private Object rebuildParameter(PickleTuple args, String where) throws CheckpointFormatException {
-        if (args.size() < 3 || !(args.get(0) instanceof View view)) throw error(where, "_rebuild_parameter needs a tensor and 2 or 3 more arguments");
+        if ((args.size() != 3 && args.size() != 4) || !(args.get(0) instanceof View view)) {
+            throw error(where, "_rebuild_parameter needs a tensor and 2 or 3 more arguments");
+        }
         return view;
     }
 

@@ -102,7 +102,6 @@ class CheckpointFuzzTest {
             int k = r.nextInt(mutations.size());
             tryRead(mutations.get(k).apply(r), names.get(k), i, outcomes);
         }
-        System.err.println("FUZZSTAT " + Arrays.toString(outcomes));
         assertTrue(outcomes[1] > ITERATIONS / 4, "most mutations should be caught: " + Arrays.toString(outcomes));
     }
 

@@ -155,6 +155,17 @@ class TorchCheckpointTest {
     }
 
     @Test
+    void refusesABroadcastViewTooLargeForMemory() throws IOException {
+        // size (2^30,) with stride 0 over a single float: in bounds, but 4 GiB once materialized
+        byte[] pkl = PickleBytes.proto2().orderedDict().str("w")
+                .global("torch._utils", "_rebuild_tensor_v2").mark()
+                .mark().str("storage").global("torch", "FloatStorage").str("0").str("cpu").int1(1).tuple().op('Q')
+                .int1(0).op('J', 0, 0, 0, 0x40).op(0x85).int1(0).op(0x85).op(0x89).orderedDict().tuple().reduce()
+                .op('s').stop().bytes();
+        fails(torchZip("huge.pt", pkl, Map.of("0", floats(1))), "tensor 'w'", "view of size [1073741824], stride [0]", "exceeds the limit");
+    }
+
+    @Test
     void refusesAnUnknownOpcode() throws IOException {
         byte[] pkl = PickleBytes.proto2().orderedDict().op(0xff).stop().bytes();
         fails(torchZip("opcode.pt", pkl, Map.of()), "unsupported pickle opcode 0xff", "pickle byte 29");

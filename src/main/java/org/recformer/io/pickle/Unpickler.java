@@ -11,6 +11,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -184,7 +185,7 @@ public final class Unpickler {
         int start = pos;
         while (pos < data.length && pos - start < 256 && data[pos] != '\n') pos++;
         if (pos >= data.length || data[pos] != '\n') throw error("GLOBAL argument is not a line of at most 256 bytes");
-        String s = utf8(java.util.Arrays.copyOfRange(data, start, pos));
+        String s = utf8(Arrays.copyOfRange(data, start, pos));
         pos++;
         return s;
     }
