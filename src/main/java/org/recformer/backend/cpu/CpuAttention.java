@@ -68,48 +68,78 @@ public final class CpuAttention {
                         int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
                         int w, float dropoutP, long seed, float[] out, float[] saved) {
         Problem pr = new Problem(attentionMask, globalMask, batch, seq, heads, headDim, w, dropoutP, seed);
-        int blocks = (seq + ROW_BLOCK - 1) / ROW_BLOCK;
-        Parallel.forRange(batch * heads * blocks, 1, (from, to) -> {
-            float[] queryScaled = new float[headDim];
-            float[] weights = new float[Math.max(pr.localSlots, seq)]; // scores, then probabilities
+        Parallel.forRange(batch * heads * pr.blocks, 1, (from, to) -> {
+            Tile t = new Tile(pr);
             for (int task = from; task < to; task++) {
-                int bh = task / blocks, b = bh / heads, h = bh % heads;
-                int rowEnd = Math.min(seq, (task % blocks + 1) * ROW_BLOCK);
-                for (int i = (task % blocks) * ROW_BLOCK; i < rowEnd; i++) {
+                int bh = task / pr.blocks, b = bh / heads, h = bh % heads;
+                int first = (task % pr.blocks) * ROW_BLOCK, end = Math.min(seq, first + ROW_BLOCK);
+                t.setBlock(b, h, first, end);
+                t.packTransposed(k, t.keysT);
+                t.packRows(v, t.valueRows);
+                t.packGlobalRows(k, t.globalKeys);
+                t.packGlobalRows(v, t.globalValues);
+                for (int i = first; i < end; i++) {
                     int o = pr.offset(b, i, h), st = 2 * (bh * seq + i);
-                    java.util.Arrays.fill(out, o, o + headDim, 0f);
+                    java.util.Arrays.fill(t.acc, 0f);
                     switch (pr.kind(b, i)) {
                         case LOCAL -> {
-                            int slots = pr.slotCount(b);
-                            scaleQuery(q, o, pr.sqrtD, queryScaled);
+                            int slots = localProbabilities(pr, t, b, i, q, saved, st, false);
                             for (int slot = 0; slot < slots; slot++) {
                                 int j = pr.localKey(b, i, slot);
-                                weights[slot] = j < 0 ? Float.NEGATIVE_INFINITY : dot(queryScaled, 0, k, pr.offset(b, j, h), headDim);
-                            }
-                            softmaxInPlace(weights, slots, saved, st);
-                            for (int slot = 0; slot < slots; slot++) {
-                                int j = pr.localKey(b, i, slot);
-                                if (j >= 0) axpy(weights[slot] * pr.dropout(b, h, i, j), v, pr.offset(b, j, h), out, o, headDim);
+                                if (j < 0) continue;
+                                float[] value = slot <= 2 * w ? t.valueRows[j - t.spanStart] : t.globalValues[slot - 2 * w - 1];
+                                axpy(t.weights[slot] * pr.dropout(b, h, i, j), value, t.acc);
                             }
                         }
                         case GLOBAL -> {
-                            scaleQuery(qg, o, pr.sqrtD, queryScaled);
+                            globalProbabilities(pr, t, b, h, i, qg, kg, saved, st, false);
                             for (int j = 0; j < seq; j++) {
-                                weights[j] = pr.kind(b, j) == PAD ? Float.NEGATIVE_INFINITY : dot(queryScaled, 0, kg, pr.offset(b, j, h), headDim);
-                            }
-                            softmaxInPlace(weights, seq, saved, st);
-                            for (int j = 0; j < seq; j++) {
-                                if (pr.kind(b, j) != PAD) axpy(weights[j] * pr.dropout(b, h, i, j), vg, pr.offset(b, j, h), out, o, headDim);
+                                if (pr.kind(b, j) == PAD) continue;
+                                System.arraycopy(vg, pr.offset(b, j, h), t.row, 0, headDim);
+                                axpy(t.weights[j] * pr.dropout(b, h, i, j), t.row, t.acc);
                             }
                         }
-                        default -> { // PAD: output stays 0
+                        default -> { // PAD: output 0
                             saved[st] = 0f;
                             saved[st + 1] = 0f;
                         }
                     }
+                    System.arraycopy(t.acc, 0, out, o, headDim);
                 }
             }
         });
+    }
+
+    /**
+     * Probabilities of LOCAL query i into {@code t.weights[slot]} (0 for masked slots); the window
+     * scores come from {@code t.keysT}, the global ones from {@code t.globalKeys}. Forward
+     * ({@code fromSaved} false) writes the row's (max, sum) to saved[st..st+1]; backward reads them,
+     * which reproduces the forward probabilities exactly. Returns the number of slots of the row.
+     */
+    private static int localProbabilities(Problem pr, Tile t, int b, int i, float[] q, float[] saved, int st,
+                                          boolean fromSaved) {
+        int h = t.head, w = pr.w, slots = pr.slotCount(b);
+        scaleQuery(q, pr.offset(b, i, h), pr.sqrtD, t.queryScaled);
+        spanProduct(t.queryScaled, t.keysT, t.spanLength, t.spanValues);
+        for (int slot = 0; slot < slots; slot++) {
+            int j = pr.localKey(b, i, slot);
+            t.weights[slot] = j < 0 ? Float.NEGATIVE_INFINITY
+                    : slot <= 2 * w ? t.spanValues[j - t.spanStart]
+                    : dot(t.queryScaled, 0, t.globalKeys[slot - 2 * w - 1], 0, pr.headDim);
+        }
+        softmax(t.weights, slots, saved, st, fromSaved);
+        return slots;
+    }
+
+    /** Probabilities of GLOBAL query i over all T keys into {@code t.weights[j]} (0 for PAD keys); see {@link #localProbabilities}. */
+    private static void globalProbabilities(Problem pr, Tile t, int b, int h, int i, float[] qg, float[] kg,
+                                            float[] saved, int st, boolean fromSaved) {
+        scaleQuery(qg, pr.offset(b, i, h), pr.sqrtD, t.queryScaled);
+        for (int j = 0; j < pr.seq; j++) {
+            t.weights[j] = pr.kind(b, j) == PAD ? Float.NEGATIVE_INFINITY
+                    : dot(t.queryScaled, 0, kg, pr.offset(b, j, h), pr.headDim);
+        }
+        softmax(t.weights, pr.seq, saved, st, fromSaved);
     }
 
     // ------------------------------------------------------------------------------------------ backward
@@ -120,65 +150,76 @@ public final class CpuAttention {
                          float[] gq, float[] gk, float[] gv, float[] gqg, float[] gkg, float[] gvg) {
         Problem pr = new Problem(attentionMask, globalMask, batch, seq, heads, headDim, w, dropoutP, seed);
         Scratch s = new Scratch(pr);
-        int blocks = (seq + ROW_BLOCK - 1) / ROW_BLOCK;
-        Parallel.forRange(batch * heads * blocks, 1, (from, to) -> {
-            float[] queryScaled = new float[headDim];
+        Parallel.forRange(batch * heads * pr.blocks, 1, (from, to) -> {
+            Tile t = new Tile(pr);
             for (int task = from; task < to; task++) {
-                int bh = task / blocks;
-                int rowEnd = Math.min(seq, (task % blocks + 1) * ROW_BLOCK);
-                for (int i = (task % blocks) * ROW_BLOCK; i < rowEnd; i++) {
-                    queryRowBackward(pr, s, bh / heads, bh % heads, i, q, k, v, qg, kg, vg, out, saved, gradOut, gq, gqg, queryScaled);
+                int bh = task / pr.blocks, b = bh / heads, h = bh % heads;
+                int first = (task % pr.blocks) * ROW_BLOCK, end = Math.min(seq, first + ROW_BLOCK);
+                t.setBlock(b, h, first, end);
+                t.packTransposed(k, t.keysT);
+                t.packTransposed(v, t.valuesT);
+                t.packRows(k, t.keyRows);
+                t.packGlobalRows(k, t.globalKeys);
+                t.packGlobalRows(v, t.globalValues);
+                for (int i = first; i < end; i++) {
+                    queryRowBackward(pr, s, t, b, i, q, qg, kg, vg, out, saved, gradOut, gq, gqg);
                 }
             }
         });
-        Parallel.forRange(batch * heads * blocks, 1, (from, to) -> {
+        Parallel.forRange(batch * heads * pr.blocks, 1, (from, to) -> {
+            Tile t = new Tile(pr);
             for (int task = from; task < to; task++) {
-                int bh = task / blocks;
-                int keyEnd = Math.min(seq, (task % blocks + 1) * ROW_BLOCK);
-                for (int j = (task % blocks) * ROW_BLOCK; j < keyEnd; j++) {
-                    keyRowBackward(pr, s, bh / heads, bh % heads, j, q, qg, gradOut, gk, gv, gkg, gvg);
+                int bh = task / pr.blocks, b = bh / heads, h = bh % heads;
+                int first = (task % pr.blocks) * ROW_BLOCK, end = Math.min(seq, first + ROW_BLOCK);
+                t.setBlock(b, h, first, end);
+                t.packRows(q, t.queryRows);
+                t.packRows(gradOut, t.gradRows);
+                t.packGlobalRows(qg, t.globalQueries);
+                t.packGlobalRows(gradOut, t.globalGrads);
+                for (int j = first; j < end; j++) {
+                    keyRowBackward(pr, s, t, b, j, q, gradOut, gk, gv, gkg, gvg);
                 }
             }
         });
     }
 
     /**
-     * Pass 1 for query i: writes gq_i and gqg_i (head h), and the scratch row of query i:
+     * Pass 1 for query i: writes gq_i and gqg_i (head t.head), and the scratch row of query i:
      * {@code dropped = p * m} and {@code dScore = p * (m * dP - delta)} per key, where
      * dP = gradOut_i . value_j and delta = gradOut_i . out_i (= sum over keys of p * m * dP).
      */
-    private static void queryRowBackward(Problem pr, Scratch s, int b, int h, int i,
-                                         float[] q, float[] k, float[] v, float[] qg, float[] kg, float[] vg,
-                                         float[] out, float[] saved, float[] gradOut, float[] gq, float[] gqg,
-                                         float[] queryScaled) {
-        int d = pr.headDim, o = pr.offset(b, i, h), bh = b * pr.heads + h, st = 2 * (bh * pr.seq + i);
-        java.util.Arrays.fill(gq, o, o + d, 0f);
-        java.util.Arrays.fill(gqg, o, o + d, 0f);
+    private static void queryRowBackward(Problem pr, Scratch s, Tile t, int b, int i, float[] q, float[] qg,
+                                         float[] kg, float[] vg, float[] out, float[] saved, float[] gradOut,
+                                         float[] gq, float[] gqg) {
+        int h = t.head, d = pr.headDim, w = pr.w, o = pr.offset(b, i, h), bh = b * pr.heads + h, st = 2 * (bh * pr.seq + i);
         int kind = pr.kind(b, i);
-        if (kind == PAD) return;
-        float max = saved[st], sum = saved[st + 1];
-        float delta = dot(gradOut, o, out, o, d);
+        java.util.Arrays.fill(t.acc, 0f);
         if (kind == LOCAL) {
-            scaleQuery(q, o, pr.sqrtD, queryScaled);
+            int slots = localProbabilities(pr, t, b, i, q, saved, st, true);
+            System.arraycopy(gradOut, o, t.row, 0, d);
+            spanProduct(t.row, t.valuesT, t.spanLength, t.spanValues); // dP for the window keys
+            float delta = dot(gradOut, o, out, o, d);
             int base = s.localRow(bh, i);
             for (int slot = 0; slot < pr.localSlots; slot++) {
-                int j = slot < pr.slotCount(b) ? pr.localKey(b, i, slot) : -1;
+                int j = slot < slots ? pr.localKey(b, i, slot) : -1;
                 if (j < 0) {
                     s.localDropped[base + slot] = 0f;
                     s.localDScore[base + slot] = 0f;
                     continue;
                 }
-                int kj = pr.offset(b, j, h);
-                float p = (float) Math.exp(dot(queryScaled, 0, k, kj, d) - max) / sum;
-                float m = pr.dropout(b, h, i, j);
-                float dScore = p * (m * dot(gradOut, o, v, kj, d) - delta);
+                boolean window = slot <= 2 * w;
+                float dP = window ? t.spanValues[j - t.spanStart] : dot(t.row, 0, t.globalValues[slot - 2 * w - 1], 0, d);
+                float p = t.weights[slot], m = pr.dropout(b, h, i, j);
+                float dScore = p * (m * dP - delta);
                 s.localDropped[base + slot] = p * m;
                 s.localDScore[base + slot] = dScore;
-                axpy(dScore, k, kj, gq, o, d);
+                axpy(dScore, window ? t.keyRows[j - t.spanStart] : t.globalKeys[slot - 2 * w - 1], t.acc);
             }
-            scaleInPlace(gq, o, d, 1f / pr.sqrtD);
-        } else {
-            scaleQuery(qg, o, pr.sqrtD, queryScaled);
+            scaleInto(t.acc, 1f / pr.sqrtD, gq, o);
+            java.util.Arrays.fill(gqg, o, o + d, 0f);
+        } else if (kind == GLOBAL) {
+            globalProbabilities(pr, t, b, h, i, qg, kg, saved, st, true);
+            float delta = dot(gradOut, o, out, o, d);
             int base = s.globalRow(bh, pr.globalNumber[b * pr.seq + i]);
             for (int j = 0; j < pr.seq; j++) {
                 if (pr.kind(b, j) == PAD) {
@@ -186,15 +227,18 @@ public final class CpuAttention {
                     s.globalDScore[base + j] = 0f;
                     continue;
                 }
-                int kj = pr.offset(b, j, h);
-                float p = (float) Math.exp(dot(queryScaled, 0, kg, kj, d) - max) / sum;
-                float m = pr.dropout(b, h, i, j);
-                float dScore = p * (m * dot(gradOut, o, vg, kj, d) - delta);
+                float p = t.weights[j], m = pr.dropout(b, h, i, j);
+                float dScore = p * (m * dot(gradOut, o, vg, pr.offset(b, j, h), d) - delta);
                 s.globalDropped[base + j] = p * m;
                 s.globalDScore[base + j] = dScore;
-                axpy(dScore, kg, kj, gqg, o, d);
+                System.arraycopy(kg, pr.offset(b, j, h), t.row, 0, d);
+                axpy(dScore, t.row, t.acc);
             }
-            scaleInPlace(gqg, o, d, 1f / pr.sqrtD);
+            scaleInto(t.acc, 1f / pr.sqrtD, gqg, o);
+            java.util.Arrays.fill(gq, o, o + d, 0f);
+        } else {
+            java.util.Arrays.fill(gq, o, o + d, 0f);
+            java.util.Arrays.fill(gqg, o, o + d, 0f);
         }
     }
 
@@ -202,38 +246,47 @@ public final class CpuAttention {
      * Pass 2 for key j: gathers over the queries that attended to it.
      * gk_j = sum dScore * q_i / sqrt(D), gv_j = sum dropped * gradOut_i over LOCAL queries (those
      * within the window when j is LOCAL, all of them when j is GLOBAL); gkg_j and gvg_j likewise
-     * over the GLOBAL queries, for every non-PAD key.
+     * over the GLOBAL queries, for every non-PAD key. The tile holds the rows of q and gradOut
+     * around the key block and those of the row's GLOBAL queries.
      */
-    private static void keyRowBackward(Problem pr, Scratch s, int b, int h, int j, float[] q, float[] qg,
-                                       float[] gradOut, float[] gk, float[] gv, float[] gkg, float[] gvg) {
-        int d = pr.headDim, o = pr.offset(b, j, h), bh = b * pr.heads + h, w = pr.w;
-        java.util.Arrays.fill(gk, o, o + d, 0f);
-        java.util.Arrays.fill(gv, o, o + d, 0f);
-        java.util.Arrays.fill(gkg, o, o + d, 0f);
-        java.util.Arrays.fill(gvg, o, o + d, 0f);
+    private static void keyRowBackward(Problem pr, Scratch s, Tile t, int b, int j, float[] q, float[] gradOut,
+                                       float[] gk, float[] gv, float[] gkg, float[] gvg) {
+        int h = t.head, d = pr.headDim, w = pr.w, o = pr.offset(b, j, h), bh = b * pr.heads + h;
         int kind = pr.kind(b, j);
-        if (kind == PAD) return;
-        // queries i that saw key j through the local projections, and the slot j has in their row
-        int first = kind == LOCAL ? Math.max(0, j - w) : 0;
-        int last = kind == LOCAL ? Math.min(pr.seq - 1, j + w) : pr.seq - 1;
-        for (int i = first; i <= last; i++) {
-            if (pr.kind(b, i) != LOCAL) continue;
-            int slot = kind == LOCAL ? j - i + w : 2 * w + 1 + pr.globalNumber[b * pr.seq + j];
-            int at = s.localRow(bh, i) + slot;
-            int qi = pr.offset(b, i, h);
-            axpy(s.localDScore[at], q, qi, gk, o, d);
-            axpy(s.localDropped[at], gradOut, qi, gv, o, d);
+        java.util.Arrays.fill(t.acc, 0f);
+        java.util.Arrays.fill(t.acc2, 0f);
+        if (kind == LOCAL) {
+            for (int i = Math.max(0, j - w); i <= Math.min(pr.seq - 1, j + w); i++) {
+                if (pr.kind(b, i) != LOCAL) continue;
+                int at = s.localRow(bh, i) + j - i + w;
+                axpy(s.localDScore[at], t.queryRows[i - t.spanStart], t.acc);
+                axpy(s.localDropped[at], t.gradRows[i - t.spanStart], t.acc2);
+            }
+        } else if (kind == GLOBAL) { // every LOCAL query of the sequence saw it, in its global slot
+            int slot = 2 * w + 1 + pr.globalNumber[b * pr.seq + j];
+            for (int i = 0; i < pr.seq; i++) {
+                if (pr.kind(b, i) != LOCAL) continue;
+                int at = s.localRow(bh, i) + slot;
+                System.arraycopy(q, pr.offset(b, i, h), t.row, 0, d);
+                axpy(s.localDScore[at], t.row, t.acc);
+                System.arraycopy(gradOut, pr.offset(b, i, h), t.row, 0, d);
+                axpy(s.localDropped[at], t.row, t.acc2);
+            }
         }
-        scaleInPlace(gk, o, d, 1f / pr.sqrtD);
-        // every GLOBAL query saw key j through the global projections
-        int[] globals = pr.globals[b];
-        for (int n = 0; n < globals.length; n++) {
-            int at = s.globalRow(bh, n) + j;
-            int qi = pr.offset(b, globals[n], h);
-            axpy(s.globalDScore[at], qg, qi, gkg, o, d);
-            axpy(s.globalDropped[at], gradOut, qi, gvg, o, d);
+        scaleInto(t.acc, 1f / pr.sqrtD, gk, o);
+        System.arraycopy(t.acc2, 0, gv, o, d);
+        // every GLOBAL query saw every non-PAD key through the global projections
+        java.util.Arrays.fill(t.acc, 0f);
+        java.util.Arrays.fill(t.acc2, 0f);
+        if (kind != PAD) {
+            for (int n = 0; n < pr.globals[b].length; n++) {
+                int at = s.globalRow(bh, n) + j;
+                axpy(s.globalDScore[at], t.globalQueries[n], t.acc);
+                axpy(s.globalDropped[at], t.globalGrads[n], t.acc2);
+            }
         }
-        scaleInPlace(gkg, o, d, 1f / pr.sqrtD);
+        scaleInto(t.acc, 1f / pr.sqrtD, gkg, o);
+        System.arraycopy(t.acc2, 0, gvg, o, d);
     }
 
     // ------------------------------------------------------------------------------------------ helpers
@@ -248,6 +301,7 @@ public final class CpuAttention {
         final int[] globalNumber;   // [B*T] n for the n-th GLOBAL token of its row, else -1
         final int maxGlobal;
         final int localSlots;       // slots per LOCAL query row in the scratch: 2w + 1 + maxGlobal
+        final int blocks;           // blocks of ROW_BLOCK rows per sequence
 
         Problem(int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
                 int w, float dropoutP, long seed) {
@@ -279,6 +333,7 @@ public final class CpuAttention {
             }
             this.maxGlobal = most;
             this.localSlots = 2 * w + 1 + most;
+            this.blocks = (seq + ROW_BLOCK - 1) / ROW_BLOCK;
         }
 
         int kind(int b, int t) {
@@ -304,6 +359,75 @@ public final class CpuAttention {
 
         float dropout(int b, int h, int i, int j) {
             return dropoutMultiplier(seed, dropoutP, b, h, i, j, heads, seq);
+        }
+    }
+
+    /**
+     * One task's working set (the shared-memory tile of a GPU block): for a block of rows
+     * [first, end) of batch row b, head h, the rows of the <em>span</em> [first - w, end + w) that
+     * the block touches, packed per head as separate arrays (rows, or transposed columns), and the
+     * rows of the batch row's GLOBAL tokens. Packing makes every inner loop run over whole arrays
+     * from index 0, the form the JIT turns into SIMD code.
+     */
+    private static final class Tile {
+        final Problem pr;
+        int batchRow, head, spanStart, spanLength;
+        final float[][] keysT, valuesT;                                           // [D][span]
+        final float[][] keyRows, valueRows, queryRows, gradRows;                  // [span][D]
+        final float[][] globalKeys, globalValues, globalQueries, globalGrads;     // [maxGlobal][D]
+        final float[] queryScaled, row, acc, acc2;                                // [D]
+        final float[] spanValues;                                                 // [span]
+        final float[] weights;                                                    // scores / probabilities of one query
+
+        Tile(Problem pr) {
+            this.pr = pr;
+            int span = Math.min(pr.seq, ROW_BLOCK + 2 * pr.w), d = pr.headDim;
+            keysT = new float[d][span];
+            valuesT = new float[d][span];
+            keyRows = new float[span][d];
+            valueRows = new float[span][d];
+            queryRows = new float[span][d];
+            gradRows = new float[span][d];
+            globalKeys = new float[pr.maxGlobal][d];
+            globalValues = new float[pr.maxGlobal][d];
+            globalQueries = new float[pr.maxGlobal][d];
+            globalGrads = new float[pr.maxGlobal][d];
+            queryScaled = new float[d];
+            row = new float[d];
+            acc = new float[d];
+            acc2 = new float[d];
+            spanValues = new float[span];
+            weights = new float[Math.max(pr.localSlots, pr.seq)];
+        }
+
+        void setBlock(int b, int h, int first, int end) {
+            batchRow = b;
+            head = h;
+            spanStart = Math.max(0, first - pr.w);
+            spanLength = Math.min(pr.seq, end + pr.w) - spanStart;
+        }
+
+        /** dst[d][jj] = src at token spanStart + jj, column d of the head. */
+        void packTransposed(float[] src, float[][] dst) {
+            for (int jj = 0; jj < spanLength; jj++) {
+                int at = pr.offset(batchRow, spanStart + jj, head);
+                for (int d = 0; d < pr.headDim; d++) dst[d][jj] = src[at + d];
+            }
+        }
+
+        /** dst[jj] = the head's row of token spanStart + jj. */
+        void packRows(float[] src, float[][] dst) {
+            for (int jj = 0; jj < spanLength; jj++) {
+                System.arraycopy(src, pr.offset(batchRow, spanStart + jj, head), dst[jj], 0, pr.headDim);
+            }
+        }
+
+        /** dst[n] = the head's row of the n-th GLOBAL token of the batch row. */
+        void packGlobalRows(float[] src, float[][] dst) {
+            int[] globals = pr.globals[batchRow];
+            for (int n = 0; n < globals.length; n++) {
+                System.arraycopy(src, pr.offset(batchRow, globals[n], head), dst[n], 0, pr.headDim);
+            }
         }
     }
 
@@ -348,20 +472,37 @@ public final class CpuAttention {
     }
 
     /**
-     * In place: scores (-inf = masked) to probabilities over the first n entries; writes the row's
-     * (max, sum of exp(score - max)) to saved[st], saved[st + 1]. At least one entry is unmasked.
+     * In place: scores (-inf = masked) to probabilities over the first n entries. Forward computes
+     * the row's max and sum of exp(score - max) and writes them to saved[st], saved[st + 1];
+     * backward ({@code fromSaved}) reads them, and the same float operations give the same values.
      */
-    private static void softmaxInPlace(float[] x, int n, float[] saved, int st) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) max = Math.max(max, x[i]);
-        float sum = 0f;
+    private static void softmax(float[] x, int n, float[] saved, int st, boolean fromSaved) {
+        float max = Float.NEGATIVE_INFINITY, sum = 0f;
+        if (fromSaved) {
+            max = saved[st];
+            sum = saved[st + 1];
+        } else {
+            for (int i = 0; i < n; i++) max = Math.max(max, x[i]);
+        }
         for (int i = 0; i < n; i++) {
             x[i] = (float) Math.exp(x[i] - max); // exp(-inf) = 0
-            sum += x[i];
+            if (!fromSaved) sum += x[i];
         }
         for (int i = 0; i < n; i++) x[i] /= sum;
-        saved[st] = max;
-        saved[st + 1] = sum;
+        if (!fromSaved) {
+            saved[st] = max;
+            saved[st + 1] = sum;
+        }
+    }
+
+    /** result[jj] = sum over d of x[d] * columns[d][jj], for jj &lt; len (scores or dP of one query against the span). */
+    private static void spanProduct(float[] x, float[][] columns, int len, float[] result) {
+        java.util.Arrays.fill(result, 0, len, 0f);
+        for (int d = 0; d < x.length; d++) {
+            float xd = x[d];
+            float[] column = columns[d];
+            for (int jj = 0; jj < len; jj++) result[jj] += xd * column[jj];
+        }
     }
 
     /** Dot product of n floats; four partial sums so the JIT can overlap the additions. */
@@ -378,13 +519,14 @@ public final class CpuAttention {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /** y[yAt..yAt+n) += alpha * x[xAt..xAt+n). */
-    private static void axpy(float alpha, float[] x, int xAt, float[] y, int yAt, int n) {
+    /** y += alpha * x over whole arrays of equal length (no offsets: the JIT vectorizes this form). */
+    private static void axpy(float alpha, float[] x, float[] y) {
         if (alpha == 0f) return;
-        for (int i = 0; i < n; i++) y[yAt + i] += alpha * x[xAt + i];
+        for (int i = 0; i < y.length; i++) y[i] += alpha * x[i];
     }
 
-    private static void scaleInPlace(float[] x, int at, int n, float s) {
-        for (int i = 0; i < n; i++) x[at + i] *= s;
+    /** dst[at..at+n) = x * s. */
+    private static void scaleInto(float[] x, float s, float[] dst, int at) {
+        for (int i = 0; i < x.length; i++) dst[at + i] = x[i] * s;
     }
 }
