@@ -71,54 +71,55 @@ public final class CpuAttention {
         Parallel.forRange(batch * heads * pr.blocks, 1, (from, to) -> {
             Tile t = new Tile(pr);
             for (int task = from; task < to; task++) {
-                int bh = task / pr.blocks, b = bh / heads, h = bh % heads;
-                int first = (task % pr.blocks) * ROW_BLOCK, end = Math.min(seq, first + ROW_BLOCK);
-                t.setBlock(b, h, first, end);
+                t.startTask(task);
                 t.packTransposed(k, t.keysT);
                 t.packRows(v, t.valueRows);
                 t.packGlobalRows(k, t.globalKeys);
                 t.packGlobalRows(v, t.globalValues);
-                for (int i = first; i < end; i++) {
-                    int o = pr.offset(b, i, h), st = 2 * (bh * seq + i);
-                    java.util.Arrays.fill(t.acc, 0f);
-                    switch (pr.kind(b, i)) {
-                        case LOCAL -> {
-                            int slots = localProbabilities(pr, t, b, i, q, saved, st, false);
-                            for (int slot = 0; slot < slots; slot++) {
-                                int j = pr.localKey(b, i, slot);
-                                if (j < 0) continue;
-                                float[] value = slot <= 2 * w ? t.valueRows[j - t.spanStart] : t.globalValues[slot - 2 * w - 1];
-                                axpy(t.weights[slot] * pr.dropout(b, h, i, j), value, t.acc);
-                            }
-                        }
-                        case GLOBAL -> {
-                            globalProbabilities(pr, t, b, h, i, qg, kg, saved, st, false);
-                            for (int j = 0; j < seq; j++) {
-                                if (pr.kind(b, j) == PAD) continue;
-                                System.arraycopy(vg, pr.offset(b, j, h), t.row, 0, headDim);
-                                axpy(t.weights[j] * pr.dropout(b, h, i, j), t.row, t.acc);
-                            }
-                        }
-                        default -> { // PAD: output 0
-                            saved[st] = 0f;
-                            saved[st + 1] = 0f;
-                        }
-                    }
-                    System.arraycopy(t.acc, 0, out, o, headDim);
-                }
+                for (int i = t.first; i < t.end; i++) queryRowForward(pr, t, i, q, qg, kg, vg, out, saved);
             }
         });
+    }
+
+    /** Output row i (head t.head) and its softmax statistics. */
+    private static void queryRowForward(Problem pr, Tile t, int i, float[] q, float[] qg, float[] kg, float[] vg,
+                                        float[] out, float[] saved) {
+        int b = t.batchRow, h = t.head, w = pr.w, st = pr.savedAt(b, h, i);
+        java.util.Arrays.fill(t.acc, 0f);
+        switch (pr.kind(b, i)) {
+            case LOCAL -> {
+                int slots = localProbabilities(pr, t, i, q, saved, false);
+                for (int slot = 0; slot < slots; slot++) {
+                    int j = pr.localKey(b, i, slot);
+                    if (j < 0) continue;
+                    float[] value = slot <= 2 * w ? t.valueRows[j - t.spanStart] : t.globalValues[slot - 2 * w - 1];
+                    axpy(t.weights[slot] * pr.dropout(b, h, i, j), value, t.acc);
+                }
+            }
+            case GLOBAL -> {
+                globalProbabilities(pr, t, i, qg, kg, saved, false);
+                for (int j = 0; j < pr.seq; j++) {
+                    if (pr.kind(b, j) == PAD) continue;
+                    System.arraycopy(vg, pr.offset(b, j, h), t.row, 0, pr.headDim);
+                    axpy(t.weights[j] * pr.dropout(b, h, i, j), t.row, t.acc);
+                }
+            }
+            default -> { // PAD: output 0
+                saved[st] = 0f;
+                saved[st + 1] = 0f;
+            }
+        }
+        System.arraycopy(t.acc, 0, out, pr.offset(b, i, h), pr.headDim);
     }
 
     /**
      * Probabilities of LOCAL query i into {@code t.weights[slot]} (0 for masked slots); the window
      * scores come from {@code t.keysT}, the global ones from {@code t.globalKeys}. Forward
-     * ({@code fromSaved} false) writes the row's (max, sum) to saved[st..st+1]; backward reads them,
+     * ({@code fromSaved} false) writes the row's (max, sum) to saved; backward reads them,
      * which reproduces the forward probabilities exactly. Returns the number of slots of the row.
      */
-    private static int localProbabilities(Problem pr, Tile t, int b, int i, float[] q, float[] saved, int st,
-                                          boolean fromSaved) {
-        int h = t.head, w = pr.w, slots = pr.slotCount(b);
+    private static int localProbabilities(Problem pr, Tile t, int i, float[] q, float[] saved, boolean fromSaved) {
+        int b = t.batchRow, h = t.head, w = pr.w, slots = pr.slotCount(b);
         scaleQuery(q, pr.offset(b, i, h), pr.sqrtD, t.queryScaled);
         spanProduct(t.queryScaled, t.keysT, t.spanLength, t.spanValues);
         for (int slot = 0; slot < slots; slot++) {
@@ -127,19 +128,20 @@ public final class CpuAttention {
                     : slot <= 2 * w ? t.spanValues[j - t.spanStart]
                     : dot(t.queryScaled, 0, t.globalKeys[slot - 2 * w - 1], 0, pr.headDim);
         }
-        softmax(t.weights, slots, saved, st, fromSaved);
+        softmax(t.weights, slots, saved, pr.savedAt(b, h, i), fromSaved);
         return slots;
     }
 
     /** Probabilities of GLOBAL query i over all T keys into {@code t.weights[j]} (0 for PAD keys); see {@link #localProbabilities}. */
-    private static void globalProbabilities(Problem pr, Tile t, int b, int h, int i, float[] qg, float[] kg,
-                                            float[] saved, int st, boolean fromSaved) {
+    private static void globalProbabilities(Problem pr, Tile t, int i, float[] qg, float[] kg, float[] saved,
+                                            boolean fromSaved) {
+        int b = t.batchRow, h = t.head;
         scaleQuery(qg, pr.offset(b, i, h), pr.sqrtD, t.queryScaled);
         for (int j = 0; j < pr.seq; j++) {
             t.weights[j] = pr.kind(b, j) == PAD ? Float.NEGATIVE_INFINITY
                     : dot(t.queryScaled, 0, kg, pr.offset(b, j, h), pr.headDim);
         }
-        softmax(t.weights, pr.seq, saved, st, fromSaved);
+        softmax(t.weights, pr.seq, saved, pr.savedAt(b, h, i), fromSaved);
     }
 
     // ------------------------------------------------------------------------------------------ backward
@@ -153,31 +155,27 @@ public final class CpuAttention {
         Parallel.forRange(batch * heads * pr.blocks, 1, (from, to) -> {
             Tile t = new Tile(pr);
             for (int task = from; task < to; task++) {
-                int bh = task / pr.blocks, b = bh / heads, h = bh % heads;
-                int first = (task % pr.blocks) * ROW_BLOCK, end = Math.min(seq, first + ROW_BLOCK);
-                t.setBlock(b, h, first, end);
+                t.startTask(task);
                 t.packTransposed(k, t.keysT);
                 t.packTransposed(v, t.valuesT);
                 t.packRows(k, t.keyRows);
                 t.packGlobalRows(k, t.globalKeys);
                 t.packGlobalRows(v, t.globalValues);
-                for (int i = first; i < end; i++) {
-                    queryRowBackward(pr, s, t, b, i, q, qg, kg, vg, out, saved, gradOut, gq, gqg);
+                for (int i = t.first; i < t.end; i++) {
+                    queryRowBackward(pr, s, t, i, q, qg, kg, vg, out, saved, gradOut, gq, gqg);
                 }
             }
         });
         Parallel.forRange(batch * heads * pr.blocks, 1, (from, to) -> {
             Tile t = new Tile(pr);
             for (int task = from; task < to; task++) {
-                int bh = task / pr.blocks, b = bh / heads, h = bh % heads;
-                int first = (task % pr.blocks) * ROW_BLOCK, end = Math.min(seq, first + ROW_BLOCK);
-                t.setBlock(b, h, first, end);
+                t.startTask(task);
                 t.packRows(q, t.queryRows);
                 t.packRows(gradOut, t.gradRows);
                 t.packGlobalRows(qg, t.globalQueries);
                 t.packGlobalRows(gradOut, t.globalGrads);
-                for (int j = first; j < end; j++) {
-                    keyRowBackward(pr, s, t, b, j, q, gradOut, gk, gv, gkg, gvg);
+                for (int j = t.first; j < t.end; j++) {
+                    keyRowBackward(pr, s, t, j, q, gradOut, gk, gv, gkg, gvg);
                 }
             }
         });
@@ -188,14 +186,14 @@ public final class CpuAttention {
      * {@code dropped = p * m} and {@code dScore = p * (m * dP - delta)} per key, where
      * dP = gradOut_i . value_j and delta = gradOut_i . out_i (= sum over keys of p * m * dP).
      */
-    private static void queryRowBackward(Problem pr, Scratch s, Tile t, int b, int i, float[] q, float[] qg,
+    private static void queryRowBackward(Problem pr, Scratch s, Tile t, int i, float[] q, float[] qg,
                                          float[] kg, float[] vg, float[] out, float[] saved, float[] gradOut,
                                          float[] gq, float[] gqg) {
-        int h = t.head, d = pr.headDim, w = pr.w, o = pr.offset(b, i, h), bh = b * pr.heads + h, st = 2 * (bh * pr.seq + i);
+        int b = t.batchRow, h = t.head, d = pr.headDim, w = pr.w, o = pr.offset(b, i, h), bh = b * pr.heads + h;
         int kind = pr.kind(b, i);
         java.util.Arrays.fill(t.acc, 0f);
         if (kind == LOCAL) {
-            int slots = localProbabilities(pr, t, b, i, q, saved, st, true);
+            int slots = localProbabilities(pr, t, i, q, saved, true);
             System.arraycopy(gradOut, o, t.row, 0, d);
             spanProduct(t.row, t.valuesT, t.spanLength, t.spanValues); // dP for the window keys
             float delta = dot(gradOut, o, out, o, d);
@@ -218,7 +216,7 @@ public final class CpuAttention {
             scaleInto(t.acc, 1f / pr.sqrtD, gq, o);
             java.util.Arrays.fill(gqg, o, o + d, 0f);
         } else if (kind == GLOBAL) {
-            globalProbabilities(pr, t, b, h, i, qg, kg, saved, st, true);
+            globalProbabilities(pr, t, i, qg, kg, saved, true);
             float delta = dot(gradOut, o, out, o, d);
             int base = s.globalRow(bh, pr.globalNumber[b * pr.seq + i]);
             for (int j = 0; j < pr.seq; j++) {
@@ -249,9 +247,9 @@ public final class CpuAttention {
      * over the GLOBAL queries, for every non-PAD key. The tile holds the rows of q and gradOut
      * around the key block and those of the row's GLOBAL queries.
      */
-    private static void keyRowBackward(Problem pr, Scratch s, Tile t, int b, int j, float[] q, float[] gradOut,
+    private static void keyRowBackward(Problem pr, Scratch s, Tile t, int j, float[] q, float[] gradOut,
                                        float[] gk, float[] gv, float[] gkg, float[] gvg) {
-        int h = t.head, d = pr.headDim, w = pr.w, o = pr.offset(b, j, h), bh = b * pr.heads + h;
+        int b = t.batchRow, h = t.head, d = pr.headDim, w = pr.w, o = pr.offset(b, j, h), bh = b * pr.heads + h;
         int kind = pr.kind(b, j);
         java.util.Arrays.fill(t.acc, 0f);
         java.util.Arrays.fill(t.acc2, 0f);
@@ -336,6 +334,11 @@ public final class CpuAttention {
             this.blocks = (seq + ROW_BLOCK - 1) / ROW_BLOCK;
         }
 
+        /** Where row i of head h of batch row b keeps (max, sum) in {@code saved} [B, H, T, 2]. */
+        int savedAt(int b, int h, int i) {
+            return 2 * ((b * heads + h) * seq + i);
+        }
+
         int kind(int b, int t) {
             return kinds[b * seq + t];
         }
@@ -371,7 +374,7 @@ public final class CpuAttention {
      */
     private static final class Tile {
         final Problem pr;
-        int batchRow, head, spanStart, spanLength;
+        int batchRow, head, first, end, spanStart, spanLength;
         final float[][] keysT, valuesT;                                           // [D][span]
         final float[][] keyRows, valueRows, queryRows, gradRows;                  // [span][D]
         final float[][] globalKeys, globalValues, globalQueries, globalGrads;     // [maxGlobal][D]
@@ -400,9 +403,13 @@ public final class CpuAttention {
             weights = new float[Math.max(pr.localSlots, pr.seq)];
         }
 
-        void setBlock(int b, int h, int first, int end) {
-            batchRow = b;
-            head = h;
+        /** Task number {@code (b * H + h) * blocks + block}: rows [first, end) of batch row b, head h. */
+        void startTask(int task) {
+            int bh = task / pr.blocks;
+            batchRow = bh / pr.heads;
+            head = bh % pr.heads;
+            first = (task % pr.blocks) * ROW_BLOCK;
+            end = Math.min(pr.seq, first + ROW_BLOCK);
             spanStart = Math.max(0, first - pr.w);
             spanLength = Math.min(pr.seq, end + pr.w) - spanStart;
         }
