@@ -47,7 +47,12 @@ class AttentionTest {
                 Arguments.of("w = 0, holes in the mask", 2, 3, 0,
                         new String[] {"l.lgl.l", "..llgll"}),
                 Arguments.of("all globals", 1, 5, 1,
-                        new String[] {"ggg.", "gggg"}));
+                        new String[] {"ggg.", "gggg"}),
+                // the kernel works in blocks of 32 rows: windows that cross blocks, and span several
+                Arguments.of("several row blocks, windows crossing them", 1, 3, 5,
+                        new String[] {"l".repeat(10) + "g" + "l".repeat(50) + "g" + "l".repeat(13), "l".repeat(60) + ".".repeat(15)}),
+                Arguments.of("window wider than a row block", 1, 2, 40,
+                        new String[] {"l".repeat(33) + "g" + "l".repeat(36), "g" + "l".repeat(49) + ".".repeat(20)}));
     }
 
     private static GradCheck.Options tolerance() {
