@@ -96,7 +96,7 @@ public final class Attention {
     }
 
     /** Most global tokens (that are also real tokens) in one batch row. */
-    static int maxGlobal(int[] attentionMask, int[] globalMask, int batch, int seq) {
+    private static int maxGlobal(int[] attentionMask, int[] globalMask, int batch, int seq) {
         int most = 0;
         for (int b = 0; b < batch; b++) {
             int count = 0;
