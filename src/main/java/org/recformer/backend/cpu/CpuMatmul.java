@@ -13,11 +13,15 @@ import java.util.Arrays;
  *   <li>for each group of {@link #MR} rows of C it loads those rows into {@code tile} arrays (in L1),
  *       adds the products with the packed block in the micro-kernel, and stores them back.</li>
  * </ol>
- * The micro-kernel's inner loop runs over a contiguous row of NC floats with MR accumulator rows
- * and two depth steps, using only whole-array indexing ({@code row[j]}): that is the shape C2's
- * superword pass turns into AVX2/AVX-512 FMA code on plain {@code java -jar}, without the Vector
- * API. (Offsets such as {@code c[base + j]} make C2 give up on vectorizing, hence one array per
- * row.) Missing rows and an odd last depth step read zeros, so one kernel covers every size.
+ * The plain micro-kernel's inner loop runs over a contiguous row of NC floats with MR
+ * accumulator rows and two depth steps, using only whole-array indexing ({@code row[j]}): that is
+ * the shape C2's superword pass turns into AVX2/AVX-512 FMA code on plain {@code java -jar}.
+ * (Offsets such as {@code c[base + j]} make C2 give up on vectorizing, hence one array per row.)
+ * Missing rows and an odd last depth step read zeros, so one kernel covers every size.
+ *
+ * <p>When the JVM runs with {@code --add-modules jdk.incubator.vector}, the faster
+ * {@link CpuMatmulVector} micro-kernel (accumulators in registers) is used instead; set
+ * {@code -Drecformer.vector=false} to force the plain loops.
  */
 final class CpuMatmul {
     /** Rows of C per micro-kernel call (accumulator rows). */
@@ -29,20 +33,36 @@ final class CpuMatmul {
     /** Rows of C per task. */
     static final int MC = 64;
 
+    /** Whether the Vector API micro-kernel runs (module present and not switched off). */
+    static final boolean VECTOR = vectorAvailable() && !"false".equals(System.getProperty("recformer.vector"));
+
     /** Per-thread packed B block (KC + 1 rows, the last a zero row for an odd depth) and C tile rows. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private static final class Scratch {
         final float[][] packedB = new float[KC + 1][NC];
         final float[][] tile = new float[MR][NC];
+        /** op(A) rows of one task and depth block for the Vector API kernel: MC rounded up to its row group (<= 8). */
+        final float[] packedA = new float[(MC + 8) * KC];
     }
 
     private CpuMatmul() {}
 
+    /** True when jdk.incubator.vector is in the boot layer (only then may CpuMatmulVector load). */
+    static boolean vectorAvailable() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
     static void matmul(float[] a, float[] b, float[] c, int batch, int m, int n, int k,
                        boolean transA, boolean transB, int strideA, int strideB, int strideC, boolean accumulate) {
+        matmul(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate, VECTOR);
+    }
+
+    /** As above with the micro-kernel chosen: {@code vector} needs {@link #vectorAvailable()} (tests run both). */
+    static void matmul(float[] a, float[] b, float[] c, int batch, int m, int n, int k, boolean transA, boolean transB,
+                       int strideA, int strideB, int strideC, boolean accumulate, boolean vector) {
         if (batch <= 0 || m <= 0 || n <= 0) return;
-        Operands op = new Operands(a, b, c, m, n, k, transA, transB, strideA, strideB, strideC);
+        Operands op = new Operands(a, b, c, m, n, k, transA, transB, strideA, strideB, strideC, vector);
         if (strideC != 0 || batch == 1) {
             run(op, 0, batch, accumulate);
         } else {
@@ -74,13 +94,14 @@ final class CpuMatmul {
     private static final class Operands {
         final float[] a, b, c;
         final int m, n, k, strideA, strideB, strideC;
+        final boolean vector;
         /** op(A)[i][p] = a[offA + i * aRow + p * aCol]. */
         final int aRow, aCol;
         /** op(B)[p][j] = b[offB + p * bRow + j * bCol]. */
         final int bRow, bCol;
 
         Operands(float[] a, float[] b, float[] c, int m, int n, int k, boolean transA, boolean transB,
-                 int strideA, int strideB, int strideC) {
+                 int strideA, int strideB, int strideC, boolean vector) {
             this.a = a;
             this.b = b;
             this.c = c;
@@ -90,6 +111,7 @@ final class CpuMatmul {
             this.strideA = strideA;
             this.strideB = strideB;
             this.strideC = strideC;
+            this.vector = vector;
             this.aRow = transA ? 1 : k;
             this.aCol = transA ? m : 1;
             this.bRow = transB ? 1 : n;
@@ -105,25 +127,58 @@ final class CpuMatmul {
                 }
                 return;
             }
-            float[][] tile = s.tile;
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = Math.min(KC, k - p0);
-                packB(s.packedB, offB, p0, kc, j0, nc);
                 boolean load = accumulate || p0 > 0;
-                for (int i = i0; i < i0 + mc; i += MR) {
-                    int rows = Math.min(MR, i0 + mc - i);
-                    for (int r = 0; r < MR; r++) {
-                        if (load && r < rows) System.arraycopy(c, offC + (i + r) * n + j0, tile[r], 0, nc);
-                        else Arrays.fill(tile[r], 0, nc, 0f);
-                    }
-                    kernel(offA + i * aRow + p0 * aCol, rows, kc, s.packedB, tile[0], tile[1], tile[2], tile[3], nc);
-                    for (int r = 0; r < rows; r++) System.arraycopy(tile[r], 0, c, offC + (i + r) * n + j0, nc);
+                if (vector) {
+                    int nr = CpuMatmulVector.NR;
+                    packB(s.packedB, offB, p0, kc, j0, nc, Math.min(NC, (nc + nr - 1) / nr * nr));
+                    packA(s.packedA, offA, i0, mc, p0, kc, CpuMatmulVector.MR);
+                    CpuMatmulVector.multiply(s.packedA, s.packedB, kc, c, offC + i0 * n + j0, n, mc, nc, load);
+                } else {
+                    packB(s.packedB, offB, p0, kc, j0, nc, nc);
+                    multiplyPlain(s, offA + p0 * aCol, offC, i0, mc, j0, nc, kc, load);
                 }
             }
         }
 
-        /** packed[p][j] = op(B)[p0 + p][j0 + j]; a zero row follows an odd depth. */
-        private void packB(float[][] packed, int offB, int p0, int kc, int j0, int nc) {
+        /** The plain-loop path: C rows i0 .. i0+mc, MR at a time, through the tile arrays. */
+        private void multiplyPlain(Scratch s, int offA, int offC, int i0, int mc, int j0, int nc, int kc, boolean load) {
+            float[][] tile = s.tile;
+            for (int i = i0; i < i0 + mc; i += MR) {
+                int rows = Math.min(MR, i0 + mc - i);
+                for (int r = 0; r < MR; r++) {
+                    if (load && r < rows) System.arraycopy(c, offC + (i + r) * n + j0, tile[r], 0, nc);
+                    else Arrays.fill(tile[r], 0, nc, 0f);
+                }
+                kernel(offA + i * aRow, rows, kc, s.packedB, tile[0], tile[1], tile[2], tile[3], nc);
+                for (int r = 0; r < rows; r++) System.arraycopy(tile[r], 0, c, offC + (i + r) * n + j0, nc);
+            }
+        }
+
+        /**
+         * packedA[(g * kc + p) * mr + r] = op(A)[i0 + g * mr + r][p0 + p], zero for rows past mc.
+         */
+        private void packA(float[] packedA, int offA, int i0, int mc, int p0, int kc, int mr) {
+            for (int g = 0; g * mr < mc; g++) {
+                for (int r = 0; r < mr; r++) {
+                    int row = g * mr + r;
+                    int dst = g * kc * mr + r;
+                    if (row < mc) {
+                        int src = offA + (i0 + row) * aRow + p0 * aCol;
+                        for (int p = 0; p < kc; p++) packedA[dst + p * mr] = a[src + p * aCol];
+                    } else {
+                        for (int p = 0; p < kc; p++) packedA[dst + p * mr] = 0f;
+                    }
+                }
+            }
+        }
+
+        /**
+         * packed[p][j] = op(B)[p0 + p][j0 + j] for j < nc, zero for nc <= j < width; a zero row
+         * follows an odd depth.
+         */
+        private void packB(float[][] packed, int offB, int p0, int kc, int j0, int nc, int width) {
             for (int p = 0; p < kc; p++) {
                 float[] row = packed[p];
                 int src = offB + (p0 + p) * bRow + j0 * bCol;
@@ -132,8 +187,9 @@ final class CpuMatmul {
                 } else {
                     for (int j = 0; j < nc; j++) row[j] = b[src + j * bCol];
                 }
+                if (width > nc) Arrays.fill(row, nc, width, 0f);
             }
-            if ((kc & 1) == 1) Arrays.fill(packed[kc], 0, nc, 0f);
+            if ((kc & 1) == 1) Arrays.fill(packed[kc], 0, width, 0f);
         }
 
         /** op(A)[row][p] relative to {@code base}, or 0 outside the rows / depth of this block. */

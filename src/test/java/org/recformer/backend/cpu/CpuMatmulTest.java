@@ -1,5 +1,7 @@
 package org.recformer.backend.cpu;
 
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -11,8 +13,9 @@ import java.util.stream.Stream;
 
 /**
  * The matmul kernel against a direct double-precision product, on sizes around the block sizes
- * (MR = 4, MC = 64, NC = KC = 256), every transpose combination, batches with broadcast
- * operands, and accumulation. Outputs start as NaN (poisoned), so an unwritten element fails.
+ * (MR = 4 or 6, MC = 64, NC = KC = 256), every transpose combination, batches with broadcast
+ * operands, and accumulation; both micro-kernels (plain loops and, when the JVM has the module,
+ * the Vector API). Outputs start as NaN (poisoned), so an unwritten element fails.
  */
 class CpuMatmulTest {
     private static final CpuBackend BACKEND = new CpuBackend();
@@ -22,33 +25,41 @@ class CpuMatmulTest {
                 {4, 257, 5}, {65, 259, 513}, {130, 17, 29}, {2, 300, 600}};
         Stream.Builder<Arguments> out = Stream.builder();
         for (int[] s : mnk) {
-            for (int flags = 0; flags < 4; flags++) out.add(Arguments.of(s[0], s[1], s[2], (flags & 1) != 0, (flags & 2) != 0));
+            for (int flags = 0; flags < 8; flags++) {
+                out.add(Arguments.of(s[0], s[1], s[2], (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0));
+            }
         }
         return out.build();
     }
 
-    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4}")
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} vector={5}")
     @MethodSource("sizes")
-    void singleProduct(int m, int n, int k, boolean transA, boolean transB) {
-        check(1, m, n, k, transA, transB, true, true, false);
+    void singleProduct(int m, int n, int k, boolean transA, boolean transB, boolean vector) {
+        check(1, m, n, k, transA, transB, true, true, false, vector);
     }
 
-    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4}")
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} vector={5}")
     @MethodSource("sizes")
-    void batchedAndAccumulated(int m, int n, int k, boolean transA, boolean transB) {
-        check(3, m, n, k, transA, transB, true, true, true);
+    void batchedAndAccumulated(int m, int n, int k, boolean transA, boolean transB, boolean vector) {
+        check(3, m, n, k, transA, transB, true, true, true, vector);
     }
 
-    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4}")
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} vector={5}")
     @MethodSource("sizes")
-    void broadcastA(int m, int n, int k, boolean transA, boolean transB) {
-        check(3, m, n, k, transA, transB, false, true, false);
+    void broadcastA(int m, int n, int k, boolean transA, boolean transB, boolean vector) {
+        check(3, m, n, k, transA, transB, false, true, false, vector);
     }
 
-    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4}")
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} vector={5}")
     @MethodSource("sizes")
-    void broadcastB(int m, int n, int k, boolean transA, boolean transB) {
-        check(2, m, n, k, transA, transB, true, false, true);
+    void broadcastB(int m, int n, int k, boolean transA, boolean transB, boolean vector) {
+        check(2, m, n, k, transA, transB, true, false, true, vector);
+    }
+
+    @Test
+    void testsRunWithTheVectorModule() {
+        // surefire's argLine adds jdk.incubator.vector, so the Vector API kernel is the default here
+        Assertions.assertTrue(CpuMatmul.vectorAvailable() && CpuMatmul.VECTOR, "tests should exercise the Vector API kernel");
     }
 
     @Test
@@ -74,7 +85,8 @@ class CpuMatmulTest {
     }
 
     private static void check(int batch, int m, int n, int k, boolean transA, boolean transB,
-                              boolean batchedA, boolean batchedB, boolean accumulate) {
+                              boolean batchedA, boolean batchedB, boolean accumulate, boolean vector) {
+        Assumptions.assumeTrue(!vector || CpuMatmul.vectorAvailable(), "JVM without jdk.incubator.vector");
         SplittableRandom rng = new SplittableRandom(m * 1000003L + n * 1009L + k);
         int strideA = batchedA ? m * k : 0, strideB = batchedB ? k * n : 0, strideC = m * n;
         float[] a = random(rng, (batchedA ? batch : 1) * m * k);
@@ -90,8 +102,8 @@ class CpuMatmulTest {
         for (int bi = 0; bi < batch; bi++) {
             addProduct(expected, bi * strideC, a, bi * strideA, b, bi * strideB, m, n, k, transA, transB);
         }
-        CpuMatmul.matmul(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate);
-        GradCheck.assertClose(String.format("matmul b=%d m=%d n=%d k=%d tA=%s tB=%s", batch, m, n, k, transA, transB),
+        CpuMatmul.matmul(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate, vector);
+        GradCheck.assertClose(String.format("matmul b=%d m=%d n=%d k=%d tA=%s tB=%s vector=%s", batch, m, n, k, transA, transB, vector),
                 expected, c, 1e-5, 1e-5);
     }
 
