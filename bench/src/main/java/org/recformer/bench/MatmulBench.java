@@ -20,9 +20,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Square single-precision matmul C = A x B (n x n x n) through the CPU backend kernel, all cores.
- * Reports milliseconds per product; GFLOP/s = 2 n^3 / t, e.g. 2 * 1024^3 / (t_ms * 1e6).
- * Compare with {@code tools/matmul_numpy.py} (numpy / OpenBLAS) run in the same session.
+ * Square single-precision matmul C = A x B (n x n x n) through the CPU backend kernel, all cores,
+ * both ways: {@code plainLoops} is what plain {@code java -jar} gets (auto-vectorized loops),
+ * {@code vectorApi} forks with {@code --add-modules jdk.incubator.vector}. Reports milliseconds per
+ * product; GFLOP/s = 2 n^3 / t, e.g. 2 * 1024^3 / (t_ms * 1e6). Compare with
+ * {@code tools/matmul_numpy.py} (numpy / OpenBLAS) run in the same session.
  *
  * <p>Build and run: {@code mvn -B -Pbench package -DskipTests && java -jar target/benchmarks.jar MatmulBench}
  * (one size: {@code -p n=1024}).
@@ -54,7 +56,15 @@ public class MatmulBench {
     }
 
     @Benchmark
-    public void matmul(Blackhole bh) {
+    @Fork(value = 1, jvmArgsAppend = "-Drecformer.vector=false")
+    public void plainLoops(Blackhole bh) {
+        backend.matmul(a, b, c, 1, n, n, n, false, false, 0, 0, 0, false);
+        bh.consume(c);
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
+    public void vectorApi(Blackhole bh) {
         backend.matmul(a, b, c, 1, n, n, n, false, false, 0, 0, 0, false);
         bh.consume(c);
     }

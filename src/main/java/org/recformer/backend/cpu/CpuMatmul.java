@@ -31,7 +31,7 @@ final class CpuMatmul {
     /** Columns of one task (length of the micro-kernel's inner loop). */
     static final int NC = 256;
     /** Rows of C per task. */
-    static final int MC = 64;
+    static final int MC = 128;
 
     /** Whether the Vector API micro-kernel runs (module present and not switched off). */
     static final boolean VECTOR = vectorAvailable() && !"false".equals(System.getProperty("recformer.vector"));

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 
 /**
  * The matmul kernel against a direct double-precision product, on sizes around the block sizes
- * (MR = 4 or 6, MC = 64, NC = KC = 256), every transpose combination, batches with broadcast
+ * (MR = 4 or 6, MC = 128, NC = KC = 256), every transpose combination, batches with broadcast
  * operands, and accumulation; both micro-kernels (plain loops and, when the JVM has the module,
  * the Vector API). Outputs start as NaN (poisoned), so an unwritten element fails.
  */
