@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "Recformer sequential recommendation in Java: train, evaluate, serve.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ParityCommand.class,
         })
 public final class Main implements Runnable {
 
