@@ -3,6 +3,7 @@ package org.recformer.ops;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.Tensor;
+import org.recformer.tensor.UnaryOp;
 
 import java.util.Arrays;
 
@@ -24,6 +25,16 @@ public final class Arithmetic {
 
     public static Tensor div(Tensor a, Tensor b) {
         return binary(BinaryOp.DIV, a, b);
+    }
+
+    /** x * s. */
+    public static Tensor scale(Tensor x, float s) {
+        return Unary.apply("scale", UnaryOp.SCALE, x, s);
+    }
+
+    /** x + s. */
+    public static Tensor addScalar(Tensor x, float s) {
+        return Unary.apply("addScalar", UnaryOp.ADD_SCALAR, x, s);
     }
 
     private static Tensor binary(BinaryOp op, Tensor a, Tensor b) {

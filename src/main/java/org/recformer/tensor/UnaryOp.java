@@ -10,7 +10,7 @@ public enum UnaryOp {
     GELU,
     TANH,
     EXP,
-    /** max(x, arg); gradient passes where x &gt; arg */
+    /** max(x, arg); gradient passes where x &gt;= arg (as torch.clamp_min) */
     CLAMP_MIN,
     SQRT,
     /** x ^ arg */

@@ -4,11 +4,31 @@ import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.UnaryOp;
 
-/** Elementwise kernels, broadcasting, reductions to a shape, permutes, masks and dropout. */
+import java.util.Arrays;
+
+/**
+ * Elementwise kernels, broadcasting, reductions to a shape, permutes, masks and dropout.
+ *
+ * <p>Tensors with a broadcast or permuted operand are walked row by row: a "row" is one index of
+ * all dimensions but the last, its offset in each operand comes from {@link #rowOffset}, and the
+ * last dimension is the inner loop (stride 1 in the output).
+ *
+ * <p>Dropout keeps element {@code i} when {@code CounterRandom.uniform(seed, i) >= p} (see
+ * {@link CounterRandom} for the exact generator): the decision depends only on the seed and the
+ * element's flat index, never on the thread split, so the CUDA backend reproduces the mask bit
+ * for bit. Kept elements are multiplied by the float {@code 1f / (1f - p)}.
+ */
 final class CpuElementwise {
     private CpuElementwise() {}
 
     private static final int GRAIN = 1 << 14;
+    /** Most partial sums a reduction to a small output splits its rows into. */
+    private static final int MAX_PARTS = 32;
+    /** Most doubles all partial sums of one reduction may hold together. */
+    private static final int PARTIAL_LIMIT = 1 << 20;
+    private static final double SQRT1_2 = 0.70710678118654752440;
+    /** 1 / sqrt(2 pi), the standard normal density at 0. */
+    private static final double INV_SQRT_2PI = 0.39894228040143267794;
 
     static void copyBlocks(float[] src, int srcOffset, int srcStride, float[] dst, int dstOffset, int dstStride,
                            int blockLen, int blocks, boolean accumulate) {
@@ -25,6 +45,47 @@ final class CpuElementwise {
         });
     }
 
+    // ---------------------------------------------------------------- broadcasting helpers
+
+    /** Strides of a (left-padded) shape read as if broadcast to outShape: 0 along broadcast dims. */
+    static int[] broadcastStrides(int[] shape, int[] outShape) {
+        int[] strides = Shape.strides(shape);
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 1 && outShape[d] != 1) strides[d] = 0;
+        }
+        return strides;
+    }
+
+    /** Size of the last dimension (1 for a scalar shape). */
+    private static int innerSize(int[] shape) {
+        return shape.length == 0 ? 1 : shape[shape.length - 1];
+    }
+
+    /** Stride of the last dimension (0 for a scalar shape). */
+    private static int innerStride(int[] strides) {
+        return strides.length == 0 ? 0 : strides[strides.length - 1];
+    }
+
+    /** Number of rows (indices over all dimensions but the last) of n elements with this inner size. */
+    private static int rowCount(int n, int inner) {
+        return inner == 0 ? 0 : n / inner;
+    }
+
+    /**
+     * Offset of row {@code r} of a tensor of shape {@code shape} in an operand read with
+     * {@code strides} (one per dimension of shape; the last dimension is not part of the row).
+     */
+    private static int rowOffset(int r, int[] shape, int[] strides) {
+        int rem = r, offset = 0;
+        for (int d = shape.length - 2; d >= 0; d--) {
+            offset += (rem % shape[d]) * strides[d];
+            rem /= shape[d];
+        }
+        return offset;
+    }
+
+    // ---------------------------------------------------------------- binary
+
     static void binary(BinaryOp op, float[] a, int[] aShape, float[] b, int[] bShape, float[] out, int[] outShape) {
         int n = out.length;
         if (a.length == n && b.length == n) {
@@ -36,33 +97,17 @@ final class CpuElementwise {
         int rank = outShape.length;
         int[] as = broadcastStrides(Shape.leftPad(aShape, rank), outShape);
         int[] bs = broadcastStrides(Shape.leftPad(bShape, rank), outShape);
-        int inner = rank == 0 ? 1 : outShape[rank - 1];
-        int rows = inner == 0 ? 0 : n / inner;
-        int aInner = rank == 0 ? 0 : as[rank - 1];
-        int bInner = rank == 0 ? 0 : bs[rank - 1];
-        Parallel.forRange(rows, Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
+        int inner = innerSize(outShape);
+        int aInner = innerStride(as);
+        int bInner = innerStride(bs);
+        Parallel.forRange(rowCount(n, inner), Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
             for (int r = from; r < to; r++) {
-                // offsets of this row in a and b, from the row's multi-index over the leading dims
-                int rem = r, ao = 0, bo = 0;
-                for (int d = rank - 2; d >= 0; d--) {
-                    int idx = rem % outShape[d];
-                    rem /= outShape[d];
-                    ao += idx * as[d];
-                    bo += idx * bs[d];
-                }
+                int ao = rowOffset(r, outShape, as);
+                int bo = rowOffset(r, outShape, bs);
                 int o = r * inner;
                 for (int j = 0; j < inner; j++) out[o + j] = apply(op, a[ao + j * aInner], b[bo + j * bInner]);
             }
         });
-    }
-
-    /** Strides of a (left-padded) shape read as if broadcast to outShape: 0 along broadcast dims. */
-    static int[] broadcastStrides(int[] shape, int[] outShape) {
-        int[] strides = Shape.strides(shape);
-        for (int d = 0; d < shape.length; d++) {
-            if (shape[d] == 1 && outShape[d] != 1) strides[d] = 0;
-        }
-        return strides;
     }
 
     private static float apply(BinaryOp op, float x, float y) {
@@ -75,50 +120,202 @@ final class CpuElementwise {
         }
     }
 
+    // ---------------------------------------------------------------- reductions
+
+    /**
+     * Sums in (inShape) down to outShape (inShape with some dims set to 1). Accumulates in double.
+     * Work is split so that the result does not depend on the number of threads: by the leading
+     * dimensions that are kept (each writes its own output block), otherwise by a fixed split of
+     * the rows into partial sums that are added in order.
+     */
     static void sumToShape(float[] in, int[] inShape, float[] out, int[] outShape) {
         int rank = inShape.length;
-        int[] os = broadcastStrides(Shape.leftPad(outShape, rank), inShape);
-        java.util.Arrays.fill(out, 0f);
-        // Sequential over input rows: the output is small (a reduction); parallelize over output
-        // elements would need a transposed walk. Rows of the input go in order for cache locality.
-        int inner = rank == 0 ? 1 : inShape[rank - 1];
-        int rows = inner == 0 ? 0 : in.length / inner;
-        int oInner = rank == 0 ? 0 : os[rank - 1];
-        for (int r = 0; r < rows; r++) {
-            int rem = r, oo = 0;
-            for (int d = rank - 2; d >= 0; d--) {
-                int idx = rem % inShape[d];
-                rem /= inShape[d];
-                oo += idx * os[d];
+        int[] outPadded = Shape.leftPad(outShape, rank);
+        int[] os = broadcastStrides(outPadded, inShape);
+        int inner = innerSize(inShape);
+        int rows = rowCount(in.length, inner);
+        if (rows == 0) { // empty input: every sum is 0
+            Arrays.fill(out, 0f);
+            return;
+        }
+        // leading dimensions (not the last) that the output keeps: row blocks with disjoint outputs
+        int outer = 1;
+        for (int d = 0; d < rank - 1 && outPadded[d] == inShape[d]; d++) outer *= inShape[d];
+        int outBlock = out.length / outer;
+        int rowsPerOuter = rows / outer;
+        if (outer > 1) {
+            Parallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, rowsPerOuter * inner)), (from, to) -> {
+                double[] acc = new double[outBlock];
+                for (int t = from; t < to; t++) {
+                    Arrays.fill(acc, 0);
+                    accumulateRows(in, inShape, os, t * rowsPerOuter, (t + 1) * rowsPerOuter, acc, t * outBlock);
+                    for (int k = 0; k < outBlock; k++) out[t * outBlock + k] = (float) acc[k];
+                }
+            });
+            return;
+        }
+        int parts = (int) Math.min(Math.min(MAX_PARTS, rows), (long) rows * inner / GRAIN);
+        parts = Math.max(1, Math.min(parts, PARTIAL_LIMIT / Math.max(1, out.length)));
+        int rowsPerPart = (rows + parts - 1) / parts;
+        double[][] partial = new double[parts][out.length];
+        Parallel.forRange(parts, 1, (from, to) -> {
+            for (int p = from; p < to; p++) {
+                accumulateRows(in, inShape, os, p * rowsPerPart, Math.min(rows, (p + 1) * rowsPerPart), partial[p], 0);
             }
+        });
+        for (int k = 0; k < out.length; k++) {
+            double s = 0;
+            for (int p = 0; p < parts; p++) s += partial[p][k];
+            out[k] = (float) s;
+        }
+    }
+
+    /** acc[outOffset(r) + j - accBase] += in[r, j] for rows r in [rowFrom, rowTo); outStrides are 0 on reduced dims. */
+    private static void accumulateRows(float[] in, int[] inShape, int[] outStrides, int rowFrom, int rowTo,
+                                       double[] acc, int accBase) {
+        int inner = innerSize(inShape);
+        boolean innerKept = innerStride(outStrides) != 0;
+        for (int r = rowFrom; r < rowTo; r++) {
+            int o = rowOffset(r, inShape, outStrides) - accBase;
             int i0 = r * inner;
-            if (oInner == 0) {
-                float s = 0f;
-                for (int j = 0; j < inner; j++) s += in[i0 + j];
-                out[oo] += s;
+            if (innerKept) {
+                for (int j = 0; j < inner; j++) acc[o + j] += in[i0 + j];
             } else {
-                for (int j = 0; j < inner; j++) out[oo + j] += in[i0 + j];
+                double s = 0;
+                for (int j = 0; j < inner; j++) s += in[i0 + j];
+                acc[o] += s;
             }
         }
     }
 
+    // ---------------------------------------------------------------- unary
+
     static void unary(UnaryOp op, float[] in, float[] out, int n, float arg) {
-        throw new UnsupportedOperationException("unary " + op);
+        Parallel.forRange(n, GRAIN, (from, to) -> {
+            switch (op) {
+                case SCALE:
+                    for (int i = from; i < to; i++) out[i] = in[i] * arg;
+                    break;
+                case ADD_SCALAR:
+                    for (int i = from; i < to; i++) out[i] = in[i] + arg;
+                    break;
+                case GELU:
+                    for (int i = from; i < to; i++) out[i] = (float) (in[i] * normalCdf(in[i]));
+                    break;
+                case TANH:
+                    for (int i = from; i < to; i++) out[i] = (float) Math.tanh(in[i]);
+                    break;
+                case EXP:
+                    for (int i = from; i < to; i++) out[i] = (float) Math.exp(in[i]);
+                    break;
+                case CLAMP_MIN:
+                    for (int i = from; i < to; i++) out[i] = Math.max(in[i], arg);
+                    break;
+                case SQRT:
+                    for (int i = from; i < to; i++) out[i] = (float) Math.sqrt(in[i]);
+                    break;
+                case POW:
+                    for (int i = from; i < to; i++) out[i] = (float) Math.pow(in[i], arg);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unary " + op);
+            }
+        });
     }
 
+    /**
+     * gradIn = op'(in) * gradOut. GELU: Phi(x) + x phi(x); TANH: 1 - out^2; EXP: out;
+     * CLAMP_MIN: passes where x &gt;= min (as PyTorch); SQRT: 1 / (2 out); POW: p x^(p-1), 0 when p == 0.
+     */
     static void unaryBackward(UnaryOp op, float[] in, float[] out, float[] gradOut, float[] gradIn, int n, float arg) {
-        throw new UnsupportedOperationException("unaryBackward " + op);
+        Parallel.forRange(n, GRAIN, (from, to) -> {
+            switch (op) {
+                case SCALE:
+                    for (int i = from; i < to; i++) gradIn[i] = gradOut[i] * arg;
+                    break;
+                case ADD_SCALAR:
+                    System.arraycopy(gradOut, from, gradIn, from, to - from);
+                    break;
+                case GELU:
+                    for (int i = from; i < to; i++) {
+                        double x = in[i];
+                        double pdf = INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+                        gradIn[i] = (float) (gradOut[i] * (normalCdf(x) + x * pdf));
+                    }
+                    break;
+                case TANH:
+                    for (int i = from; i < to; i++) gradIn[i] = gradOut[i] * (1f - out[i] * out[i]);
+                    break;
+                case EXP:
+                    for (int i = from; i < to; i++) gradIn[i] = gradOut[i] * out[i];
+                    break;
+                case CLAMP_MIN:
+                    for (int i = from; i < to; i++) gradIn[i] = in[i] >= arg ? gradOut[i] : 0f;
+                    break;
+                case SQRT:
+                    for (int i = from; i < to; i++) gradIn[i] = gradOut[i] / (2f * out[i]);
+                    break;
+                case POW:
+                    for (int i = from; i < to; i++) {
+                        gradIn[i] = arg == 0f ? 0f : (float) (gradOut[i] * (arg * Math.pow(in[i], arg - 1.0)));
+                    }
+                    break;
+                default:
+                    throw new IllegalArgumentException("unaryBackward " + op);
+            }
+        });
     }
 
+    /** Phi(x) = 0.5 * (1 + erf(x / sqrt 2)), written with erfc so it stays accurate for negative x. */
+    private static double normalCdf(double x) {
+        return 0.5 * Erf.erfc(-x * SQRT1_2);
+    }
+
+    // ---------------------------------------------------------------- permute, mask, dropout
+
+    /** out dimension d is in dimension perm[d]; any rank. */
     static void permute(float[] in, int[] inShape, int[] perm, float[] out) {
-        throw new UnsupportedOperationException("permute");
+        int rank = inShape.length;
+        int[] inStrides = Shape.strides(inShape);
+        int[] outShape = new int[rank];
+        int[] srcStrides = new int[rank]; // stride in `in` of each output dimension
+        for (int d = 0; d < rank; d++) {
+            outShape[d] = inShape[perm[d]];
+            srcStrides[d] = inStrides[perm[d]];
+        }
+        int inner = innerSize(outShape);
+        int srcInner = innerStride(srcStrides);
+        Parallel.forRange(rowCount(out.length, inner), Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int s = rowOffset(r, outShape, srcStrides);
+                int o = r * inner;
+                for (int j = 0; j < inner; j++) out[o + j] = in[s + j * srcInner];
+            }
+        });
     }
 
     static void maskedFill(float[] in, int[] shape, float[] mask, int[] maskShape, float value, float[] out) {
-        throw new UnsupportedOperationException("maskedFill");
+        int[] ms = broadcastStrides(Shape.leftPad(maskShape, shape.length), shape);
+        int inner = innerSize(shape);
+        int mInner = innerStride(ms);
+        Parallel.forRange(rowCount(out.length, inner), Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int m = rowOffset(r, shape, ms);
+                int o = r * inner;
+                for (int j = 0; j < inner; j++) out[o + j] = mask[m + j * mInner] != 0f ? value : in[o + j];
+            }
+        });
     }
 
+    /** See the class comment for the keep rule; mask[i] is 0 or 1/(1-p), out[i] = in[i] * mask[i]. */
     static void dropout(float[] in, float[] out, float[] mask, int n, float p, long seed) {
-        throw new UnsupportedOperationException("dropout");
+        float scale = 1f / (1f - p); // infinite at p == 1, but then nothing is kept
+        Parallel.forRange(n, GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float m = CounterRandom.uniform(seed, i) >= p ? scale : 0f;
+                mask[i] = m;
+                out[i] = in[i] * m;
+            }
+        });
     }
 }
