@@ -112,7 +112,7 @@ public final class RecformerConfig {
         try {
             root = JSON.readTree(file.toFile());
         } catch (IOException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
         }
         try {
             return fromJson(root);
