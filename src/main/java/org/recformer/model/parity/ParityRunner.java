@@ -3,12 +3,15 @@ package org.recformer.model.parity;
 import org.recformer.autograd.GradMode;
 import org.recformer.io.HostTensor;
 import org.recformer.io.Npy;
+import org.recformer.io.StateDictLoader;
+import org.recformer.io.StateDicts;
 import org.recformer.model.ModelInput;
 import org.recformer.model.PretrainOutput;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForPretraining;
 import org.recformer.model.RecformerForSeqRec;
 import org.recformer.model.RecformerModelOutput;
+import org.recformer.model.TiedWeights;
 import org.recformer.nn.Parameter;
 import org.recformer.tensor.Tensor;
 
@@ -45,7 +48,7 @@ public final class ParityRunner {
         RecformerConfig config = RecformerConfig.read(fixtures.resolve("config.json"));
         Path weightFile = weights != null ? weights : fixtures.resolve("model.safetensors");
         RecformerForPretraining model = new RecformerForPretraining(config, 0L);
-        ParityWeights.load(model, weightFile);
+        StateDictLoader.load(model, TiedWeights.forLoading(StateDicts.read(weightFile)), true);
         model.eval();
         ParityInputs inputs = ParityInputs.read(fixtures);
 
