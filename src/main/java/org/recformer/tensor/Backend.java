@@ -138,4 +138,15 @@ public interface Backend {
                            int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
                            int w, float dropoutP, long seed, Buffer out, Buffer saved, Buffer gradOut,
                            Buffer gq, Buffer gk, Buffer gv, Buffer gqg, Buffer gkg, Buffer gvg);
+
+    // ---- row norms (engine-matmul)
+
+    /** out[r] = max(||in[r, :]||_2, minNorm) over the last dimension (cols); minNorm >= 0 (0 for a plain L2 norm). */
+    void rowNorm(Buffer in, Buffer out, int rows, int cols, float minNorm);
+
+    /**
+     * gradIn[r, c] = gradOut[r] * in[r, c] / out[r] (written, not accumulated) where out[r] > minNorm;
+     * 0 where the clamp is active or the row is all zeros.
+     */
+    void rowNormBackward(Buffer in, Buffer out, Buffer gradOut, Buffer gradIn, int rows, int cols, float minNorm);
 }

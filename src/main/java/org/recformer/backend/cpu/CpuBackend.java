@@ -175,4 +175,16 @@ public final class CpuBackend implements Backend {
                 batch, seq, heads, headDim, w, dropoutP, seed, a(out), a(saved), a(gradOut),
                 a(gq), a(gk), a(gv), a(gqg), a(gkg), a(gvg));
     }
+
+    // ---- row norms (engine-matmul)
+
+    @Override
+    public void rowNorm(Buffer in, Buffer out, int rows, int cols, float minNorm) {
+        CpuNorm.rowNorm(a(in), a(out), rows, cols, minNorm);
+    }
+
+    @Override
+    public void rowNormBackward(Buffer in, Buffer out, Buffer gradOut, Buffer gradIn, int rows, int cols, float minNorm) {
+        CpuNorm.rowNormBackward(a(in), a(out), a(gradOut), a(gradIn), rows, cols, minNorm);
+    }
 }

@@ -1,0 +1,24 @@
+package org.recformer.ops;
+
+import org.recformer.tensor.Shape;
+import org.recformer.tensor.Tensor;
+
+/** Similarity matrices between two sets of row vectors. */
+public final class Similarity {
+    private Similarity() {}
+
+    /**
+     * cos[i, j] between rows a[i] (a is [N, D]) and b[j] (b is [M, D]) -> [N, M], with PyTorch
+     * 1.13 semantics: each row is divided by max(||row||, eps), then the normalized rows are
+     * multiplied (a' b'^T).
+     */
+    public static Tensor cosineSimilarityMatrix(Tensor a, Tensor b, float eps) {
+        if (a.rank() != 2 || b.rank() != 2 || a.dim(1) != b.dim(1)) {
+            throw new IllegalArgumentException("cosineSimilarityMatrix: " + Shape.str(a.shape()) + " and "
+                    + Shape.str(b.shape()) + " (expected [N, D] and [M, D])");
+        }
+        Tensor an = Arithmetic.div(a, Norms.rowNorm(a, eps, true));
+        Tensor bn = Arithmetic.div(b, Norms.rowNorm(b, eps, true));
+        return MatMul.matmul(an, bn, false, true);
+    }
+}

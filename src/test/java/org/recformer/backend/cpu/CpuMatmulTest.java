@@ -1,0 +1,119 @@
+package org.recformer.backend.cpu;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.recformer.testing.GradCheck;
+
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * The matmul kernel against a direct double-precision product, on sizes around the block sizes
+ * (MR = 4, MC = 64, NC = KC = 256), every transpose combination, batches with broadcast
+ * operands, and accumulation. Outputs start as NaN (poisoned), so an unwritten element fails.
+ */
+class CpuMatmulTest {
+    private static final CpuBackend BACKEND = new CpuBackend();
+
+    static Stream<Arguments> sizes() {
+        int[][] mnk = {{1, 1, 1}, {1, 7, 3}, {5, 1, 2}, {3, 5, 7}, {13, 11, 1}, {67, 31, 257},
+                {4, 257, 5}, {65, 259, 513}, {130, 17, 29}, {2, 300, 600}};
+        Stream.Builder<Arguments> out = Stream.builder();
+        for (int[] s : mnk) {
+            for (int flags = 0; flags < 4; flags++) out.add(Arguments.of(s[0], s[1], s[2], (flags & 1) != 0, (flags & 2) != 0));
+        }
+        return out.build();
+    }
+
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4}")
+    @MethodSource("sizes")
+    void singleProduct(int m, int n, int k, boolean transA, boolean transB) {
+        check(1, m, n, k, transA, transB, true, true, false);
+    }
+
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4}")
+    @MethodSource("sizes")
+    void batchedAndAccumulated(int m, int n, int k, boolean transA, boolean transB) {
+        check(3, m, n, k, transA, transB, true, true, true);
+    }
+
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4}")
+    @MethodSource("sizes")
+    void broadcastA(int m, int n, int k, boolean transA, boolean transB) {
+        check(3, m, n, k, transA, transB, false, true, false);
+    }
+
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4}")
+    @MethodSource("sizes")
+    void broadcastB(int m, int n, int k, boolean transA, boolean transB) {
+        check(2, m, n, k, transA, transB, true, false, true);
+    }
+
+    @Test
+    void sharedOutputSumsOverTheBatch() {
+        int batch = 3, m = 5, n = 6, k = 7;
+        SplittableRandom rng = new SplittableRandom(3);
+        float[] a = random(rng, batch * m * k), b = random(rng, batch * k * n), c = random(rng, m * n);
+        double[] expected = new double[m * n];
+        for (int i = 0; i < expected.length; i++) expected[i] = c[i];
+        for (int bi = 0; bi < batch; bi++) addProduct(expected, 0, a, bi * m * k, b, bi * k * n, m, n, k, false, false);
+        CpuMatmul.matmul(a, b, c, batch, m, n, k, false, false, m * k, k * n, 0, true);
+        GradCheck.assertClose("sum over batch into one C", expected, c, 1e-5, 1e-5);
+    }
+
+    @Test
+    void zeroDepthWritesZerosOrKeepsC() {
+        float[] c = {Float.NaN, Float.NaN, Float.NaN, Float.NaN};
+        CpuMatmul.matmul(new float[0], new float[0], c, 1, 2, 2, 0, false, false, 0, 0, 0, false);
+        GradCheck.assertClose("k = 0", new double[4], c, 0, 0);
+        float[] kept = {1, 2, 3, 4};
+        CpuMatmul.matmul(new float[0], new float[0], kept, 1, 2, 2, 0, false, false, 0, 0, 0, true);
+        GradCheck.assertClose("k = 0 accumulate", new double[] {1, 2, 3, 4}, kept, 0, 0);
+    }
+
+    private static void check(int batch, int m, int n, int k, boolean transA, boolean transB,
+                              boolean batchedA, boolean batchedB, boolean accumulate) {
+        SplittableRandom rng = new SplittableRandom(m * 1000003L + n * 1009L + k);
+        int strideA = batchedA ? m * k : 0, strideB = batchedB ? k * n : 0, strideC = m * n;
+        float[] a = random(rng, (batchedA ? batch : 1) * m * k);
+        float[] b = random(rng, (batchedB ? batch : 1) * k * n);
+        float[] c = new float[batch * m * n];
+        if (accumulate) {
+            for (int i = 0; i < c.length; i++) c[i] = (float) (rng.nextDouble() * 2 - 1);
+        } else {
+            java.util.Arrays.fill(c, Float.NaN);
+        }
+        double[] expected = new double[c.length];
+        for (int i = 0; i < c.length; i++) expected[i] = accumulate ? c[i] : 0;
+        for (int bi = 0; bi < batch; bi++) {
+            addProduct(expected, bi * strideC, a, bi * strideA, b, bi * strideB, m, n, k, transA, transB);
+        }
+        CpuMatmul.matmul(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate);
+        GradCheck.assertClose(String.format("matmul b=%d m=%d n=%d k=%d tA=%s tB=%s", batch, m, n, k, transA, transB),
+                expected, c, 1e-5, 1e-5);
+    }
+
+    /** expected[offC + i*n + j] += sum_p op(A)[i][p] op(B)[p][j] in double. */
+    private static void addProduct(double[] expected, int offC, float[] a, int offA, float[] b, int offB,
+                                   int m, int n, int k, boolean transA, boolean transB) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    double x = transA ? a[offA + p * m + i] : a[offA + i * k + p];
+                    double y = transB ? b[offB + j * k + p] : b[offB + p * n + j];
+                    s += x * y;
+                }
+                expected[offC + i * n + j] += s;
+            }
+        }
+    }
+
+    private static float[] random(SplittableRandom rng, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (rng.nextDouble() * 2 - 1);
+        return x;
+    }
+}
