@@ -22,11 +22,14 @@ class RecformerModelTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static RecformerConfig tiny(String pooler) {
-        return RecformerConfig.defaults()
-                .with("vocab_size", 50).with("hidden_size", 16).with("num_hidden_layers", 2)
-                .with("num_attention_heads", 2).with("intermediate_size", 32).with("attention_window", List.of(4, 8))
-                .with("max_position_embeddings", 64).with("max_item_embeddings", 8).with("layer_norm_eps", 1e-5)
-                .with("pooler_type", pooler);
+        try {
+            return RecformerConfig.fromJson(JSON.readTree("{\"vocab_size\": 50, \"hidden_size\": 16, \"num_hidden_layers\": 2,"
+                    + " \"num_attention_heads\": 2, \"intermediate_size\": 32, \"attention_window\": [4, 8],"
+                    + " \"max_position_embeddings\": 64, \"max_item_embeddings\": 8, \"layer_norm_eps\": 1e-5,"
+                    + " \"pooler_type\": \"" + pooler + "\"}"));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static RecformerModel model(RecformerConfig config) {
