@@ -1,0 +1,48 @@
+package org.recformer.io;
+
+import org.recformer.nn.Module;
+import org.recformer.nn.Parameter;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Reading a checkpoint of either format, and taking a model's parameters as a state dict. */
+public final class StateDicts {
+    /** File names looked for in a HuggingFace model folder, preferred first. */
+    public static final String SAFETENSORS_NAME = "model.safetensors";
+    public static final String PYTORCH_NAME = "pytorch_model.bin";
+
+    private StateDicts() {
+    }
+
+    /**
+     * Reads a checkpoint: a safetensors file, a {@code torch.save} zip file (told apart by their
+     * first bytes), or a model folder holding {@code model.safetensors} or {@code pytorch_model.bin}.
+     */
+    public static StateDict read(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            for (String name : new String[] {SAFETENSORS_NAME, PYTORCH_NAME}) {
+                if (Files.isRegularFile(path.resolve(name))) return read(path.resolve(name));
+            }
+            throw new NoSuchFileException(path.toString(), null, "no " + SAFETENSORS_NAME + " or " + PYTORCH_NAME + " in this folder");
+        }
+        byte[] head = new byte[2];
+        try (InputStream in = Files.newInputStream(path)) {
+            if (in.readNBytes(head, 0, 2) == 2 && head[0] == 'P' && head[1] == 'K') return TorchCheckpoint.read(path);
+        }
+        return SafeTensors.read(path);
+    }
+
+    /** The model's parameters as float32 tensors under the model's own names, in registration order. */
+    public static StateDict fromModel(Module model) {
+        StateDict out = new StateDict("model " + model.getClass().getSimpleName());
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            out.put(e.getKey(), HostTensor.ofFloats(e.getValue().tensor().toArray(), e.getValue().shape()));
+        }
+        return out;
+    }
+}
