@@ -5,6 +5,7 @@ import org.recformer.model.parity.ParityRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -12,7 +13,7 @@ import java.util.concurrent.Callable;
 /** {@code recformer parity}: checks the engine against a HuggingFace parity fixtures folder. */
 @Command(name = "parity", mixinStandardHelpOptions = true,
         description = "Run a parity fixtures folder (config.json, inputs, reference .npy outputs) and compare every output "
-                + "with the HuggingFace reference. Exit code 0 only if all pass.")
+                + "with the HuggingFace reference. Exit code 0 only if all pass, 1 if one fails, 2 on unreadable input.")
 public final class ParityCommand implements Callable<Integer> {
 
     @Option(names = "--fixtures", required = true, paramLabel = "DIR", description = "The fixtures folder.")
@@ -29,7 +30,13 @@ public final class ParityCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!Files.isDirectory(fixtures)) throw new IllegalArgumentException("--fixtures " + fixtures + " is not a directory");
         if (weights != null && !Files.isRegularFile(weights)) throw new IllegalArgumentException("--weights " + weights + " is not a file");
-        ParityResult result = ParityRunner.run(fixtures, weights);
+        ParityResult result;
+        try {
+            result = ParityRunner.run(fixtures, weights);
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("parity: " + e.getMessage());
+            return 2;
+        }
         System.out.println(result.table());
         if (dump != null) {
             ParityRunner.dump(result, dump);
