@@ -206,4 +206,25 @@ class RecformerModelTest {
             assertTrue(c.getMessage().contains("candidates"), c.getMessage());
         }
     }
+
+    @Test
+    void mlmLabelsOutsideTheVocabularyAreNamed() {
+        RecformerConfig config = tiny("cls");
+        RecformerForPretraining m = new RecformerForPretraining(config, 1);
+        ModelInit.initialize(m, config, 5);
+        m.eval();
+        SplittableRandom r = new SplittableRandom(2);
+        ModelInput a = batch(8, row(r, 3, 4));
+        ModelInput b = batch(8, row(r, 5));
+        int[] labels = new int[8];
+        Arrays.fill(labels, RecformerForPretraining.IGNORE_INDEX);
+        int[] bad = labels.clone();
+        bad[3] = 50;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> m.forward(new PretrainInput(a, b, a.inputIds(), bad, b.inputIds(), labels)));
+        assertTrue(e.getMessage().contains("mlm_labels_a"), e.getMessage());
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                () -> new PretrainInput(a, b, a.inputIds(), new int[3], null, null));
+        assertTrue(shape.getMessage().contains("mlm_labels_a"), shape.getMessage());
+    }
 }
