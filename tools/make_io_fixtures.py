@@ -14,6 +14,7 @@ independently with numpy (as_strided over the storage) and written to <name>.exp
   lightning.ckpt      a PyTorch Lightning checkpoint: epoch, optimizer state with tensors,
                       state_dict with '_forward_module.model.' prefixes.
   f16_bf16.safetensors  F16, BF16, F64, I32 and BOOL tensors in a hand-written safetensors file.
+  scalar_f32.npy, ids_i64.npy  numpy's own files (a 0-d float32, a 2 x 3 int64) for the .npy writer.
 """
 import collections
 import io
@@ -126,12 +127,14 @@ def torch_save(path, obj, storages, stem, byteorder=False):
     buf = io.BytesIO()
     TorchPickler(buf, protocol=2).dump(obj)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
-        z.writestr(stem + "/data.pkl", buf.getvalue())
+        def put(name, data):  # fixed timestamps, as torch writes them, so the files are reproducible
+            z.writestr(zipfile.ZipInfo(stem + "/" + name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+        put("data.pkl", buf.getvalue())
         if byteorder:
-            z.writestr(stem + "/byteorder", "little")
+            put("byteorder", "little")
         for s in storages:
-            z.writestr(stem + "/data/" + s.key, s.raw_bytes())
-        z.writestr(stem + "/version", "3\n")
+            put("data/" + s.key, s.raw_bytes())
+        put("version", "3\n")
 
 
 def write_expected(path, tensors):
@@ -230,7 +233,13 @@ def safetensors_dtypes():
         json.dump(expected, f, indent=1)
 
 
+def npy_files():
+    np.save(OUT + "scalar_f32.npy", np.array(-1.5, np.float32))
+    np.save(OUT + "ids_i64.npy", np.array([[0, 1, -2], [2**40, 5, -(2**62)]], np.int64))
+
+
 if __name__ == "__main__":
     torch_views()
     lightning()
     safetensors_dtypes()
+    npy_files()

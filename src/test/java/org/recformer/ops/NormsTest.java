@@ -1,0 +1,102 @@
+package org.recformer.ops;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.recformer.tensor.Shape;
+import org.recformer.tensor.Tensor;
+import org.recformer.testing.GradCheck;
+
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Layer norm and L2 norm against double-precision references, forward and gradient. */
+class NormsTest {
+
+    static Stream<Arguments> shapes() {
+        return Stream.of(
+                Arguments.of((Object) new int[] {1, 2}),
+                Arguments.of((Object) new int[] {3, 7}),
+                Arguments.of((Object) new int[] {2, 3, 13}),
+                Arguments.of((Object) new int[] {5, 1}),
+                Arguments.of((Object) new int[] {37, 11}));
+    }
+
+    /** (x - mean) / sqrt(var + eps) * w + b per row, all in double. */
+    static GradCheck.Reference layerNormRef(int[] shape, double eps) {
+        int cols = shape[shape.length - 1], rows = Shape.numel(shape) / cols;
+        return x -> {
+            double[] y = new double[rows * cols];
+            for (int r = 0; r < rows; r++) {
+                double mean = 0, var = 0;
+                for (int c = 0; c < cols; c++) mean += x[0][r * cols + c];
+                mean /= cols;
+                for (int c = 0; c < cols; c++) var += Math.pow(x[0][r * cols + c] - mean, 2);
+                var /= cols;
+                for (int c = 0; c < cols; c++) {
+                    y[r * cols + c] = (x[0][r * cols + c] - mean) / Math.sqrt(var + eps) * x[1][c] + x[2][c];
+                }
+            }
+            return y;
+        };
+    }
+
+    @ParameterizedTest
+    @MethodSource("shapes")
+    void layerNorm(int[] shape) {
+        int cols = shape[shape.length - 1];
+        GradCheck.check("layerNorm", t -> Norms.layerNorm(t[0], t[1], t[2], 1e-5f), layerNormRef(shape, 1e-5),
+                GradCheck.options().gradTolerance(2e-4, 2e-3), shape, new int[] {cols}, new int[] {cols});
+    }
+
+    @Test
+    void layerNormOfLargeOffsetRows() {
+        // values far from zero with a small spread: a float one-pass E[x^2] - E[x]^2 variance loses it
+        int[] shape = {4, 9};
+        double[][] x = new double[3][];
+        x[0] = new double[36];
+        for (int i = 0; i < 36; i++) x[0][i] = (float) (100 + (i % 9) * 0.1 - (i / 9) + 0.01 * (i % 4));
+        x[1] = new double[9];
+        x[2] = new double[9];
+        for (int c = 0; c < 9; c++) {
+            x[1][c] = (float) (0.5 + 0.1 * c);
+            x[2][c] = (float) (0.05 * c - 0.2);
+        }
+        GradCheck.checkAt("layerNorm offset", t -> Norms.layerNorm(t[0], t[1], t[2], 1e-5f), layerNormRef(shape, 1e-5),
+                GradCheck.options(), x,
+                shape, new int[] {9}, new int[] {9});
+    }
+
+    @ParameterizedTest
+    @MethodSource("shapes")
+    void l2Norm(int[] shape) {
+        int cols = shape[shape.length - 1], rows = Shape.numel(shape) / cols;
+        GradCheck.check("l2Norm", t -> Norms.l2Norm(t[0]), x -> {
+            double[] y = new double[rows];
+            for (int r = 0; r < rows; r++) {
+                double s = 0;
+                for (int c = 0; c < cols; c++) s += x[0][r * cols + c] * x[0][r * cols + c];
+                y[r] = Math.sqrt(s);
+            }
+            return y;
+        }, shape);
+    }
+
+    @Test
+    void l2NormOfZeroRowHasZeroGradient() {
+        Tensor x = Tensor.of(new float[] {0, 0, 0, 3, 4, 0}, 2, 3).requiresGrad(true);
+        Tensor n = Norms.l2Norm(x);
+        assertArrayEquals(new float[] {0, 5}, n.toArray());
+        n.backward(Tensor.of(new float[] {1, 1}, 2));
+        assertArrayEquals(new float[] {0, 0, 0, 0.6f, 0.8f, 0}, x.grad().toArray(), 1e-7f);
+    }
+
+    @Test
+    void layerNormRejectsMismatchedWeight() {
+        assertThrows(IllegalArgumentException.class,
+                () -> Norms.layerNorm(Tensor.zeros(2, 3), Tensor.zeros(4), Tensor.zeros(3), 1e-5f));
+    }
+}
