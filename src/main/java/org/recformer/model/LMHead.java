@@ -37,12 +37,4 @@ public final class LMHead extends Module {
         Tensor x = layerNorm.forward(Activations.gelu(dense.forward(hidden)));
         return MatMul.linear(x, decoder.weight().tensor(), bias.tensor());
     }
-
-    public Linear dense() {
-        return dense;
-    }
-
-    public Parameter bias() {
-        return bias;
-    }
 }

@@ -29,14 +29,6 @@ public final class LongformerLayer extends Module {
         return output.forward(intermediate.forward(attended), attended);
     }
 
-    public LongformerSelfAttention selfAttention() {
-        return attention.self;
-    }
-
-    public LongformerOutput output() {
-        return output;
-    }
-
     /** {@code attention.self} and {@code attention.output}. */
     static final class Attention extends Module {
         private final LongformerSelfAttention self;

@@ -29,8 +29,4 @@ public final class LongformerOutput extends Module {
     public Tensor forward(Tensor x, Tensor residual) {
         return layerNorm.forward(Arithmetic.add(dropout.forward(dense.forward(x)), residual));
     }
-
-    public Linear dense() {
-        return dense;
-    }
 }

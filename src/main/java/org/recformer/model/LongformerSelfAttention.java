@@ -49,12 +49,4 @@ public final class LongformerSelfAttention extends Module {
                 attentionMask, globalMask, batch, seq, heads, oneSidedWindow,
                 drop ? dropoutP : 0f, drop ? dropoutSeeds.getAsLong() : 0L);
     }
-
-    public Linear query() {
-        return query;
-    }
-
-    public Linear queryGlobal() {
-        return queryGlobal;
-    }
 }

@@ -68,16 +68,4 @@ public final class RecformerEmbeddings extends Module {
     public Embedding wordEmbeddings() {
         return wordEmbeddings;
     }
-
-    public Embedding positionEmbeddings() {
-        return positionEmbeddings;
-    }
-
-    public Embedding tokenTypeEmbeddings() {
-        return tokenTypeEmbeddings;
-    }
-
-    public Embedding itemPositionEmbeddings() {
-        return itemPositionEmbeddings;
-    }
 }

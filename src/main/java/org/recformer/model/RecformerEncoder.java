@@ -31,12 +31,4 @@ public final class RecformerEncoder extends Module {
         }
         return hidden;
     }
-
-    public LongformerLayer layer(int i) {
-        return layers.get(i);
-    }
-
-    public int numLayers() {
-        return layers.size();
-    }
 }

@@ -76,8 +76,4 @@ public final class RecformerModel extends Module {
     public RecformerEmbeddings embeddings() {
         return embeddings;
     }
-
-    public RecformerEncoder encoder() {
-        return encoder;
-    }
 }
