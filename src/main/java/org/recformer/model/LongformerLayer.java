@@ -1,0 +1,59 @@
+package org.recformer.model;
+
+import org.recformer.nn.Linear;
+import org.recformer.nn.Module;
+import org.recformer.ops.Activations;
+import org.recformer.tensor.Tensor;
+
+import java.util.function.LongSupplier;
+
+/**
+ * One encoder layer: self-attention with its output block ({@code attention.self},
+ * {@code attention.output}), then the feed-forward block ({@code intermediate.dense} with exact
+ * GELU, {@code output}).
+ */
+public final class LongformerLayer extends Module {
+    private final Attention attention;
+    private final Intermediate intermediate;
+    private final LongformerOutput output;
+
+    public LongformerLayer(RecformerConfig config, int layer, LongSupplier dropoutSeeds) {
+        attention = registerModule("attention", new Attention(config, layer, dropoutSeeds));
+        intermediate = registerModule("intermediate", new Intermediate(config));
+        output = registerModule("output", new LongformerOutput(config.intermediateSize(), config, dropoutSeeds));
+    }
+
+    /** hidden [B, T, C] -> [B, T, C]; masks [B*T]. */
+    public Tensor forward(Tensor hidden, int[] attentionMask, int[] globalMask, int batch, int seq) {
+        Tensor attended = attention.forward(hidden, attentionMask, globalMask, batch, seq);
+        return output.forward(intermediate.forward(attended), attended);
+    }
+
+    /** {@code attention.self} and {@code attention.output}. */
+    static final class Attention extends Module {
+        private final LongformerSelfAttention self;
+        private final LongformerOutput output;
+
+        Attention(RecformerConfig config, int layer, LongSupplier dropoutSeeds) {
+            self = registerModule("self", new LongformerSelfAttention(config, layer, dropoutSeeds));
+            output = registerModule("output", new LongformerOutput(config.hiddenSize(), config, dropoutSeeds));
+        }
+
+        Tensor forward(Tensor hidden, int[] attentionMask, int[] globalMask, int batch, int seq) {
+            return output.forward(self.forward(hidden, attentionMask, globalMask, batch, seq), hidden);
+        }
+    }
+
+    /** {@code intermediate.dense} followed by exact (erf) GELU. */
+    static final class Intermediate extends Module {
+        private final Linear dense;
+
+        Intermediate(RecformerConfig config) {
+            dense = registerModule("dense", new Linear(config.hiddenSize(), config.intermediateSize(), true));
+        }
+
+        Tensor forward(Tensor x) {
+            return Activations.gelu(dense.forward(x));
+        }
+    }
+}

@@ -1,0 +1,362 @@
+package org.recformer.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The model configuration as HuggingFace writes it in {@code config.json}: the {@code LongformerConfig}
+ * fields the model uses plus the Recformer fields. Absent keys take the defaults of the public code
+ * ({@code LongformerConfig} for the Longformer fields, e.g. {@code layer_norm_eps} 1e-12;
+ * {@code RecformerConfig} for the Recformer ones, e.g. {@code attention_window} 64). Keys this class
+ * does not know are kept and written back unchanged. Values are validated on construction; a bad
+ * value is an {@link IllegalArgumentException} naming the field.
+ */
+public final class RecformerConfig {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    // LongformerConfig
+    private final int vocabSize;
+    private final int hiddenSize;
+    private final int numHiddenLayers;
+    private final int numAttentionHeads;
+    private final int intermediateSize;
+    private final String hiddenAct;
+    private final double hiddenDropoutProb;
+    private final double attentionProbsDropoutProb;
+    private final int maxPositionEmbeddings;
+    private final int typeVocabSize;
+    private final double initializerRange;
+    private final double layerNormEps;
+    private final String positionEmbeddingType;
+    private final int padTokenId;
+    private final int bosTokenId;
+    private final int eosTokenId;
+    private final int sepTokenId;
+    /** One window (both sides together, even) per layer. */
+    private final int[] attentionWindow;
+    /** Whether config.json gave attention_window as one int (written back the same way). */
+    private final boolean attentionWindowScalar;
+    // Recformer
+    private final int tokenTypeSize;
+    private final int maxTokenNum;
+    private final int maxItemEmbeddings;
+    private final int maxAttrNum;
+    private final int maxAttrLength;
+    private final String poolerType;
+    private final double temp;
+    private final double mlmWeight;
+    private final int itemNum;
+    private final int finetuneNegativeSampleSize;
+    /** Keys this class does not interpret, kept for writing back. */
+    private final ObjectNode otherKeys;
+
+    private RecformerConfig(ObjectNode json) {
+        Fields f = new Fields(json);
+        vocabSize = f.intValue("vocab_size", 30522);
+        hiddenSize = f.intValue("hidden_size", 768);
+        numHiddenLayers = f.intValue("num_hidden_layers", 12);
+        numAttentionHeads = f.intValue("num_attention_heads", 12);
+        intermediateSize = f.intValue("intermediate_size", 3072);
+        hiddenAct = f.stringValue("hidden_act", "gelu");
+        hiddenDropoutProb = f.doubleValue("hidden_dropout_prob", 0.1);
+        attentionProbsDropoutProb = f.doubleValue("attention_probs_dropout_prob", 0.1);
+        maxPositionEmbeddings = f.intValue("max_position_embeddings", 512);
+        typeVocabSize = f.intValue("type_vocab_size", 2);
+        initializerRange = f.doubleValue("initializer_range", 0.02);
+        layerNormEps = f.doubleValue("layer_norm_eps", 1e-12);
+        positionEmbeddingType = f.stringValue("position_embedding_type", "absolute");
+        padTokenId = f.intValue("pad_token_id", 1);
+        bosTokenId = f.intValue("bos_token_id", 0);
+        eosTokenId = f.intValue("eos_token_id", 2);
+        sepTokenId = f.intValue("sep_token_id", 2);
+        JsonNode window = f.take("attention_window");
+        attentionWindowScalar = window == null || window.isNumber();
+        attentionWindow = windows(window, numHiddenLayers);
+        tokenTypeSize = f.intValue("token_type_size", 4);
+        maxTokenNum = f.intValue("max_token_num", 2048);
+        maxItemEmbeddings = f.intValue("max_item_embeddings", 32);
+        maxAttrNum = f.intValue("max_attr_num", 12);
+        maxAttrLength = f.intValue("max_attr_length", 8);
+        poolerType = f.stringValue("pooler_type", "cls");
+        temp = f.doubleValue("temp", 0.05);
+        mlmWeight = f.doubleValue("mlm_weight", 0.1);
+        itemNum = f.intValue("item_num", 0);
+        finetuneNegativeSampleSize = f.intValue("finetune_negative_sample_size", 0);
+        otherKeys = f.rest();
+        validate();
+    }
+
+    /** A configuration with every field at its default. */
+    public static RecformerConfig defaults() {
+        return fromJson(JsonNodeFactory.instance.objectNode());
+    }
+
+    /** Reads a HuggingFace {@code config.json}. */
+    public static RecformerConfig read(Path file) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
+        }
+        try {
+            return fromJson(root);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static RecformerConfig fromJson(JsonNode root) {
+        if (root == null || !root.isObject()) throw new IllegalArgumentException("config must be a JSON object");
+        return new RecformerConfig(((ObjectNode) root).deepCopy());
+    }
+
+    /** This configuration with {@code key} set to {@code value} (any config.json key), validated. */
+    public RecformerConfig with(String key, Object value) {
+        ObjectNode json = toJson();
+        json.set(key, JSON.valueToTree(value));
+        return fromJson(json);
+    }
+
+    /** The configuration as a {@code config.json} object: known fields, then the kept keys, sorted. */
+    public ObjectNode toJson() {
+        Map<String, JsonNode> sorted = new TreeMap<>();
+        JsonNodeFactory n = JsonNodeFactory.instance;
+        otherKeys.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue()));
+        sorted.put("vocab_size", n.numberNode(vocabSize));
+        sorted.put("hidden_size", n.numberNode(hiddenSize));
+        sorted.put("num_hidden_layers", n.numberNode(numHiddenLayers));
+        sorted.put("num_attention_heads", n.numberNode(numAttentionHeads));
+        sorted.put("intermediate_size", n.numberNode(intermediateSize));
+        sorted.put("hidden_act", n.textNode(hiddenAct));
+        sorted.put("hidden_dropout_prob", n.numberNode(hiddenDropoutProb));
+        sorted.put("attention_probs_dropout_prob", n.numberNode(attentionProbsDropoutProb));
+        sorted.put("max_position_embeddings", n.numberNode(maxPositionEmbeddings));
+        sorted.put("type_vocab_size", n.numberNode(typeVocabSize));
+        sorted.put("initializer_range", n.numberNode(initializerRange));
+        sorted.put("layer_norm_eps", n.numberNode(layerNormEps));
+        sorted.put("position_embedding_type", n.textNode(positionEmbeddingType));
+        sorted.put("pad_token_id", n.numberNode(padTokenId));
+        sorted.put("bos_token_id", n.numberNode(bosTokenId));
+        sorted.put("eos_token_id", n.numberNode(eosTokenId));
+        sorted.put("sep_token_id", n.numberNode(sepTokenId));
+        if (attentionWindowScalar) {
+            sorted.put("attention_window", n.numberNode(attentionWindow[0]));
+        } else {
+            ArrayNode list = n.arrayNode();
+            for (int w : attentionWindow) list.add(w);
+            sorted.put("attention_window", list);
+        }
+        sorted.put("token_type_size", n.numberNode(tokenTypeSize));
+        sorted.put("max_token_num", n.numberNode(maxTokenNum));
+        sorted.put("max_item_embeddings", n.numberNode(maxItemEmbeddings));
+        sorted.put("max_attr_num", n.numberNode(maxAttrNum));
+        sorted.put("max_attr_length", n.numberNode(maxAttrLength));
+        sorted.put("pooler_type", n.textNode(poolerType));
+        sorted.put("temp", n.numberNode(temp));
+        sorted.put("mlm_weight", n.numberNode(mlmWeight));
+        sorted.put("item_num", n.numberNode(itemNum));
+        sorted.put("finetune_negative_sample_size", n.numberNode(finetuneNegativeSampleSize));
+        ObjectNode out = n.objectNode();
+        sorted.forEach(out::set);
+        return out;
+    }
+
+    public void write(Path file) throws IOException {
+        JSON.writeValue(file.toFile(), toJson());
+    }
+
+    // ---------------------------------------------------------------- validation
+
+    private void validate() {
+        positive("vocab_size", vocabSize);
+        positive("hidden_size", hiddenSize);
+        positive("num_hidden_layers", numHiddenLayers);
+        positive("num_attention_heads", numAttentionHeads);
+        if (hiddenSize % numAttentionHeads != 0) {
+            throw new IllegalArgumentException("hidden_size " + hiddenSize + " is not a multiple of num_attention_heads " + numAttentionHeads);
+        }
+        positive("intermediate_size", intermediateSize);
+        if (!hiddenAct.equals("gelu")) {
+            throw new IllegalArgumentException("hidden_act '" + hiddenAct + "' is not supported (only 'gelu', the exact erf form)");
+        }
+        probability("hidden_dropout_prob", hiddenDropoutProb);
+        probability("attention_probs_dropout_prob", attentionProbsDropoutProb);
+        if (!positionEmbeddingType.equals("absolute")) {
+            throw new IllegalArgumentException("position_embedding_type '" + positionEmbeddingType + "' is not supported (only 'absolute')");
+        }
+        if (!(layerNormEps > 0)) throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
+        if (!(initializerRange >= 0)) throw new IllegalArgumentException("initializer_range must be >= 0, got " + initializerRange);
+        positive("type_vocab_size", typeVocabSize);
+        tokenId("pad_token_id", padTokenId);
+        tokenId("bos_token_id", bosTokenId);
+        tokenId("eos_token_id", eosTokenId);
+        tokenId("sep_token_id", sepTokenId);
+        if (maxPositionEmbeddings < padTokenId + 2) {
+            throw new IllegalArgumentException("max_position_embeddings " + maxPositionEmbeddings
+                    + " leaves no position for a token (positions start at pad_token_id + 1 = " + (padTokenId + 1) + ")");
+        }
+        positive("token_type_size", tokenTypeSize);
+        positive("max_token_num", maxTokenNum);
+        positive("max_item_embeddings", maxItemEmbeddings);
+        if (padTokenId >= maxItemEmbeddings) {
+            throw new IllegalArgumentException("max_item_embeddings " + maxItemEmbeddings + " must exceed pad_token_id "
+                    + padTokenId + " (window padding uses item position pad_token_id)");
+        }
+        positive("max_attr_num", maxAttrNum);
+        positive("max_attr_length", maxAttrLength);
+        if (!poolerType.equals("cls") && !poolerType.equals("avg")) {
+            throw new IllegalArgumentException("pooler_type '" + poolerType + "' is not supported (use 'cls' or 'avg')");
+        }
+        if (!(temp > 0)) throw new IllegalArgumentException("temp must be > 0, got " + temp);
+        if (!(mlmWeight >= 0)) throw new IllegalArgumentException("mlm_weight must be >= 0, got " + mlmWeight);
+        if (itemNum < 0) throw new IllegalArgumentException("item_num must be >= 0, got " + itemNum);
+        if (finetuneNegativeSampleSize < 0) {
+            throw new IllegalArgumentException("finetune_negative_sample_size must be >= 0, got " + finetuneNegativeSampleSize);
+        }
+    }
+
+    private static int[] windows(JsonNode node, int layers) {
+        if (layers <= 0) throw new IllegalArgumentException("num_hidden_layers must be > 0, got " + layers);
+        int[] out = new int[layers];
+        if (node == null) {
+            Arrays.fill(out, 64);
+        } else if (node.isIntegralNumber() && node.canConvertToInt()) {
+            Arrays.fill(out, node.intValue());
+        } else if (node.isArray()) {
+            if (node.size() != layers) {
+                throw new IllegalArgumentException("attention_window has " + node.size() + " entries, expected one per layer (num_hidden_layers " + layers + ")");
+            }
+            for (int i = 0; i < layers; i++) {
+                JsonNode w = node.get(i);
+                if (!w.isIntegralNumber() || !w.canConvertToInt()) {
+                    throw new IllegalArgumentException("attention_window[" + i + "] must be an integer, got " + w);
+                }
+                out[i] = w.intValue();
+            }
+        } else {
+            throw new IllegalArgumentException("attention_window must be an integer or a list of integers, got " + node);
+        }
+        for (int i = 0; i < layers; i++) {
+            if (out[i] <= 0 || out[i] % 2 != 0) {
+                throw new IllegalArgumentException("attention_window for layer " + i + " must be a positive even number, got " + out[i]);
+            }
+        }
+        return out;
+    }
+
+    private static void positive(String field, int value) {
+        if (value <= 0) throw new IllegalArgumentException(field + " must be > 0, got " + value);
+    }
+
+    private static void probability(String field, double p) {
+        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException(field + " must be in [0, 1), got " + p);
+    }
+
+    private void tokenId(String field, int id) {
+        if (id < 0 || id >= vocabSize) {
+            throw new IllegalArgumentException(field + " " + id + " is outside the vocabulary [0, " + vocabSize + ")");
+        }
+    }
+
+    /** Takes typed fields out of a JSON object; what is left over is kept. */
+    private static final class Fields {
+        private final ObjectNode json;
+
+        Fields(ObjectNode json) {
+            this.json = json;
+        }
+
+        JsonNode take(String key) {
+            JsonNode v = json.remove(key);
+            return v == null || v.isNull() ? null : v;
+        }
+
+        int intValue(String key, int dflt) {
+            JsonNode v = take(key);
+            if (v == null) return dflt;
+            if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+                throw new IllegalArgumentException(key + " must be an integer, got " + v);
+            }
+            return v.intValue();
+        }
+
+        double doubleValue(String key, double dflt) {
+            JsonNode v = take(key);
+            if (v == null) return dflt;
+            if (!v.isNumber()) throw new IllegalArgumentException(key + " must be a number, got " + v);
+            return v.doubleValue();
+        }
+
+        String stringValue(String key, String dflt) {
+            JsonNode v = take(key);
+            if (v == null) return dflt;
+            if (!v.isTextual()) throw new IllegalArgumentException(key + " must be a string, got " + v);
+            return v.textValue();
+        }
+
+        ObjectNode rest() {
+            return json;
+        }
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public int vocabSize() { return vocabSize; }
+    public int hiddenSize() { return hiddenSize; }
+    public int numHiddenLayers() { return numHiddenLayers; }
+    public int numAttentionHeads() { return numAttentionHeads; }
+    public int headDim() { return hiddenSize / numAttentionHeads; }
+    public int intermediateSize() { return intermediateSize; }
+    public String hiddenAct() { return hiddenAct; }
+    public double hiddenDropoutProb() { return hiddenDropoutProb; }
+    public double attentionProbsDropoutProb() { return attentionProbsDropoutProb; }
+    public int maxPositionEmbeddings() { return maxPositionEmbeddings; }
+    public int typeVocabSize() { return typeVocabSize; }
+    public double initializerRange() { return initializerRange; }
+    public double layerNormEps() { return layerNormEps; }
+    public int padTokenId() { return padTokenId; }
+    public int bosTokenId() { return bosTokenId; }
+    public int eosTokenId() { return eosTokenId; }
+    public int sepTokenId() { return sepTokenId; }
+    /** The window (both sides together) of layer {@code layer}. */
+    public int attentionWindow(int layer) { return attentionWindow[layer]; }
+    public int[] attentionWindows() { return attentionWindow.clone(); }
+    public int maxAttentionWindow() { return Arrays.stream(attentionWindow).max().orElseThrow(); }
+    public int tokenTypeSize() { return tokenTypeSize; }
+    public int maxTokenNum() { return maxTokenNum; }
+    public int maxItemEmbeddings() { return maxItemEmbeddings; }
+    public int maxAttrNum() { return maxAttrNum; }
+    public int maxAttrLength() { return maxAttrLength; }
+    public String poolerType() { return poolerType; }
+    public double temp() { return temp; }
+    public double mlmWeight() { return mlmWeight; }
+    public int itemNum() { return itemNum; }
+    public int finetuneNegativeSampleSize() { return finetuneNegativeSampleSize; }
+
+    /** The names of the kept keys this class does not interpret. */
+    public Set<String> otherKeyNames() {
+        List<String> names = new ArrayList<>();
+        for (Iterator<String> it = otherKeys.fieldNames(); it.hasNext(); ) names.add(it.next());
+        return Set.copyOf(names);
+    }
+
+    @Override
+    public String toString() {
+        return toJson().toString();
+    }
+}

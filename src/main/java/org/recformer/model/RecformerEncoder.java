@@ -1,0 +1,34 @@
+package org.recformer.model;
+
+import org.recformer.nn.Module;
+import org.recformer.nn.ModuleList;
+import org.recformer.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/** The stack of Longformer layers ({@code layer.0}, {@code layer.1}, ...), each with its own window. */
+public final class RecformerEncoder extends Module {
+    private final ModuleList<LongformerLayer> layers;
+
+    public RecformerEncoder(RecformerConfig config, LongSupplier dropoutSeeds) {
+        List<LongformerLayer> list = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) list.add(new LongformerLayer(config, i, dropoutSeeds));
+        layers = registerModule("layer", new ModuleList<>(list));
+    }
+
+    /**
+     * Runs every layer on hidden [B, T, C] (T already a multiple of the largest window).
+     *
+     * @param states when not null, receives each layer's output in order
+     * @return the last layer's output [B, T, C]
+     */
+    public Tensor forward(Tensor hidden, int[] attentionMask, int[] globalMask, int batch, int seq, List<Tensor> states) {
+        for (LongformerLayer layer : layers.asList()) {
+            hidden = layer.forward(hidden, attentionMask, globalMask, batch, seq);
+            if (states != null) states.add(hidden);
+        }
+        return hidden;
+    }
+}

@@ -1,0 +1,128 @@
+package org.recformer.model;
+
+import org.recformer.autograd.GradMode;
+import org.recformer.nn.Embedding;
+import org.recformer.nn.Module;
+import org.recformer.ops.Indexing;
+import org.recformer.ops.Losses;
+import org.recformer.ops.Shapes;
+import org.recformer.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.random.RandomGenerator;
+
+/**
+ * Recformer finetuning (SPEC section 4): a user's score for item j is cos(pool(sequence), E[j]) / temp,
+ * where E ({@code item_embedding.weight}, [item_num, C], frozen) holds the pooled outputs of the
+ * items encoded alone. Loss: cross-entropy over all items, or with
+ * {@code finetune_negative_sample_size = k > 0} over [label] + k uniformly drawn items with target 0.
+ * Checkpoint names: {@code longformer.*} and {@code item_embedding.weight}.
+ */
+public final class RecformerForSeqRec extends Module {
+    private final RecformerConfig config;
+    private final RecformerModel longformer;
+    private final Embedding itemEmbedding;
+
+    /** A new model with its own encoder (zero weights until loaded). */
+    public RecformerForSeqRec(RecformerConfig config, long seed) {
+        this(config, new RecformerModel(config, seed));
+    }
+
+    /** A model around an existing encoder (its weights are shared, not copied). */
+    public RecformerForSeqRec(RecformerConfig config, RecformerModel longformer) {
+        if (config.itemNum() <= 0) throw new IllegalArgumentException("item_num must be > 0 for RecformerForSeqRec, got " + config.itemNum());
+        if (config.hiddenSize() != longformer.config().hiddenSize()) {
+            throw new IllegalArgumentException("hidden_size " + config.hiddenSize() + " differs from the encoder's " + longformer.config().hiddenSize());
+        }
+        this.config = config;
+        this.longformer = registerModule("longformer", longformer);
+        itemEmbedding = registerModule("item_embedding", new Embedding(config.itemNum(), config.hiddenSize(), -1));
+        itemEmbedding.weight().setFrozen(true);
+    }
+
+    /** Pooled outputs [N, C] of a batch of item sequences ({@code <s>} + one item each), without a graph. */
+    public Tensor encodeItems(ModelInput items) {
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            return longformer.forward(items).pooledOutput().detach();
+        }
+    }
+
+    /** Replaces the item table E with {@code table} [item_num, C] (rows in item id order). */
+    public void setItemEmbeddings(Tensor table) {
+        int[] expected = itemEmbedding.weight().shape();
+        if (!Arrays.equals(table.shape(), expected)) {
+            throw new IllegalArgumentException("item table of shape " + Arrays.toString(table.shape()) + ", expected "
+                    + Arrays.toString(expected) + " (item_num x hidden_size)");
+        }
+        itemEmbedding.weight().tensor().copyFrom(table);
+    }
+
+    public Tensor itemEmbeddings() {
+        return itemEmbedding.weight().tensor();
+    }
+
+    /** Pooled sequence vectors [B, C]. */
+    public Tensor encode(ModelInput in) {
+        return longformer.forward(in).pooledOutput();
+    }
+
+    /** Scores of every item for pooled [B, C] -> [B, item_num]. */
+    public Tensor scores(Tensor pooled) {
+        return RecformerForPretraining.similarity(pooled, itemEmbeddings(), config.temp());
+    }
+
+    /** Scores of the given candidate items for pooled [B, C], candidates [B][K] -> [B, K]. */
+    public Tensor candidateScores(Tensor pooled, int[][] candidates) {
+        int batch = pooled.dim(0);
+        if (candidates.length != batch) {
+            throw new IllegalArgumentException("candidates has " + candidates.length + " rows, expected one per sequence (" + batch + ")");
+        }
+        int k = candidates.length == 0 ? 0 : candidates[0].length;
+        int n = config.itemNum();
+        int[] flat = new int[batch * k];
+        for (int b = 0; b < batch; b++) {
+            if (candidates[b].length != k) {
+                throw new IllegalArgumentException("candidates row " + b + " has " + candidates[b].length + " items, expected " + k);
+            }
+            for (int j = 0; j < k; j++) {
+                int item = candidates[b][j];
+                checkItem("candidates", b, item);
+                flat[b * k + j] = b * n + item;
+            }
+        }
+        Tensor all = Shapes.reshape(scores(pooled), batch * n, 1);
+        return Shapes.reshape(Indexing.indexSelect(all, flat), batch, k);
+    }
+
+    /**
+     * The finetuning loss for pooled [B, C] and the label item of each row: full softmax over all
+     * items, or sampled softmax over [label] + k items drawn uniformly from {@code random}.
+     */
+    public Tensor loss(Tensor pooled, int[] labels, RandomGenerator random) {
+        int batch = pooled.dim(0);
+        if (labels.length != batch) throw new IllegalArgumentException("labels has " + labels.length + " values, expected " + batch);
+        for (int b = 0; b < batch; b++) checkItem("labels", b, labels[b]);
+        int k = config.finetuneNegativeSampleSize();
+        if (k <= 0) return Losses.crossEntropy(scores(pooled), labels, RecformerForPretraining.IGNORE_INDEX);
+        int[][] candidates = new int[batch][k + 1];
+        for (int b = 0; b < batch; b++) {
+            candidates[b][0] = labels[b];
+            for (int j = 1; j <= k; j++) candidates[b][j] = random.nextInt(config.itemNum());
+        }
+        return Losses.crossEntropy(candidateScores(pooled, candidates), new int[batch], RecformerForPretraining.IGNORE_INDEX);
+    }
+
+    private void checkItem(String field, int row, int item) {
+        if (item < 0 || item >= config.itemNum()) {
+            throw new IllegalArgumentException(field + " row " + row + ": item id " + item + " is outside [0, item_num " + config.itemNum() + ")");
+        }
+    }
+
+    public RecformerConfig config() {
+        return config;
+    }
+
+    public RecformerModel longformer() {
+        return longformer;
+    }
+}

@@ -1,0 +1,79 @@
+package org.recformer.model;
+
+import org.recformer.nn.Module;
+import org.recformer.nn.SeedSource;
+import org.recformer.ops.Shapes;
+import org.recformer.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Recformer encoder (HuggingFace {@code RecformerModel}): embeddings, Longformer layers, pooler.
+ * Parameter names have no prefix ({@code embeddings.word_embeddings.weight}, {@code encoder.layer.0...});
+ * the task models hold it as {@code longformer}. Inputs of any length and batches of rows with
+ * different lengths are accepted: the batch is padded internally to a multiple of the largest window
+ * and cut back afterwards, as HuggingFace does.
+ */
+public final class RecformerModel extends Module {
+    private final RecformerConfig config;
+    private final SeedSource dropoutSeeds;
+    private final RecformerEmbeddings embeddings;
+    private final RecformerEncoder encoder;
+
+    /** A model with zero weights (load a checkpoint, or call {@link ModelInit#initialize}); dropout seeds from {@code seed}. */
+    public RecformerModel(RecformerConfig config, long seed) {
+        this.config = config;
+        this.dropoutSeeds = new SeedSource(seed);
+        embeddings = registerModule("embeddings", new RecformerEmbeddings(config, dropoutSeeds));
+        encoder = registerModule("encoder", new RecformerEncoder(config, dropoutSeeds));
+    }
+
+    public RecformerModelOutput forward(ModelInput in) {
+        return forward(in, false);
+    }
+
+    /** Encodes a batch; with {@code hiddenStates} the output also lists the embedding and every layer output. */
+    public RecformerModelOutput forward(ModelInput in, boolean hiddenStates) {
+        checkSequenceLength(in);
+        ModelInput padded = WindowPadding.pad(in, config.maxAttentionWindow(), config.padTokenId());
+        List<Tensor> states = hiddenStates ? new ArrayList<>() : null;
+        Tensor hidden = embeddings.forward(padded);
+        if (states != null) states.add(hidden);
+        hidden = encoder.forward(hidden, padded.attentionMask(), padded.globalAttentionMask(), padded.batch(), padded.seq(), states);
+        Tensor last = unpad(hidden, in.seq());
+        List<Tensor> unpadded = new ArrayList<>();
+        if (states != null) for (Tensor s : states) unpadded.add(unpad(s, in.seq()));
+        return new RecformerModelOutput(last, Pooler.pool(config.poolerType(), last, in), List.copyOf(unpadded));
+    }
+
+    private static Tensor unpad(Tensor hidden, int seq) {
+        return hidden.dim(1) == seq ? hidden : Shapes.slice(hidden, 1, 0, seq);
+    }
+
+    /** The number of non-pad tokens of a row must fit the token position table (positions start at pad + 1). */
+    private void checkSequenceLength(ModelInput in) {
+        int limit = config.maxPositionEmbeddings() - config.padTokenId() - 1;
+        for (int b = 0; b < in.batch(); b++) {
+            int count = 0;
+            for (int t = 0; t < in.seq(); t++) if (in.inputIds()[b * in.seq() + t] != config.padTokenId()) count++;
+            if (count > limit) {
+                throw new IllegalArgumentException("input_ids row " + b + " has " + count + " non-pad tokens; max_position_embeddings "
+                        + config.maxPositionEmbeddings() + " allows at most " + limit);
+            }
+        }
+    }
+
+    /** Restarts the dropout seed stream (training runs are reproducible from it). */
+    public void setDropoutSeed(long seed) {
+        dropoutSeeds.reset(seed);
+    }
+
+    public RecformerConfig config() {
+        return config;
+    }
+
+    public RecformerEmbeddings embeddings() {
+        return embeddings;
+    }
+}
