@@ -138,4 +138,17 @@ public interface Backend {
                            int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
                            int w, float dropoutP, long seed, Buffer out, Buffer saved, Buffer gradOut,
                            Buffer gq, Buffer gk, Buffer gv, Buffer gqg, Buffer gkg, Buffer gvg);
+
+    // ---------------------------------------------------------------- optimizer (train)
+
+    /**
+     * One AdamW step on n parameters in place, torch.optim.AdamW semantics: p -= lr*wd*p; m = b1 m +
+     * (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps).
+     * {@code step} t counts from 1.
+     */
+    void adamwStep(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
+                   float eps, float weightDecay, int step);
+
+    /** Sum of squares of n values into out[0] (for gradient-norm clipping). */
+    void sumOfSquares(Buffer in, int n, Buffer out);
 }

@@ -175,4 +175,17 @@ public final class CpuBackend implements Backend {
                 batch, seq, heads, headDim, w, dropoutP, seed, a(out), a(saved), a(gradOut),
                 a(gq), a(gk), a(gv), a(gqg), a(gkg), a(gvg));
     }
+
+    // ---------------------------------------------------------------- optimizer (train)
+
+    @Override
+    public void adamwStep(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
+                          float eps, float weightDecay, int step) {
+        CpuOptimizer.adamwStep(a(param), a(grad), a(m), a(v), n, lr, beta1, beta2, eps, weightDecay, step);
+    }
+
+    @Override
+    public void sumOfSquares(Buffer in, int n, Buffer out) {
+        CpuOptimizer.sumOfSquares(a(in), n, a(out));
+    }
 }
