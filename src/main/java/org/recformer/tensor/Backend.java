@@ -139,7 +139,7 @@ public interface Backend {
                            int w, float dropoutP, long seed, Buffer out, Buffer saved, Buffer gradOut,
                            Buffer gq, Buffer gk, Buffer gv, Buffer gqg, Buffer gkg, Buffer gvg);
 
-    // ---- row norms (engine-matmul)
+    // ---------------------------------------------------------------- row norms
 
     /** out[r] = max(||in[r, :]||_2, minNorm) over the last dimension (cols); minNorm >= 0 (0 for a plain L2 norm). */
     void rowNorm(Buffer in, Buffer out, int rows, int cols, float minNorm);
@@ -149,4 +149,17 @@ public interface Backend {
      * 0 where the clamp is active or the row is all zeros.
      */
     void rowNormBackward(Buffer in, Buffer out, Buffer gradOut, Buffer gradIn, int rows, int cols, float minNorm);
+
+    // ---------------------------------------------------------------- optimizer (train)
+
+    /**
+     * One AdamW step on n parameters in place, torch.optim.AdamW semantics: p -= lr*wd*p; m = b1 m +
+     * (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps).
+     * {@code step} t counts from 1.
+     */
+    void adamwStep(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
+                   float eps, float weightDecay, int step);
+
+    /** Sum of squares of n values into out[0] (for gradient-norm clipping). */
+    void sumOfSquares(Buffer in, int n, Buffer out);
 }

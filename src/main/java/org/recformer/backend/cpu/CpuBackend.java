@@ -176,7 +176,7 @@ public final class CpuBackend implements Backend {
                 a(gq), a(gk), a(gv), a(gqg), a(gkg), a(gvg));
     }
 
-    // ---- row norms (engine-matmul)
+    // ---------------------------------------------------------------- row norms
 
     @Override
     public void rowNorm(Buffer in, Buffer out, int rows, int cols, float minNorm) {
@@ -186,5 +186,18 @@ public final class CpuBackend implements Backend {
     @Override
     public void rowNormBackward(Buffer in, Buffer out, Buffer gradOut, Buffer gradIn, int rows, int cols, float minNorm) {
         CpuNorm.rowNormBackward(a(in), a(out), a(gradOut), a(gradIn), rows, cols, minNorm);
+    }
+
+    // ---------------------------------------------------------------- optimizer (train)
+
+    @Override
+    public void adamwStep(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
+                          float eps, float weightDecay, int step) {
+        CpuOptimizer.adamwStep(a(param), a(grad), a(m), a(v), n, lr, beta1, beta2, eps, weightDecay, step);
+    }
+
+    @Override
+    public void sumOfSquares(Buffer in, int n, Buffer out) {
+        CpuOptimizer.sumOfSquares(a(in), n, a(out));
     }
 }

@@ -1,0 +1,44 @@
+package org.recformer.eval;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class RankingMetricsTest {
+
+    @Test
+    void rankCountsOnlyStrictlyHigherScores() {
+        float[] scores = {0.5f, 0.9f, 0.5f, 0.1f, 0.7f};
+        assertEquals(2, RankingMetrics.rank(scores, 0)); // 0.9 and 0.7 are higher; the tie at 0.5 is not
+        assertEquals(0, RankingMetrics.rank(scores, 1));
+        assertEquals(4, RankingMetrics.rank(scores, 3));
+    }
+
+    @Test
+    void metricsFollowTheSpecFormulas() {
+        RankingMetrics m = new RankingMetrics(100);
+        m.add(0);   // top
+        m.add(9);   // last inside @10
+        m.add(10);  // outside @10, inside @50
+        m.add(60);  // outside both
+        Map<String, Double> avg = m.averages();
+        double log2 = Math.log(2);
+        assertEquals((1 + log2 / Math.log(11)) / 4, avg.get("NDCG@10"), 1e-12);
+        assertEquals(0.5, avg.get("Recall@10"), 1e-12);
+        assertEquals((1 + log2 / Math.log(11) + log2 / Math.log(12)) / 4, avg.get("NDCG@50"), 1e-12);
+        assertEquals(0.75, avg.get("Recall@50"), 1e-12);
+        assertEquals((1 + 1.0 / 10 + 1.0 / 11 + 1.0 / 61) / 4, avg.get("MRR"), 1e-12);
+        assertEquals((1 + 0.91 + 0.90 + 0.40) / 4, avg.get("AUC"), 1e-12);
+    }
+
+    @Test
+    void badInputIsRejected() {
+        RankingMetrics m = new RankingMetrics(3);
+        assertThrows(IllegalArgumentException.class, () -> m.add(new float[] {1, 2}, 0));
+        assertThrows(IllegalArgumentException.class, () -> m.add(new float[] {1, 2, 3}, 3));
+        assertThrows(IllegalArgumentException.class, () -> RankingMetrics.rank(new float[] {Float.NaN}, 0));
+    }
+}
