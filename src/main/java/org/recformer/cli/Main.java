@@ -19,7 +19,8 @@ public final class Main implements Runnable {
         CommandLine.usage(this, System.out);
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        if (VectorRelaunch.wanted()) System.exit(VectorRelaunch.relaunch(args));
         System.exit(commandLine().execute(args));
     }
 
