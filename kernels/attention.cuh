@@ -29,16 +29,32 @@
 #define KIND_LOCAL 1
 #define KIND_GLOBAL 2
 
-// Shapes and per-token metadata of one call (the host fills kinds, globalNumber, globals, globalCount).
-struct AttentionProblem {
+// Shapes of one call, passed by value: 8 ints, 4 floats, then the seed (56 bytes; the host packs it).
+struct AttentionShape {
     int batch, seq, heads, headDim, w, maxGlobal, localSlots, staged;
     float dropoutP, keepScale, sqrtD, invSqrtD;
     unsigned long long seed;
+};
+
+// The shapes and the per-token metadata, which the host uploads as one int array `meta`:
+// kinds [B*T], globalNumber [B*T], globals [B, maxGlobal], globalCount [B].
+struct AttentionProblem : AttentionShape {
     const int* kinds;         // [B*T] PAD / LOCAL / GLOBAL
     const int* globalNumber;  // [B*T] n for the n-th GLOBAL token of its row, else -1
     const int* globals;       // [B, maxGlobal] positions of the GLOBAL tokens of each row, ascending
     const int* globalCount;   // [B]
 };
+
+__device__ __forceinline__ AttentionProblem att_problem(const AttentionShape& S, const int* meta) {
+    AttentionProblem P;
+    static_cast<AttentionShape&>(P) = S;
+    long long bt = (long long) S.batch * S.seq;
+    P.kinds = meta;
+    P.globalNumber = meta + bt;
+    P.globals = meta + 2 * bt;
+    P.globalCount = meta + 2 * bt + (long long) S.batch * S.maxGlobal;
+    return P;
+}
 
 __device__ __forceinline__ long long att_offset(const AttentionProblem& P, int b, int t, int h) {
     return ((long long) b * P.seq + t) * P.heads * P.headDim + (long long) h * P.headDim;
@@ -151,9 +167,10 @@ __device__ __forceinline__ int att_key(const AttentionProblem& P, const KeySourc
 }
 
 extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32) attention_forward(
-        AttentionProblem P, const float* q, const float* k, const float* v, const float* qg, const float* kg,
+        AttentionShape shape, const int* meta, const float* q, const float* k, const float* v, const float* qg, const float* kg,
         const float* vg, float* out, float* saved) {
     extern __shared__ float smem[];
+    AttentionProblem P = att_problem(shape, meta);
     __shared__ float queries[ATT_WARPS][ATT_MAX_D];
     AttentionBlock B = att_block(P, k, v, smem);  // x = k band, y = v band
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, D = P.headDim, b = B.b, h = B.h;
@@ -220,10 +237,11 @@ extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32) attention_forward(
 // --------------------------------------------------------------------------------------------- backward
 
 extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32) attention_backward_query(
-        AttentionProblem P, const float* q, const float* k, const float* v, const float* qg, const float* kg,
+        AttentionShape shape, const int* meta, const float* q, const float* k, const float* v, const float* qg, const float* kg,
         const float* vg, const float* out, const float* saved, const float* gradOut, float* gq, float* gqg,
         float* localDropped, float* localDScore, float* globalDropped, float* globalDScore) {
     extern __shared__ float smem[];
+    AttentionProblem P = att_problem(shape, meta);
     __shared__ float queries[ATT_WARPS][ATT_MAX_D];
     __shared__ float grads[ATT_WARPS][ATT_MAX_D];
     AttentionBlock B = att_block(P, k, v, smem);  // x = k band, y = v band
@@ -302,10 +320,11 @@ extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32) attention_backward_
 }
 
 extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32) attention_backward_key(
-        AttentionProblem P, const float* q, const float* qg, const float* gradOut,
+        AttentionShape shape, const int* meta, const float* q, const float* qg, const float* gradOut,
         const float* localDropped, const float* localDScore, const float* globalDropped, const float* globalDScore,
         float* gk, float* gv, float* gkg, float* gvg) {
     extern __shared__ float smem[];
+    AttentionProblem P = att_problem(shape, meta);
     AttentionBlock B = att_block(P, q, gradOut, smem);  // x = q band, y = gradOut band
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, D = P.headDim, b = B.b, h = B.h;
     long long bh = (long long) b * P.heads + h;
