@@ -1,8 +1,6 @@
 package org.recformer.backend.cuda;
 
-import jcuda.Pointer;
 import jcuda.Sizeof;
-import jcuda.driver.JCudaDriver;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Buffer;
@@ -12,7 +10,7 @@ import org.recformer.tensor.UnaryOp;
 /**
  * The CUDA backend: the kernels of {@code kernels/*.cu} (one per CPU kernel family, same names and
  * semantics as backend/cpu, which stays the reference) launched through the JCuda driver API on one
- * stream, with device memory from a caching allocator. Integer arrays (ids, labels, masks) are
+ * stream, with device memory from a caching cuda. Integer arrays (ids, labels, masks) are
  * uploaded per call; nothing is copied back to the host inside a kernel except by
  * {@link #toArray}. Use {@link #instance()}; nothing here loads a native library before it is
  * called. With {@code -Drecformer.poison=true} new buffers are filled with NaN, as on the CPU.
@@ -27,12 +25,12 @@ public final class CudaBackend implements Backend {
     private static CudaBackend instance;
     private static CudaUnavailableException failure;
 
-    private final CudaContext cuda;
-    private final DeviceAllocator allocator = new DeviceAllocator();
+    private final Device cuda;
     private final boolean poison = Boolean.getBoolean("recformer.poison");
 
-    private CudaBackend(CudaContext cuda) {
-        this.cuda = cuda;
+    /** A backend on {@code device} (tests pass a recording device). */
+    CudaBackend(Device device) {
+        this.cuda = device;
     }
 
     /**
@@ -97,7 +95,7 @@ public final class CudaBackend implements Backend {
     /** Frees cached device blocks back to the driver. */
     public void releaseCache() {
         cuda.enter();
-        allocator.releaseCache();
+        cuda.releaseCache();
     }
 
     @Override
@@ -141,9 +139,9 @@ public final class CudaBackend implements Backend {
 
     /** A buffer of n floats whose block goes back to the allocator once the buffer is unreachable. */
     private CudaBuffer newBuffer(int n) {
-        DeviceAllocator.Block block = allocator.allocate((long) n * Sizeof.FLOAT);
+        DeviceAllocator.Block block = cuda.allocate((long) n * Sizeof.FLOAT);
         CudaBuffer buffer = new CudaBuffer(block, n);
-        allocator.releaseWhenUnreachable(buffer, block);
+        cuda.releaseWhenUnreachable(buffer, block);
         return buffer;
     }
 
@@ -151,10 +149,7 @@ public final class CudaBackend implements Backend {
     public Buffer fromArray(float[] data) {
         cuda.enter();
         CudaBuffer buffer = newBuffer(data.length);
-        if (data.length > 0) {
-            CudaException.check(JCudaDriver.cuMemcpyHtoD(buffer.pointer(), Pointer.to(data), (long) data.length * Sizeof.FLOAT),
-                    "cuMemcpyHtoD(" + data.length + " floats)");
-        }
+        cuda.copyToDevice(buffer.pointer(), data, "fromArray");
         return buffer;
     }
 
@@ -163,20 +158,14 @@ public final class CudaBackend implements Backend {
         cuda.enter();
         CudaBuffer c = b(buffer);
         float[] data = new float[c.size()];
-        if (data.length > 0) {
-            CudaException.check(JCudaDriver.cuMemcpyDtoH(Pointer.to(data), c.pointer(), (long) data.length * Sizeof.FLOAT),
-                    "cuMemcpyDtoH(" + data.length + " floats)");
-        }
+        cuda.copyToHost(c.pointer(), data);
         return data;
     }
 
     /** Uploads ints into a scratch block; release it after the launches that read it are queued. */
     private DeviceAllocator.Block upload(int[] values, String what) {
-        DeviceAllocator.Block block = allocator.allocate((long) values.length * Sizeof.INT);
-        if (values.length > 0) {
-            CudaException.check(JCudaDriver.cuMemcpyHtoD(block.pointer(), Pointer.to(values), (long) values.length * Sizeof.INT),
-                    "cuMemcpyHtoD(" + what + ", " + values.length + " ints)");
-        }
+        DeviceAllocator.Block block = cuda.allocate((long) values.length * Sizeof.INT);
+        cuda.copyToDevice(block.pointer(), values, what);
         return block;
     }
 
@@ -276,7 +265,7 @@ public final class CudaBackend implements Backend {
         checkIds(ids, rows);
         DeviceAllocator.Block dIds = upload(ids, "ids");
         flat("gather_rows", (long) ids.length * cols, b(table), dIds.pointer(), b(out), ids.length, cols);
-        allocator.release(dIds);
+        cuda.release(dIds);
     }
 
     @Override
@@ -286,7 +275,7 @@ public final class CudaBackend implements Backend {
         checkIds(ids, tableGrad.size() / cols);
         DeviceAllocator.Block dIds = upload(ids, "ids");
         flat("scatter_add_rows", (long) ids.length * cols, b(grad), dIds.pointer(), b(tableGrad), ids.length, cols, skipId);
-        allocator.release(dIds);
+        cuda.release(dIds);
     }
 
     private static void checkIds(int[] ids, int rows) {
@@ -360,12 +349,12 @@ public final class CudaBackend implements Backend {
         cuda.enter();
         int count = countLabels(labels, rows, cols, ignoreIndex);
         DeviceAllocator.Block dLabels = upload(labels, "labels");
-        DeviceAllocator.Block rowLoss = allocator.allocate((long) Math.max(1, rows) * Sizeof.FLOAT);
+        DeviceAllocator.Block rowLoss = cuda.allocate((long) Math.max(1, rows) * Sizeof.FLOAT);
         perRow("cross_entropy_forward", rows, b(logits), dLabels.pointer(), b(logProbs), rowLoss.pointer(), rows, cols,
                 ignoreIndex);
         cuda.launch("cross_entropy_reduce", 1, 1, 1, THREADS, 1, 1, 0, rowLoss.pointer(), b(loss), rows, count);
-        allocator.release(rowLoss);
-        allocator.release(dLabels);
+        cuda.release(rowLoss);
+        cuda.release(dLabels);
     }
 
     @Override
@@ -376,7 +365,7 @@ public final class CudaBackend implements Backend {
         DeviceAllocator.Block dLabels = upload(labels, "labels");
         perRow("cross_entropy_backward", rows, b(logProbs), dLabels.pointer(), b(gradLoss), b(gradLogits), rows, cols,
                 ignoreIndex, count);
-        allocator.release(dLabels);
+        cuda.release(dLabels);
     }
 
     /** Validates labels as the CPU backend does; returns how many rows count. */
@@ -409,7 +398,7 @@ public final class CudaBackend implements Backend {
         DeviceAllocator.Block meta = upload(at.meta, "attention masks");
         cuda.launch("attention_forward", at.rowBlocks(), batch * heads, 1, CudaAttention.WARPS * 32, 1, 1,
                 at.sharedBytes, at.shape, meta.pointer(), b(q), b(k), b(v), b(qg), b(kg), b(vg), b(out), b(saved));
-        allocator.release(meta);
+        cuda.release(meta);
     }
 
     @Override
@@ -428,10 +417,10 @@ public final class CudaBackend implements Backend {
         CudaAttention at = new CudaAttention(attentionMask, globalMask, batch, seq, heads, headDim, w, dropoutP, seed,
                 cuda.sharedOptIn());
         DeviceAllocator.Block meta = upload(at.meta, "attention masks");
-        DeviceAllocator.Block localDropped = allocator.allocate(at.localScratch() * Sizeof.FLOAT);
-        DeviceAllocator.Block localDScore = allocator.allocate(at.localScratch() * Sizeof.FLOAT);
-        DeviceAllocator.Block globalDropped = allocator.allocate(at.globalScratch() * Sizeof.FLOAT);
-        DeviceAllocator.Block globalDScore = allocator.allocate(at.globalScratch() * Sizeof.FLOAT);
+        DeviceAllocator.Block localDropped = cuda.allocate(at.localScratch() * Sizeof.FLOAT);
+        DeviceAllocator.Block localDScore = cuda.allocate(at.localScratch() * Sizeof.FLOAT);
+        DeviceAllocator.Block globalDropped = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
+        DeviceAllocator.Block globalDScore = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
         int threads = CudaAttention.WARPS * 32;
         cuda.launch("attention_backward_query", at.rowBlocks(), batch * heads, 1, threads, 1, 1, at.sharedBytes,
                 at.shape, meta.pointer(), b(q), b(k), b(v), b(qg), b(kg), b(vg), b(out), b(saved), b(gradOut),
@@ -440,11 +429,11 @@ public final class CudaBackend implements Backend {
         cuda.launch("attention_backward_key", at.rowBlocks(), batch * heads, 1, threads, 1, 1, at.sharedBytes,
                 at.shape, meta.pointer(), b(q), b(qg), b(gradOut), localDropped.pointer(), localDScore.pointer(),
                 globalDropped.pointer(), globalDScore.pointer(), b(gk), b(gv), b(gkg), b(gvg));
-        allocator.release(globalDScore);
-        allocator.release(globalDropped);
-        allocator.release(localDScore);
-        allocator.release(localDropped);
-        allocator.release(meta);
+        cuda.release(globalDScore);
+        cuda.release(globalDropped);
+        cuda.release(localDScore);
+        cuda.release(localDropped);
+        cuda.release(meta);
     }
 
     // ---------------------------------------------------------------- row norms
@@ -479,9 +468,9 @@ public final class CudaBackend implements Backend {
         cuda.enter();
         int parts = blocks(n);
         parts = Math.min(parts, 1024);
-        DeviceAllocator.Block partial = allocator.allocate((long) parts * Sizeof.DOUBLE);
+        DeviceAllocator.Block partial = cuda.allocate((long) parts * Sizeof.DOUBLE);
         cuda.launch("sum_of_squares_partial", parts, 1, 1, THREADS, 1, 1, 0, b(in), (long) n, partial.pointer());
         cuda.launch("sum_of_squares_final", 1, 1, 1, THREADS, 1, 1, 0, partial.pointer(), parts, b(out));
-        allocator.release(partial);
+        cuda.release(partial);
     }
 }

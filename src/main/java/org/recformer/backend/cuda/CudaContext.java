@@ -1,9 +1,11 @@
 package org.recformer.backend.cuda;
 
 import jcuda.Pointer;
+import jcuda.Sizeof;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
@@ -20,13 +22,14 @@ import java.util.Map;
  * checked. With {@code -Drecformer.cuda.sync=true} each launch is followed by a stream
  * synchronization so that an asynchronous fault is reported against the kernel that caused it.
  */
-final class CudaContext {
+final class CudaContext implements Device {
     private final CUdevice device = new CUdevice();
     private final CUcontext context = new CUcontext();
     private final CUstream stream = new CUstream();
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final Map<String, Integer> dynamicSharedSet = new HashMap<>();
+    private final DeviceAllocator allocator = new DeviceAllocator();
     private final boolean syncEachLaunch = Boolean.getBoolean("recformer.cuda.sync");
     private final String description;
     private final int sharedOptIn;
@@ -56,17 +59,18 @@ final class CudaContext {
                 + ", driver " + driver[0] / 1000 + "." + driver[0] % 1000 / 10 + ")";
     }
 
-    String description() {
+    @Override
+    public String description() {
         return description;
     }
 
-    /** Most dynamic shared memory one block may opt in to. */
-    int sharedOptIn() {
+    @Override
+    public int sharedOptIn() {
         return sharedOptIn;
     }
 
-    /** Makes the context current when a different thread calls in. */
-    void enter() {
+    @Override
+    public void enter() {
         Thread t = Thread.currentThread();
         if (t != owner) {
             CudaException.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
@@ -88,11 +92,8 @@ final class CudaContext {
         });
     }
 
-    /**
-     * Launches {@code kernel} on the stream. Arguments: {@link CudaBuffer} and {@link jcuda.driver.CUdeviceptr}
-     * (device pointers), Integer, Long, Float, Double, and int[] / byte[] for structs passed by value.
-     */
-    void launch(String kernel, int gx, int gy, int gz, int bx, int by, int bz, int sharedBytes, Object... args) {
+    @Override
+    public void launch(String kernel, int gx, int gy, int gz, int bx, int by, int bz, int sharedBytes, Object... args) {
         CUfunction f = function(kernel);
         if (sharedBytes > 48 * 1024 && dynamicSharedSet.getOrDefault(kernel, 0) < sharedBytes) {
             CudaException.check(JCudaDriver.cuFuncSetAttribute(f,
@@ -108,14 +109,55 @@ final class CudaContext {
         if (syncEachLaunch) synchronize(kernel);
     }
 
-    /** Waits for the stream; {@code after} names the last work queued (for the error message). */
-    void synchronize(String after) {
+    @Override
+    public void synchronize(String after) {
         CudaException.check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize after " + after);
+    }
+
+    @Override
+    public DeviceAllocator.Block allocate(long bytes) {
+        return allocator.allocate(bytes);
+    }
+
+    @Override
+    public void release(DeviceAllocator.Block block) {
+        allocator.release(block);
+    }
+
+    @Override
+    public void releaseWhenUnreachable(Object owner, DeviceAllocator.Block block) {
+        allocator.releaseWhenUnreachable(owner, block);
+    }
+
+    @Override
+    public void releaseCache() {
+        allocator.releaseCache();
+    }
+
+    @Override
+    public void copyToDevice(CUdeviceptr dst, float[] src, String what) {
+        if (src.length == 0) return;
+        CudaException.check(JCudaDriver.cuMemcpyHtoD(dst, Pointer.to(src), (long) src.length * Sizeof.FLOAT),
+                "cuMemcpyHtoD(" + what + ", " + src.length + " floats)");
+    }
+
+    @Override
+    public void copyToDevice(CUdeviceptr dst, int[] src, String what) {
+        if (src.length == 0) return;
+        CudaException.check(JCudaDriver.cuMemcpyHtoD(dst, Pointer.to(src), (long) src.length * Sizeof.INT),
+                "cuMemcpyHtoD(" + what + ", " + src.length + " ints)");
+    }
+
+    @Override
+    public void copyToHost(CUdeviceptr src, float[] dst) {
+        if (dst.length == 0) return;
+        CudaException.check(JCudaDriver.cuMemcpyDtoH(Pointer.to(dst), src, (long) dst.length * Sizeof.FLOAT),
+                "cuMemcpyDtoH(" + dst.length + " floats)");
     }
 
     private static Pointer parameter(String kernel, int index, Object arg) {
         if (arg instanceof CudaBuffer b) return Pointer.to(b.pointer());
-        if (arg instanceof jcuda.driver.CUdeviceptr p) return Pointer.to(p);
+        if (arg instanceof CUdeviceptr p) return Pointer.to(p);
         if (arg instanceof Integer v) return Pointer.to(new int[] {v});
         if (arg instanceof Long v) return Pointer.to(new long[] {v});
         if (arg instanceof Float v) return Pointer.to(new float[] {v});
