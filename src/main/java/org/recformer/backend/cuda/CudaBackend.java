@@ -51,14 +51,23 @@ public final class CudaBackend implements Backend {
             instance = new CudaBackend(new CudaContext(fatbin));
             return instance;
         } catch (LinkageError e) { // JCuda's native library or the driver's libcuda.so.1 did not load
-            failure = new CudaUnavailableException("CUDA backend: the CUDA driver could not be loaded (" + e.getMessage()
-                    + "); an NVIDIA driver with libcuda.so.1 is needed", e);
+            failure = new CudaUnavailableException("CUDA backend: the CUDA driver could not be loaded ("
+                    + linkFailure(e) + "); an NVIDIA driver with libcuda.so.1 is needed", e);
         } catch (CudaException e) {
             failure = new CudaUnavailableException("CUDA backend: " + e.getMessage(), e);
         } catch (CudaUnavailableException e) {
             failure = new CudaUnavailableException("CUDA backend: " + e.getMessage(), e);
         }
         throw failure;
+    }
+
+    /** The line of JCuda's (long, multi-line) load error that says what was missing. */
+    private static String linkFailure(LinkageError e) {
+        String message = String.valueOf(e.getMessage());
+        for (String line : message.split("\n")) {
+            if (line.contains("cannot open shared object file")) return line.substring(line.indexOf(':') + 1).trim();
+        }
+        return message.lines().findFirst().orElse(e.getClass().getSimpleName());
     }
 
     /** Whether {@link #instance()} succeeds (tests use it to skip). */

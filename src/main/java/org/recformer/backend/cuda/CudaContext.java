@@ -95,7 +95,8 @@ final class CudaContext implements Device {
     @Override
     public void launch(String kernel, int gx, int gy, int gz, int bx, int by, int bz, int sharedBytes, Object... args) {
         CUfunction f = function(kernel);
-        if (sharedBytes > 48 * 1024 && dynamicSharedSet.getOrDefault(kernel, 0) < sharedBytes) {
+        // opt in whenever dynamic shared memory is used: static + dynamic may pass the 48 KiB default
+        if (sharedBytes > 0 && dynamicSharedSet.getOrDefault(kernel, 0) < sharedBytes) {
             CudaException.check(JCudaDriver.cuFuncSetAttribute(f,
                     CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes),
                     "cuFuncSetAttribute(" + kernel + ", max dynamic shared = " + sharedBytes + ")");
