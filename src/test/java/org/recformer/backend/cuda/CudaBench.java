@@ -33,7 +33,14 @@ public final class CudaBench {
 
     public static void main(String[] args) {
         String device = args.length > 0 ? args[0] : "cuda";
-        Backend be = Devices.select(device);
+        Backend be;
+        try {
+            be = Devices.select(device);
+        } catch (CudaUnavailableException e) {
+            System.out.println("CudaBench: " + e.getMessage());
+            System.exit(3);
+            return;
+        }
         if (be instanceof CudaBackend c) System.out.println("device: " + c.device());
         boolean all = args.length <= 1;
         if (all || Arrays.asList(args).contains("attention")) attention(be, device);
