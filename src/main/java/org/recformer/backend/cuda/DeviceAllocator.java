@@ -48,8 +48,8 @@ final class DeviceAllocator {
         }
         CUdeviceptr p = new CUdeviceptr();
         int result = JCudaDriver.cuMemAlloc(p, size);
-        if (result == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
-            System.gc(); // unreachable buffers come back through the cleaner
+        for (int attempt = 0; attempt < 3 && result == CUresult.CUDA_ERROR_OUT_OF_MEMORY; attempt++) {
+            System.gc(); // unreachable buffers come back through the cleaner thread
             sleepBriefly();
             takeBackReturned();
             list = free.get(size);
@@ -58,7 +58,7 @@ final class DeviceAllocator {
                 liveBytes += size;
                 return list.pop();
             }
-            releaseCache();
+            releaseCache(); // other sizes go back to the driver
             result = JCudaDriver.cuMemAlloc(p, size);
         }
         CudaException.check(result, "cuMemAlloc(" + size + " bytes; " + liveBytes + " bytes live, "
