@@ -2,12 +2,14 @@
 # Compiles kernels/recformer.cu into one fatbin (SASS for sm_80 and sm_90, PTX for compute_90) at
 # $1/kernels/recformer.fatbin, which Maven packs into the jar. Without nvcc it prints a note and
 # succeeds: the jar then has no kernels and the CUDA backend says so when asked for.
-# NVCC (environment) picks the compiler; default: nvcc on PATH, else /usr/local/cuda/bin/nvcc.
+# NVCC (environment) picks the compiler; default: nvcc on PATH, else $CUDA_HOME/bin/nvcc (CUDA_HOME
+# defaults to /usr/local/cuda).
 set -euo pipefail
 out_dir="${1:?usage: kernels/build.sh OUTPUT_CLASSES_DIR}"
 here="$(cd "$(dirname "$0")" && pwd)"
 nvcc="${NVCC:-$(command -v nvcc || true)}"
-if [[ -z "$nvcc" && -x /usr/local/cuda/bin/nvcc ]]; then nvcc=/usr/local/cuda/bin/nvcc; fi
+cuda_home="${CUDA_HOME:-/usr/local/cuda}"
+if [[ -z "$nvcc" && -x "$cuda_home/bin/nvcc" ]]; then nvcc="$cuda_home/bin/nvcc"; fi
 if [[ -z "$nvcc" ]]; then
   echo "[kernels] nvcc not found: building without CUDA kernels (the cuda backend will report it has none)"
   exit 0

@@ -42,13 +42,15 @@ class CudaKernelSignatureTest {
         nvccDir = findNvcc();
     }
 
-    /** The directory of nvcc (PATH, then /usr/local/cuda/bin), or null. */
+    /** The directory of nvcc by kernels/build.sh's rules ($NVCC, PATH, $CUDA_HOME/bin or /usr/local/cuda/bin), or null. */
     private static Path findNvcc() {
+        String explicit = System.getenv("NVCC");
+        if (explicit != null && !explicit.isEmpty()) return Files.isExecutable(Path.of(explicit)) ? Path.of(explicit).getParent() : null;
         List<Path> candidates = new ArrayList<>();
         for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
             if (!dir.isEmpty()) candidates.add(Path.of(dir));
         }
-        candidates.add(Path.of("/usr/local/cuda/bin"));
+        candidates.add(Path.of(System.getenv().getOrDefault("CUDA_HOME", "/usr/local/cuda"), "bin"));
         for (Path dir : candidates) {
             if (Files.isExecutable(dir.resolve("nvcc"))) return dir;
         }
