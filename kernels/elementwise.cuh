@@ -1,0 +1,180 @@
+// Elementwise kernels (CpuElementwise): fill, copyBlocks, binary with broadcasting, unary and its
+// backward, sumToShape, permute, maskedFill, dropout. Grid-stride loops over flat indices.
+// Transcendentals run in double, as the CPU backend computes them, so results agree to rounding.
+#pragma once
+#include "common.cuh"
+
+#define GRID_STRIDE(i, n) \
+    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < (n); i += (long long) gridDim.x * blockDim.x)
+
+extern "C" __global__ void fill(float* out, long long n, float value) {
+    GRID_STRIDE(i, n) out[i] = value;
+}
+
+// Block i of blockLen floats: src[srcOffset + i*srcStride ..] to dst[dstOffset + i*dstStride ..], or added.
+extern "C" __global__ void copy_blocks(const float* src, int srcOffset, int srcStride, float* dst, int dstOffset,
+                                       int dstStride, int blockLen, int blocks, int accumulate) {
+    long long n = (long long) blockLen * blocks;
+    GRID_STRIDE(e, n) {
+        long long i = e / blockLen, j = e % blockLen;
+        float x = src[srcOffset + i * srcStride + j];
+        float* d = dst + dstOffset + i * dstStride + j;
+        *d = accumulate ? *d + x : x;
+    }
+}
+
+// BinaryOp ordinals: ADD, SUB, MUL, DIV. L.strideA / L.strideB read a and b broadcast to L.shape.
+extern "C" __global__ void binary(int op, const float* a, const float* b, float* out, long long n, Layout L) {
+    GRID_STRIDE(i, n) {
+        long long ia, ib;
+        layout_offsets(L, i, &ia, &ib);
+        float x = a[ia], y = b[ib];
+        float r;
+        switch (op) {
+            case 0: r = x + y; break;
+            case 1: r = x - y; break;
+            case 2: r = x * y; break;
+            default: r = x / y; break;
+        }
+        out[i] = r;
+    }
+}
+
+// Phi(x) = 0.5 erfc(-x / sqrt 2), accurate for negative x.
+__device__ __forceinline__ double normal_cdf(double x) {
+    return 0.5 * erfc(-x * 0.70710678118654752440);
+}
+
+// UnaryOp ordinals: SCALE, ADD_SCALAR, GELU, TANH, EXP, CLAMP_MIN, SQRT, POW.
+extern "C" __global__ void unary_forward(int op, const float* in, float* out, long long n, float arg) {
+    GRID_STRIDE(i, n) {
+        float x = in[i];
+        float r;
+        switch (op) {
+            case 0: r = x * arg; break;
+            case 1: r = x + arg; break;
+            case 2: r = (float) (x * normal_cdf(x)); break;
+            case 3: r = (float) tanh((double) x); break;
+            case 4: r = (float) exp((double) x); break;
+            case 5: r = fmaxf(x, arg); break;
+            case 6: r = (float) sqrt((double) x); break;
+            default: r = (float) pow((double) x, (double) arg); break;
+        }
+        out[i] = r;
+    }
+}
+
+// gradIn = op'(in) * gradOut (see CpuElementwise.unaryBackward).
+extern "C" __global__ void unary_backward(int op, const float* in, const float* out, const float* gradOut,
+                                          float* gradIn, long long n, float arg) {
+    GRID_STRIDE(i, n) {
+        float g = gradOut[i];
+        float r;
+        switch (op) {
+            case 0: r = g * arg; break;
+            case 1: r = g; break;
+            case 2: {
+                double x = in[i];
+                double pdf = 0.39894228040143267794 * exp(-0.5 * x * x);
+                r = (float) (g * (normal_cdf(x) + x * pdf));
+                break;
+            }
+            case 3: r = g * (1.0f - out[i] * out[i]); break;
+            case 4: r = g * out[i]; break;
+            case 5: r = in[i] >= arg ? g : 0.0f; break;
+            case 6: r = g / (2.0f * out[i]); break;
+            default: r = arg == 0.0f ? 0.0f : (float) (g * (arg * pow((double) in[i], arg - 1.0))); break;
+        }
+        gradIn[i] = r;
+    }
+}
+
+// out[o] = sum of in over the reduced dimensions. L.shape is the input shape; L.strideA holds, per
+// input dimension, its stride in the output (0 where reduced); L.strideB holds the input's own
+// strides restricted to the reduced dimensions (0 where kept). reducedShape lists the extents of
+// the reduced dimensions in order; `reduced` is their product. Threads (x) take consecutive
+// outputs, threadIdx.y splits the reduction; sums are in double.
+struct Reduction {
+    int count;                 // number of reduced dimensions
+    int extent[MAX_RANK];      // their sizes
+    int stride[MAX_RANK];      // their strides in the input
+};
+
+extern "C" __global__ void sum_to_shape(const float* in, float* out, int outCount, Layout keptToIn,
+                                        Reduction R, long long reduced) {
+    __shared__ double partial[8][33];
+    int o = blockIdx.x * 32 + threadIdx.x;
+    double s = 0;
+    if (o < outCount) {
+        // offset in the input of output element o (reduced coordinates at 0)
+        long long base = 0, rem = o;
+        for (int d = keptToIn.rank - 1; d >= 0; d--) {
+            int n = keptToIn.shape[d];
+            base += (rem % n) * keptToIn.strideA[d];
+            rem /= n;
+        }
+        for (long long r = threadIdx.y; r < reduced; r += blockDim.y) {
+            long long off = base, rr = r;
+            for (int d = R.count - 1; d >= 0; d--) {
+                off += (rr % R.extent[d]) * R.stride[d];
+                rr /= R.extent[d];
+            }
+            s += in[off];
+        }
+    }
+    partial[threadIdx.y][threadIdx.x] = s;
+    __syncthreads();
+    if (threadIdx.y == 0 && o < outCount) {
+        double t = 0;
+        for (int y = 0; y < blockDim.y; y++) t += partial[y][threadIdx.x];
+        out[o] = (float) t;
+    }
+}
+
+// out (shape L.shape) element i = in at offset given by L.strideA (the input strides of each output dimension).
+extern "C" __global__ void permute(const float* in, float* out, long long n, Layout L) {
+    GRID_STRIDE(i, n) {
+        long long ia, ib;
+        layout_offsets(L, i, &ia, &ib);
+        out[i] = in[ia];
+    }
+}
+
+// out = value where mask (read through L.strideB) != 0, else in (contiguous, L.strideA).
+extern "C" __global__ void masked_fill(const float* in, const float* mask, float* out, long long n, Layout L, float value) {
+    GRID_STRIDE(i, n) {
+        long long ia, im;
+        layout_offsets(L, i, &ia, &im);
+        out[i] = mask[im] != 0.0f ? value : in[i];
+    }
+}
+
+// Keep element i when counter_uniform(seed, i) >= p; mask = scale (1/(1-p), computed by the host in float) or 0.
+extern "C" __global__ void dropout(const float* in, float* out, float* mask, long long n, float p, float scale,
+                                   unsigned long long seed) {
+    GRID_STRIDE(i, n) {
+        float m = counter_uniform(seed, (unsigned long long) i) >= p ? scale : 0.0f;
+        mask[i] = m;
+        out[i] = in[i] * m;
+    }
+}
+
+// out[i, :] = table[ids[i], :].
+extern "C" __global__ void gather_rows(const float* table, const int* ids, float* out, int count, int cols) {
+    long long n = (long long) count * cols;
+    GRID_STRIDE(e, n) {
+        long long i = e / cols, c = e % cols;
+        out[e] = table[(long long) ids[i] * cols + c];
+    }
+}
+
+// tableGrad[ids[i], :] += grad[i, :] except ids equal to skipId (atomic: ids may repeat).
+extern "C" __global__ void scatter_add_rows(const float* grad, const int* ids, float* tableGrad, int count, int cols,
+                                            int skipId) {
+    long long n = (long long) count * cols;
+    GRID_STRIDE(e, n) {
+        long long i = e / cols, c = e % cols;
+        int id = ids[i];
+        if (id != skipId) atomicAdd(tableGrad + (long long) id * cols + c, grad[e]);
+    }
+}

@@ -1,0 +1,485 @@
+package org.recformer.backend.cuda;
+
+import jcuda.Sizeof;
+import org.recformer.tensor.Backend;
+import org.recformer.tensor.BinaryOp;
+import org.recformer.tensor.Buffer;
+import org.recformer.tensor.Shape;
+import org.recformer.tensor.UnaryOp;
+
+/**
+ * The CUDA backend: the kernels of {@code kernels/*.cu} (one per CPU kernel family, same names and
+ * semantics as backend/cpu, which stays the reference) launched through the JCuda driver API on one
+ * stream, with device memory from a caching cuda. Integer arrays (ids, labels, masks) are
+ * uploaded per call; nothing is copied back to the host inside a kernel except by
+ * {@link #toArray}. Use {@link #instance()}; nothing here loads a native library before it is
+ * called. With {@code -Drecformer.poison=true} new buffers are filled with NaN, as on the CPU.
+ */
+public final class CudaBackend implements Backend {
+    private static final int THREADS = 256;
+    private static final int MAX_BLOCKS = 1 << 16;
+    /** Rows per block of the warp-per-row kernels (THREADS / 32). */
+    private static final int ROWS_PER_BLOCK = THREADS / 32;
+    private static final int MAX_GRID_Z = 65535;
+
+    private static CudaBackend instance;
+    private static CudaUnavailableException failure;
+
+    private final Device cuda;
+    private final boolean poison = Boolean.getBoolean("recformer.poison");
+
+    /** A backend on {@code device} (tests pass a recording device). */
+    CudaBackend(Device device) {
+        this.cuda = device;
+    }
+
+    /**
+     * The process's CUDA backend on device 0, created on first use.
+     *
+     * @throws CudaUnavailableException naming why (no kernels in the jar, no driver library, no device)
+     */
+    public static synchronized CudaBackend instance() {
+        if (instance != null) return instance;
+        if (failure != null) throw failure;
+        byte[] fatbin = KernelImage.read();
+        if (fatbin == null) {
+            failure = new CudaUnavailableException("CUDA backend: this build has no kernels (" + KernelImage.RESOURCE
+                    + " is missing: nvcc was not found when the jar was built; see docs/cuda.md)", null);
+            throw failure;
+        }
+        try {
+            instance = new CudaBackend(new CudaContext(fatbin));
+            return instance;
+        } catch (LinkageError e) { // JCuda's native library or the driver's libcuda.so.1 did not load
+            failure = new CudaUnavailableException("CUDA backend: the CUDA driver could not be loaded ("
+                    + linkFailure(e) + "); an NVIDIA driver with libcuda.so.1 is needed", e);
+        } catch (CudaException e) {
+            failure = new CudaUnavailableException("CUDA backend: " + e.getMessage(), e);
+        } catch (CudaUnavailableException e) {
+            failure = new CudaUnavailableException("CUDA backend: " + e.getMessage(), e);
+        }
+        throw failure;
+    }
+
+    /** The line of JCuda's (long, multi-line) load error that says what was missing. */
+    private static String linkFailure(LinkageError e) {
+        String message = String.valueOf(e.getMessage());
+        for (String line : message.split("\n")) {
+            if (line.contains("cannot open shared object file")) return line.substring(line.indexOf(':') + 1).trim();
+        }
+        return message.lines().findFirst().orElse(e.getClass().getSimpleName());
+    }
+
+    /** Whether {@link #instance()} succeeds (tests use it to skip). */
+    public static boolean isAvailable() {
+        try {
+            instance();
+            return true;
+        } catch (CudaUnavailableException e) {
+            return false;
+        }
+    }
+
+    /** Why the backend is unavailable, or null when it is available. */
+    public static String unavailableReason() {
+        try {
+            instance();
+            return null;
+        } catch (CudaUnavailableException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** The device's name, compute capability and driver version. */
+    public String device() {
+        return cuda.description();
+    }
+
+    /** Waits until every queued kernel has finished (benchmarks). */
+    public void synchronize() {
+        cuda.enter();
+        cuda.synchronize("synchronize()");
+    }
+
+    /** Frees cached device blocks back to the driver. */
+    public void releaseCache() {
+        cuda.enter();
+        cuda.releaseCache();
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    private static CudaBuffer b(Buffer buffer) {
+        if (buffer instanceof CudaBuffer c) return c;
+        throw new IllegalArgumentException("the CUDA backend was given a " + buffer.getClass().getSimpleName()
+                + " (a tensor of another backend)");
+    }
+
+    private static int blocks(long n) {
+        return (int) Math.max(1, Math.min(MAX_BLOCKS, (n + THREADS - 1) / THREADS));
+    }
+
+    private static int rowBlocks(int rows) {
+        return Math.max(1, (rows + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK);
+    }
+
+    /** A flat launch over n elements. */
+    private void flat(String kernel, long n, Object... args) {
+        if (n > 0) cuda.launch(kernel, blocks(n), 1, 1, THREADS, 1, 1, 0, args);
+    }
+
+    /** A warp-per-row launch. */
+    private void perRow(String kernel, int rows, Object... args) {
+        if (rows > 0) cuda.launch(kernel, rowBlocks(rows), 1, 1, THREADS, 1, 1, 0, args);
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public Buffer allocate(int n) {
+        cuda.enter();
+        CudaBuffer buffer = newBuffer(n);
+        if (poison) fill(buffer, Float.NaN);
+        return buffer;
+    }
+
+    /** A buffer of n floats whose block goes back to the allocator once the buffer is unreachable. */
+    private CudaBuffer newBuffer(int n) {
+        DeviceAllocator.Block block = cuda.allocate((long) n * Sizeof.FLOAT);
+        CudaBuffer buffer = new CudaBuffer(block, n);
+        cuda.releaseWhenUnreachable(buffer, block);
+        return buffer;
+    }
+
+    @Override
+    public Buffer fromArray(float[] data) {
+        cuda.enter();
+        CudaBuffer buffer = newBuffer(data.length);
+        cuda.copyToDevice(buffer.pointer(), data, "fromArray");
+        return buffer;
+    }
+
+    @Override
+    public float[] toArray(Buffer buffer) {
+        cuda.enter();
+        CudaBuffer c = b(buffer);
+        float[] data = new float[c.size()];
+        cuda.copyToHost(c.pointer(), data);
+        return data;
+    }
+
+    /** Uploads ints into a scratch block; release it after the launches that read it are queued. */
+    private DeviceAllocator.Block upload(int[] values, String what) {
+        DeviceAllocator.Block block = cuda.allocate((long) values.length * Sizeof.INT);
+        cuda.copyToDevice(block.pointer(), values, what);
+        return block;
+    }
+
+    @Override
+    public void fill(Buffer buffer, float value) {
+        cuda.enter();
+        flat("fill", buffer.size(), b(buffer), (long) buffer.size(), value);
+    }
+
+    @Override
+    public void copyBlocks(Buffer src, int srcOffset, int srcStride, Buffer dst, int dstOffset, int dstStride,
+                           int blockLen, int blocks, boolean accumulate) {
+        cuda.enter();
+        flat("copy_blocks", (long) blockLen * blocks, b(src), srcOffset, srcStride, b(dst), dstOffset, dstStride,
+                blockLen, blocks, accumulate ? 1 : 0);
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    @Override
+    public void binary(BinaryOp op, Buffer a, int[] aShape, Buffer bb, int[] bShape, Buffer out, int[] outShape) {
+        cuda.enter();
+        int[] layout = Layouts.layout(outShape, Layouts.broadcastStrides(aShape, outShape),
+                Layouts.broadcastStrides(bShape, outShape));
+        flat("binary", Shape.numel(outShape), op.ordinal(), b(a), b(bb), b(out), (long) Shape.numel(outShape), layout);
+    }
+
+    @Override
+    public void unary(UnaryOp op, Buffer in, Buffer out, int n, float arg) {
+        cuda.enter();
+        flat("unary_forward", n, op.ordinal(), b(in), b(out), (long) n, arg);
+    }
+
+    @Override
+    public void unaryBackward(UnaryOp op, Buffer in, Buffer out, Buffer gradOut, Buffer gradIn, int n, float arg) {
+        cuda.enter();
+        flat("unary_backward", n, op.ordinal(), b(in), b(out), b(gradOut), b(gradIn), (long) n, arg);
+    }
+
+    @Override
+    public void sumToShape(Buffer in, int[] inShape, Buffer out, int[] outShape) {
+        cuda.enter();
+        Layouts.checkRank(inShape);
+        int rank = inShape.length;
+        int[] outPadded = Shape.leftPad(outShape, rank);
+        int[] inStrides = Shape.strides(inShape);
+        int[] extent = new int[rank], stride = new int[rank];
+        int count = 0;
+        long reduced = 1;
+        for (int d = 0; d < rank; d++) {
+            if (outPadded[d] == 1 && inShape[d] != 1) {
+                extent[count] = inShape[d];
+                stride[count++] = inStrides[d];
+                reduced *= inShape[d];
+            }
+        }
+        int outCount = Shape.numel(outShape);
+        if (outCount == 0) return;
+        if (Shape.numel(inShape) == 0) reduced = 0;
+        cuda.launch("sum_to_shape", (outCount + 31) / 32, 1, 1, 32, 8, 1, 0, b(in), b(out), outCount,
+                Layouts.layout(outPadded, inStrides, new int[rank]), Layouts.reduction(extent, stride, count), reduced);
+    }
+
+    @Override
+    public void permute(Buffer in, int[] inShape, int[] perm, Buffer out) {
+        cuda.enter();
+        int rank = inShape.length;
+        int[] inStrides = Shape.strides(inShape);
+        int[] outShape = new int[rank], src = new int[rank];
+        for (int d = 0; d < rank; d++) {
+            outShape[d] = inShape[perm[d]];
+            src[d] = inStrides[perm[d]];
+        }
+        long n = Shape.numel(outShape);
+        flat("permute", n, b(in), b(out), n, Layouts.layout(outShape, src, new int[rank]));
+    }
+
+    @Override
+    public void maskedFill(Buffer in, int[] shape, Buffer mask, int[] maskShape, float value, Buffer out) {
+        cuda.enter();
+        long n = Shape.numel(shape);
+        flat("masked_fill", n, b(in), b(mask), b(out), n,
+                Layouts.layout(shape, Shape.strides(shape), Layouts.broadcastStrides(maskShape, shape)), value);
+    }
+
+    @Override
+    public void dropout(Buffer in, Buffer out, Buffer mask, int n, float p, long seed) {
+        cuda.enter();
+        flat("dropout", n, b(in), b(out), b(mask), (long) n, p, 1f / (1f - p), seed);
+    }
+
+    // ---------------------------------------------------------------- indexing
+
+    @Override
+    public void gatherRows(Buffer table, int rows, int cols, int[] ids, Buffer out) {
+        cuda.enter();
+        checkIds(ids, rows);
+        DeviceAllocator.Block dIds = upload(ids, "ids");
+        flat("gather_rows", (long) ids.length * cols, b(table), dIds.pointer(), b(out), ids.length, cols);
+        cuda.release(dIds);
+    }
+
+    @Override
+    public void scatterAddRows(Buffer grad, int cols, int[] ids, Buffer tableGrad, int skipId) {
+        cuda.enter();
+        if (cols == 0) return;
+        checkIds(ids, tableGrad.size() / cols);
+        DeviceAllocator.Block dIds = upload(ids, "ids");
+        flat("scatter_add_rows", (long) ids.length * cols, b(grad), dIds.pointer(), b(tableGrad), ids.length, cols, skipId);
+        cuda.release(dIds);
+    }
+
+    private static void checkIds(int[] ids, int rows) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= rows) {
+                throw new IllegalArgumentException("id " + ids[i] + " at position " + i
+                        + " is outside the table of " + rows + " rows (expected 0 <= id < " + rows + ")");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- matmul
+
+    @Override
+    public void matmul(Buffer a, Buffer bb, Buffer c, int batch, int m, int n, int k, boolean transA, boolean transB,
+                       int strideA, int strideB, int strideC, boolean accumulate) {
+        cuda.enter();
+        if (batch <= 0 || m <= 0 || n <= 0) return;
+        int gx = (n + 63) / 64, gy = (m + 63) / 64;
+        if (strideC == 0) { // every batch entry sums into one C (the kernel loops over the batch)
+            cuda.launch("matmul_sgemm", gx, gy, 1, 16, 16, 1, 0, b(a), b(bb), b(c), batch, m, n, k,
+                    transA ? 1 : 0, transB ? 1 : 0, (long) strideA, (long) strideB, 0L, accumulate ? 1 : 0);
+            return;
+        }
+        for (int first = 0; first < batch; first += MAX_GRID_Z) {
+            int count = Math.min(MAX_GRID_Z, batch - first);
+            cuda.launch("matmul_sgemm", gx, gy, count, 16, 16, 1, 0,
+                    b(a).pointer().withByteOffset((long) first * strideA * Sizeof.FLOAT),
+                    b(bb).pointer().withByteOffset((long) first * strideB * Sizeof.FLOAT),
+                    b(c).pointer().withByteOffset((long) first * strideC * Sizeof.FLOAT),
+                    count, m, n, k, transA ? 1 : 0, transB ? 1 : 0, (long) strideA, (long) strideB, (long) strideC,
+                    accumulate ? 1 : 0);
+        }
+    }
+
+    // ---------------------------------------------------------------- normalization, activations
+
+    @Override
+    public void layerNormForward(Buffer in, Buffer weight, Buffer bias, Buffer out, Buffer mean, Buffer rstd,
+                                 int rows, int cols, float eps) {
+        cuda.enter();
+        perRow("layer_norm_forward", rows, b(in), b(weight), b(bias), b(out), b(mean), b(rstd), rows, cols, eps);
+    }
+
+    @Override
+    public void layerNormBackward(Buffer gradOut, Buffer in, Buffer weight, Buffer mean, Buffer rstd,
+                                  Buffer gradIn, Buffer gradWeight, Buffer gradBias, int rows, int cols) {
+        cuda.enter();
+        perRow("layer_norm_backward", rows, b(gradOut), b(in), b(weight), b(mean), b(rstd), b(gradIn), rows, cols);
+        if (cols > 0) {
+            cuda.launch("layer_norm_param_backward", (cols + 31) / 32, 1, 1, 32, 8, 1, 0, b(gradOut), b(in), b(mean),
+                    b(rstd), b(gradWeight), b(gradBias), rows, cols);
+        }
+    }
+
+    @Override
+    public void softmaxForward(Buffer in, Buffer out, int rows, int cols, boolean log) {
+        cuda.enter();
+        perRow("softmax_forward", rows, b(in), b(out), rows, cols, log ? 1 : 0);
+    }
+
+    @Override
+    public void softmaxBackward(Buffer out, Buffer gradOut, Buffer gradIn, int rows, int cols, boolean log) {
+        cuda.enter();
+        perRow("softmax_backward", rows, b(out), b(gradOut), b(gradIn), rows, cols, log ? 1 : 0);
+    }
+
+    @Override
+    public void crossEntropyForward(Buffer logits, int[] labels, int rows, int cols, int ignoreIndex,
+                                    Buffer logProbs, Buffer loss) {
+        cuda.enter();
+        int count = countLabels(labels, rows, cols, ignoreIndex);
+        DeviceAllocator.Block dLabels = upload(labels, "labels");
+        DeviceAllocator.Block rowLoss = cuda.allocate((long) Math.max(1, rows) * Sizeof.FLOAT);
+        perRow("cross_entropy_forward", rows, b(logits), dLabels.pointer(), b(logProbs), rowLoss.pointer(), rows, cols,
+                ignoreIndex);
+        cuda.launch("cross_entropy_reduce", 1, 1, 1, THREADS, 1, 1, 0, rowLoss.pointer(), b(loss), rows, count);
+        cuda.release(rowLoss);
+        cuda.release(dLabels);
+    }
+
+    @Override
+    public void crossEntropyBackward(Buffer logProbs, int[] labels, int rows, int cols, int ignoreIndex,
+                                     Buffer gradLoss, Buffer gradLogits) {
+        cuda.enter();
+        int count = countLabels(labels, rows, cols, ignoreIndex);
+        DeviceAllocator.Block dLabels = upload(labels, "labels");
+        perRow("cross_entropy_backward", rows, b(logProbs), dLabels.pointer(), b(gradLoss), b(gradLogits), rows, cols,
+                ignoreIndex, count);
+        cuda.release(dLabels);
+    }
+
+    /** Validates labels as the CPU backend does; returns how many rows count. */
+    private static int countLabels(int[] labels, int rows, int cols, int ignoreIndex) {
+        if (labels.length != rows) {
+            throw new IllegalArgumentException("cross-entropy: " + labels.length + " labels for " + rows + " rows of logits");
+        }
+        int count = 0;
+        for (int r = 0; r < rows; r++) {
+            int label = labels[r];
+            if (label == ignoreIndex) continue;
+            if (label < 0 || label >= cols) {
+                throw new IllegalArgumentException("cross-entropy: label " + label + " of row " + r
+                        + " is outside [0, " + cols + ") and is not the ignore index " + ignoreIndex);
+            }
+            count++;
+        }
+        return count;
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    @Override
+    public void attentionForward(Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
+                                 int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
+                                 int w, float dropoutP, long seed, Buffer out, Buffer saved) {
+        cuda.enter();
+        CudaAttention at = new CudaAttention(attentionMask, globalMask, batch, seq, heads, headDim, w, dropoutP, seed,
+                cuda.sharedOptIn());
+        DeviceAllocator.Block meta = upload(at.meta, "attention masks");
+        cuda.launch("attention_forward", at.rowBlocks(), batch * heads, 1, CudaAttention.WARPS * 32, 1, 1,
+                at.sharedBytes, at.shape, meta.pointer(), b(q), b(k), b(v), b(qg), b(kg), b(vg), b(out), b(saved));
+        cuda.release(meta);
+    }
+
+    @Override
+    public int attentionSavedSize(int batch, int seq, int heads, int headDim, int w, int maxGlobal) {
+        long n = (long) batch * heads * seq * 2; // (max, sum) per query row, [B, H, T, 2] as on the CPU
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("attention saved statistics need " + n + " floats");
+        return (int) n;
+    }
+
+    @Override
+    public void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
+                                  int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
+                                  int w, float dropoutP, long seed, Buffer out, Buffer saved, Buffer gradOut,
+                                  Buffer gq, Buffer gk, Buffer gv, Buffer gqg, Buffer gkg, Buffer gvg) {
+        cuda.enter();
+        CudaAttention at = new CudaAttention(attentionMask, globalMask, batch, seq, heads, headDim, w, dropoutP, seed,
+                cuda.sharedOptIn());
+        DeviceAllocator.Block meta = upload(at.meta, "attention masks");
+        DeviceAllocator.Block localDropped = cuda.allocate(at.localScratch() * Sizeof.FLOAT);
+        DeviceAllocator.Block localDScore = cuda.allocate(at.localScratch() * Sizeof.FLOAT);
+        DeviceAllocator.Block globalDropped = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
+        DeviceAllocator.Block globalDScore = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
+        int threads = CudaAttention.WARPS * 32;
+        cuda.launch("attention_backward_query", at.rowBlocks(), batch * heads, 1, threads, 1, 1, at.sharedBytes,
+                at.shape, meta.pointer(), b(q), b(k), b(v), b(qg), b(kg), b(vg), b(out), b(saved), b(gradOut),
+                b(gq), b(gqg), localDropped.pointer(), localDScore.pointer(), globalDropped.pointer(),
+                globalDScore.pointer());
+        cuda.launch("attention_backward_key", at.rowBlocks(), batch * heads, 1, threads, 1, 1, at.sharedBytes,
+                at.shape, meta.pointer(), b(q), b(qg), b(gradOut), localDropped.pointer(), localDScore.pointer(),
+                globalDropped.pointer(), globalDScore.pointer(), b(gk), b(gv), b(gkg), b(gvg));
+        cuda.release(globalDScore);
+        cuda.release(globalDropped);
+        cuda.release(localDScore);
+        cuda.release(localDropped);
+        cuda.release(meta);
+    }
+
+    // ---------------------------------------------------------------- row norms
+
+    @Override
+    public void rowNorm(Buffer in, Buffer out, int rows, int cols, float minNorm) {
+        cuda.enter();
+        perRow("row_norm", rows, b(in), b(out), rows, cols, minNorm);
+    }
+
+    @Override
+    public void rowNormBackward(Buffer in, Buffer out, Buffer gradOut, Buffer gradIn, int rows, int cols, float minNorm) {
+        cuda.enter();
+        perRow("row_norm_backward", rows, b(in), b(out), b(gradOut), b(gradIn), rows, cols, minNorm);
+    }
+
+    // ---------------------------------------------------------------- optimizer (train)
+
+    @Override
+    public void adamwStep(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
+                          float eps, float weightDecay, int step) {
+        cuda.enter();
+        double bc1 = 1 - Math.pow(beta1, step);
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+        float stepSize = (float) (lr / bc1);
+        float decay = 1 - lr * weightDecay;
+        flat("adamw_step", n, b(param), b(grad), b(m), b(v), (long) n, beta1, beta2, eps, stepSize, decay, bc2Sqrt);
+    }
+
+    @Override
+    public void sumOfSquares(Buffer in, int n, Buffer out) {
+        cuda.enter();
+        int parts = blocks(n);
+        parts = Math.min(parts, 1024);
+        DeviceAllocator.Block partial = cuda.allocate((long) parts * Sizeof.DOUBLE);
+        cuda.launch("sum_of_squares_partial", parts, 1, 1, THREADS, 1, 1, 0, b(in), (long) n, partial.pointer());
+        cuda.launch("sum_of_squares_final", 1, 1, 1, THREADS, 1, 1, 0, partial.pointer(), parts, b(out));
+        cuda.release(partial);
+    }
+}

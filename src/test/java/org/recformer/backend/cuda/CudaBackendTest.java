@@ -1,0 +1,373 @@
+package org.recformer.backend.cuda;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.recformer.backend.Backends;
+import org.recformer.tensor.Backend;
+import org.recformer.tensor.BinaryOp;
+import org.recformer.tensor.Buffer;
+import org.recformer.tensor.UnaryOp;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Every CUDA kernel against the CPU backend (the reference) on random inputs of odd sizes, forward
+ * and backward: each output must agree to a relative error below 1e-5 (max abs difference over the
+ * largest reference magnitude); dropout masks must agree bit for bit. Outputs are fresh buffers,
+ * which the tests' {@code -Drecformer.poison=true} fills with NaN on both backends, so a kernel that
+ * misses an element fails. Skipped where no GPU and driver are present.
+ */
+class CudaBackendTest {
+    private static final double TOLERANCE = 1e-5;
+    private static Backend gpu;
+    private static final Backend CPU = Backends.cpu();
+
+    @BeforeAll
+    static void requireGpu() {
+        String why = CudaBackend.unavailableReason();
+        assumeTrue(why == null, why);
+        gpu = CudaBackend.instance();
+        System.out.println("CUDA device: " + ((CudaBackend) gpu).device());
+    }
+
+    /** A kernel call on one backend: uploads the inputs, runs, returns the outputs' values. */
+    interface Call {
+        float[][] run(Backend be, Buffer[] in);
+    }
+
+    /** Runs call on both backends with the same inputs and compares every output. */
+    private static float[][] compare(String what, Call call, float[]... inputs) {
+        float[][] expected = call.run(CPU, upload(CPU, inputs));
+        float[][] actual = call.run(gpu, upload(gpu, inputs));
+        assertEquals(expected.length, actual.length);
+        for (int o = 0; o < expected.length; o++) assertClose(what + " output " + o, expected[o], actual[o]);
+        return actual;
+    }
+
+    private static Buffer[] upload(Backend be, float[][] inputs) {
+        Buffer[] b = new Buffer[inputs.length];
+        for (int i = 0; i < inputs.length; i++) b[i] = be.fromArray(inputs[i]);
+        return b;
+    }
+
+    static void assertClose(String what, float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what + " length");
+        double scale = 0, worst = 0;
+        int worstAt = -1;
+        for (float e : expected) scale = Math.max(scale, Math.abs(e));
+        for (int i = 0; i < expected.length; i++) {
+            double d = Math.abs((double) expected[i] - actual[i]);
+            if (Float.isNaN(actual[i]) != Float.isNaN(expected[i]) || d > worst || Double.isNaN(d)) {
+                worst = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+                worstAt = i;
+                if (Double.isInfinite(worst)) break;
+            }
+        }
+        double rel = scale == 0 ? worst : worst / scale;
+        assertTrue(rel < TOLERANCE, what + ": relative error " + rel + " at " + worstAt
+                + (worstAt >= 0 ? " (cpu " + expected[worstAt] + ", gpu " + actual[worstAt] + ")" : ""));
+    }
+
+    private static float[] random(int n, long seed) {
+        Random r = new Random(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
+        return x;
+    }
+
+    private static float[] positive(int n, long seed) {
+        float[] x = random(n, seed);
+        for (int i = 0; i < n; i++) x[i] = 0.1f + Math.abs(x[i]);
+        return x;
+    }
+
+    private static float[][] out(Backend be, Buffer... buffers) {
+        float[][] r = new float[buffers.length][];
+        for (int i = 0; i < buffers.length; i++) r[i] = be.toArray(buffers[i]);
+        return r;
+    }
+
+    // ---------------------------------------------------------------- memory and elementwise
+
+    @Test
+    void fillAndCopyBlocks() {
+        compare("fill", (be, in) -> {
+            Buffer o = be.allocate(1003);
+            be.fill(o, 2.5f);
+            return out(be, o);
+        });
+        for (boolean accumulate : new boolean[] {false, true}) {
+            compare("copyBlocks accumulate=" + accumulate, (be, in) -> {
+                be.copyBlocks(in[0], 3, 11, in[1], 5, 13, 7, 37, accumulate);
+                return out(be, in[1]);
+            }, random(11 * 37 + 3, 1), random(13 * 37 + 5, 2));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(BinaryOp.class)
+    void binaryWithBroadcasting(BinaryOp op) {
+        int[][][] cases = {
+                {{3, 7, 5}, {3, 7, 5}, {3, 7, 5}},
+                {{3, 7, 5}, {7, 1}, {3, 7, 5}},
+                {{1, 7, 1}, {3, 1, 5}, {3, 7, 5}},
+                {{}, {2, 9}, {2, 9}},
+                {{4, 3, 2, 3}, {3, 1, 3}, {4, 3, 2, 3}},
+        };
+        for (int[][] c : cases) {
+            int na = numel(c[0]), nb = numel(c[1]);
+            float[] b = op == BinaryOp.DIV ? positive(nb, 4) : random(nb, 4);
+            compare(op + " " + java.util.Arrays.deepToString(c), (be, in) -> {
+                Buffer o = be.allocate(numel(c[2]));
+                be.binary(op, in[0], c[0], in[1], c[1], o, c[2]);
+                return out(be, o);
+            }, random(na, 3), b);
+        }
+    }
+
+    private static int numel(int[] shape) {
+        int n = 1;
+        for (int s : shape) n *= s;
+        return n;
+    }
+
+    @ParameterizedTest
+    @EnumSource(UnaryOp.class)
+    void unaryForwardAndBackward(UnaryOp op) {
+        int n = 4099;
+        boolean positiveOnly = op == UnaryOp.SQRT || op == UnaryOp.POW;
+        float[] x = positiveOnly ? positive(n, 5) : random(n, 5);
+        for (int i = 0; i < n; i += 97) x[i] *= 6; // some large arguments (GELU and tanh tails)
+        float arg = switch (op) {
+            case SCALE -> 0.37f;
+            case ADD_SCALAR -> -1.25f;
+            case CLAMP_MIN -> 0.1f;
+            case POW -> 1.7f;
+            default -> 0f;
+        };
+        compare(op + " forward and backward", (be, in) -> {
+            Buffer y = be.allocate(n), gx = be.allocate(n);
+            be.unary(op, in[0], y, n, arg);
+            be.unaryBackward(op, in[0], y, in[1], gx, n, arg);
+            return out(be, y, gx);
+        }, x, random(n, 6));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"3x7x5, 7x1", "3x7x5, 1x1x5", "3x7x5, ''", "3x7x5, 3x1x1", "1001x3, 3", "5x1x333, 1x1x1"})
+    void sumToShape(String inShape, String outShape) {
+        int[] is = shape(inShape), os = shape(outShape);
+        compare("sumToShape " + inShape + " -> " + outShape, (be, in) -> {
+            Buffer o = be.allocate(numel(os));
+            be.sumToShape(in[0], is, o, os);
+            return out(be, o);
+        }, random(numel(is), 7));
+    }
+
+    private static int[] shape(String s) {
+        if (s.isEmpty()) return new int[0];
+        return java.util.Arrays.stream(s.split("x")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    @Test
+    void permuteAndMaskedFill() {
+        int[] s = {3, 5, 7, 2};
+        for (int[] perm : new int[][] {{0, 2, 1, 3}, {3, 2, 1, 0}, {1, 0, 3, 2}}) {
+            compare("permute " + java.util.Arrays.toString(perm), (be, in) -> {
+                Buffer o = be.allocate(numel(s));
+                be.permute(in[0], s, perm, o);
+                return out(be, o);
+            }, random(numel(s), 8));
+        }
+        float[] mask = new float[3 * 7];
+        for (int i = 0; i < mask.length; i += 3) mask[i] = 1f;
+        compare("maskedFill", (be, in) -> {
+            Buffer o = be.allocate(numel(s));
+            be.maskedFill(in[0], s, in[1], new int[] {3, 1, 7, 1}, -1e4f, o);
+            return out(be, o);
+        }, random(numel(s), 9), mask);
+    }
+
+    @Test
+    void dropoutMaskIsBitIdentical() {
+        int n = 10007;
+        for (float p : new float[] {0.1f, 0.5f}) {
+            float[][] gpuOut = compare("dropout p=" + p, (be, in) -> {
+                Buffer o = be.allocate(n), m = be.allocate(n);
+                be.dropout(in[0], o, m, n, p, 1234567L);
+                return out(be, o, m);
+            }, random(n, 10));
+            Buffer o = CPU.allocate(n), m = CPU.allocate(n);
+            CPU.dropout(CPU.fromArray(random(n, 10)), o, m, n, p, 1234567L);
+            assertArrayEquals(CPU.toArray(m), gpuOut[1], "dropout mask bit for bit");
+        }
+    }
+
+    // ---------------------------------------------------------------- indexing
+
+    @Test
+    void gatherAndScatterAddRows() {
+        int rows = 23, cols = 37;
+        int[] ids = {0, 5, 5, 22, 1, 5, 7, 1, 0, 13, 5};
+        compare("gatherRows", (be, in) -> {
+            Buffer o = be.allocate(ids.length * cols);
+            be.gatherRows(in[0], rows, cols, ids, o);
+            return out(be, o);
+        }, random(rows * cols, 11));
+        for (int skip : new int[] {-1, 1}) {
+            compare("scatterAddRows skip " + skip, (be, in) -> {
+                be.scatterAddRows(in[0], cols, ids, in[1], skip);
+                return out(be, in[1]);
+            }, random(ids.length * cols, 12), random(rows * cols, 13));
+        }
+    }
+
+    // ---------------------------------------------------------------- matmul
+
+    @ParameterizedTest
+    @CsvSource({
+            "false, false, 1, 37, 29, 45", "true, false, 3, 37, 29, 45", "false, true, 3, 65, 67, 33",
+            "true, true, 2, 130, 7, 129", "false, false, 1, 1, 1, 1", "false, true, 4, 17, 200, 768",
+    })
+    void matmul(boolean transA, boolean transB, int batch, int m, int n, int k) {
+        int sa = m * k, sb = k * n, sc = m * n;
+        compare("matmul batched", (be, in) -> {
+            Buffer c = be.allocate(batch * sc);
+            be.matmul(in[0], in[1], c, batch, m, n, k, transA, transB, sa, sb, sc, false);
+            return out(be, c);
+        }, random(batch * sa, 14), random(batch * sb, 15));
+        compare("matmul broadcast B, accumulate", (be, in) -> {
+            be.matmul(in[0], in[1], in[2], batch, m, n, k, transA, transB, sa, 0, sc, true);
+            return out(be, in[2]);
+        }, random(batch * sa, 16), random(sb, 17), random(batch * sc, 18));
+        compare("matmul summed into one C", (be, in) -> {
+            Buffer c = be.allocate(sc);
+            be.matmul(in[0], in[1], c, batch, m, n, k, transA, transB, sa, sb, 0, false);
+            return out(be, c);
+        }, random(batch * sa, 19), random(batch * sb, 20));
+    }
+
+    // ---------------------------------------------------------------- norms, softmax, losses
+
+    @Test
+    void layerNormForwardAndBackward() {
+        int rows = 13, cols = 771;
+        compare("layerNorm", (be, in) -> {
+            Buffer y = be.allocate(rows * cols), mean = be.allocate(rows), rstd = be.allocate(rows);
+            be.layerNormForward(in[0], in[1], in[2], y, mean, rstd, rows, cols, 1e-12f);
+            Buffer gx = be.allocate(rows * cols);
+            be.layerNormBackward(in[3], in[0], in[1], mean, rstd, gx, in[4], in[5], rows, cols);
+            return out(be, y, mean, rstd, gx, in[4], in[5]);
+        }, random(rows * cols, 21), random(cols, 22), random(cols, 23), random(rows * cols, 24), random(cols, 25),
+                random(cols, 26));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"false, 11, 1001", "true, 11, 1001", "true, 3, 50265", "false, 40, 7"})
+    void softmaxForwardAndBackward(boolean log, int rows, int cols) {
+        float[] x = random(rows * cols, 27);
+        for (int i = 0; i < x.length; i += 13) x[i] *= 30; // large logits
+        compare("softmax log=" + log, (be, in) -> {
+            Buffer y = be.allocate(rows * cols), gx = be.allocate(rows * cols);
+            be.softmaxForward(in[0], y, rows, cols, log);
+            be.softmaxBackward(y, in[1], gx, rows, cols, log);
+            return out(be, y, gx);
+        }, x, random(rows * cols, 28));
+    }
+
+    @Test
+    void crossEntropyForwardAndBackward() {
+        int rows = 9, cols = 1003;
+        int[] labels = {3, -100, 1002, 0, 7, -100, 500, 500, 1};
+        compare("crossEntropy", (be, in) -> {
+            Buffer logProbs = be.allocate(rows * cols), loss = be.allocate(1), g = be.allocate(rows * cols);
+            be.crossEntropyForward(in[0], labels, rows, cols, -100, logProbs, loss);
+            be.crossEntropyBackward(logProbs, labels, rows, cols, -100, in[1], g);
+            return out(be, logProbs, loss, g);
+        }, random(rows * cols, 29), new float[] {0.7f});
+        int[] ignored = new int[rows];
+        java.util.Arrays.fill(ignored, -100);
+        compare("crossEntropy all ignored", (be, in) -> {
+            Buffer logProbs = be.allocate(rows * cols), loss = be.allocate(1), g = be.allocate(rows * cols);
+            be.crossEntropyForward(in[0], ignored, rows, cols, -100, logProbs, loss);
+            be.crossEntropyBackward(logProbs, ignored, rows, cols, -100, in[1], g);
+            return out(be, loss, g);
+        }, random(rows * cols, 30), new float[] {1f});
+    }
+
+    @Test
+    void rowNormForwardAndBackward() {
+        int rows = 17, cols = 129;
+        float[] x = random(rows * cols, 31);
+        java.util.Arrays.fill(x, 2 * cols, 3 * cols, 0f);     // a zero row
+        for (int c = 0; c < cols; c++) x[5 * cols + c] *= 1e-9f; // a row under the clamp
+        for (float minNorm : new float[] {0f, 1e-8f}) {
+            compare("rowNorm minNorm=" + minNorm, (be, in) -> {
+                Buffer n = be.allocate(rows), g = be.allocate(rows * cols);
+                be.rowNorm(in[0], n, rows, cols, minNorm);
+                be.rowNormBackward(in[0], n, in[1], g, rows, cols, minNorm);
+                return out(be, n, g);
+            }, x, random(rows, 32));
+        }
+    }
+
+    @Test
+    void adamwAndSumOfSquares() {
+        int n = 100_003;
+        compare("adamw 3 steps", (be, in) -> {
+            for (int step = 1; step <= 3; step++) {
+                be.adamwStep(in[0], in[1], in[2], in[3], n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, step);
+            }
+            return out(be, in[0], in[2], in[3]);
+        }, random(n, 33), random(n, 34), new float[n], new float[n]);
+        compare("sumOfSquares", (be, in) -> {
+            Buffer s = be.allocate(1);
+            be.sumOfSquares(in[0], n, s);
+            return out(be, s);
+        }, random(n, 35));
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    @ParameterizedTest(name = "B{0} T{1} H{2} D{3} w{4} p{5}")
+    @CsvSource({
+            "2, 77, 3, 24, 5, 0.0",
+            "2, 77, 3, 24, 5, 0.1",
+            "3, 100, 2, 64, 40, 0.0",
+            "1, 130, 2, 128, 33, 0.2",
+            "2, 33, 1, 17, 64, 0.1",
+    })
+    void attentionForwardAndBackward(int batch, int seq, int heads, int headDim, int w, float p) {
+        int n = batch * seq * heads * headDim;
+        int[] mask = new int[batch * seq], global = new int[batch * seq];
+        Random r = new Random(36);
+        for (int b = 0; b < batch; b++) {
+            int real = seq - b * 7; // later rows padded at the end
+            for (int t = 0; t < real; t++) mask[b * seq + t] = 1;
+            global[b * seq] = 1; // CLS
+            if (b % 2 == 1) global[b * seq + real / 2] = 1;
+            if (b == 2) global[b * seq + r.nextInt(real)] = 1;
+        }
+        float[][] inputs = new float[7][];
+        for (int i = 0; i < 7; i++) inputs[i] = random(n, 37 + i);
+        compare("attention", (be, in) -> {
+            Buffer o = be.allocate(n);
+            Buffer saved = be.allocate(be.attentionSavedSize(batch, seq, heads, headDim, w, 2));
+            be.attentionForward(in[0], in[1], in[2], in[3], in[4], in[5], mask, global, batch, seq, heads, headDim,
+                    w, p, 99L, o, saved);
+            Buffer[] g = new Buffer[6];
+            for (int i = 0; i < 6; i++) g[i] = be.allocate(n);
+            be.attentionBackward(in[0], in[1], in[2], in[3], in[4], in[5], mask, global, batch, seq, heads, headDim,
+                    w, p, 99L, o, saved, in[6], g[0], g[1], g[2], g[3], g[4], g[5]);
+            return out(be, o, g[0], g[1], g[2], g[3], g[4], g[5]);
+        }, inputs);
+    }
+}

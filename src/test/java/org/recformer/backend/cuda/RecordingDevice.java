@@ -1,0 +1,64 @@
+package org.recformer.backend.cuda;
+
+import jcuda.driver.CUdeviceptr;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** A {@link Device} without a GPU: hands out null device pointers and records every launch. */
+final class RecordingDevice implements Device {
+    /** One recorded launch: kernel name, grid and block sizes, shared bytes, and the byte size of each argument. */
+    record Launch(String kernel, int[] grid, int[] block, int sharedBytes, int[] argumentBytes) {}
+
+    final List<Launch> launches = new ArrayList<>();
+    int liveBlocks;
+
+    @Override
+    public DeviceAllocator.Block allocate(long bytes) {
+        liveBlocks++;
+        return new DeviceAllocator.Block(new CUdeviceptr(), DeviceAllocator.roundedSize(bytes));
+    }
+
+    @Override
+    public void release(DeviceAllocator.Block block) {
+        liveBlocks--;
+    }
+
+    @Override
+    public void releaseWhenUnreachable(Object owner, DeviceAllocator.Block block) {}
+
+    @Override
+    public void copyToDevice(CUdeviceptr dst, float[] src, String what) {}
+
+    @Override
+    public void copyToDevice(CUdeviceptr dst, int[] src, String what) {}
+
+    @Override
+    public void copyToHost(CUdeviceptr src, float[] dst) {}
+
+    @Override
+    public void launch(String kernel, int gx, int gy, int gz, int bx, int by, int bz, int sharedBytes, Object... args) {
+        int[] bytes = new int[args.length];
+        for (int i = 0; i < args.length; i++) bytes[i] = Device.parameterBytes(kernel, i, args[i]);
+        launches.add(new Launch(kernel, new int[] {gx, gy, gz}, new int[] {bx, by, bz}, sharedBytes, bytes));
+    }
+
+    @Override
+    public int sharedOptIn() {
+        return 227 * 1024; // an H100 / H200
+    }
+
+    @Override
+    public void enter() {}
+
+    @Override
+    public void synchronize(String after) {}
+
+    @Override
+    public void releaseCache() {}
+
+    @Override
+    public String description() {
+        return "recording device (no GPU)";
+    }
+}

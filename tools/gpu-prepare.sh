@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Prepares what tools/gpu-check.sh needs on a GPU machine that has no Maven, no network and maybe
+# no Java. Run here, then carry the listed paths to the device machine:
+#   target/classes target/test-classes target/gpu-check target/jre
+# Builds: the classes (with the kernels fatbin when nvcc is present), the test classes, the runtime
+# and test dependencies plus the JUnit console launcher in target/gpu-check/, and a jlink-ed Java
+# runtime in target/jre (java.base, java.logging, java.xml, java.sql, java.management,
+# jdk.unsupported, jdk.incubator.vector; about 40 MB).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B -q test-compile
+rm -rf target/gpu-check target/jre
+mvn -B -q dependency:copy-dependencies -DincludeScope=test -DoutputDirectory=target/gpu-check/lib \
+  -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian,org.openjdk.jmh
+mvn -B -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.11.4 \
+  -DoutputDirectory=target/gpu-check
+# jfreechart (plots) and progressbar are not used by the check; leave them out of the carried files
+rm -f target/gpu-check/lib/jfreechart-*.jar target/gpu-check/lib/progressbar-*.jar target/gpu-check/lib/jline-*.jar
+# JCuda's natives jar also holds the PTX compiler and runtime bindings (24 MB); the backend loads only the driver binding
+natives=$(ls "$PWD"/target/gpu-check/lib/jcuda-natives-*.jar)
+slim=$(mktemp -d)
+(cd "$slim" && unzip -q "$natives" 'lib/libJCudaDriver-*' && jar cf slim.jar lib)
+mv "$slim/slim.jar" "$natives"
+rm -rf "$slim"
+jlink --add-modules java.base,java.logging,java.xml,java.sql,java.management,jdk.unsupported,jdk.incubator.vector \
+  --strip-debug --no-header-files --no-man-pages --compress=2 --output target/jre
+du -sh target/classes target/test-classes target/gpu-check target/jre
