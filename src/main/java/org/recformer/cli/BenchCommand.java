@@ -5,6 +5,7 @@ import org.recformer.model.RecformerConfig;
 import org.recformer.tokenizer.SpecialTokens;
 import org.recformer.train.bench.TrainStepBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,22 +42,8 @@ public final class BenchCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--size", defaultValue = "small", paramLabel = "small|base",
-                description = "Preset: small = 2 layers, hidden 128, 4 heads, FFN 512 (the default model of train); "
-                        + "base = 12 layers, hidden 768, 12 heads, FFN 3072, 1024 tokens. Default: ${DEFAULT-VALUE}.")
-        String size;
-
-        @Option(names = "--hidden", paramLabel = "N", description = "hidden_size (overrides the preset).")
-        Integer hidden;
-
-        @Option(names = "--layers", paramLabel = "N", description = "num_hidden_layers (overrides the preset).")
-        Integer layers;
-
-        @Option(names = "--heads", paramLabel = "N", description = "num_attention_heads (overrides the preset).")
-        Integer heads;
-
-        @Option(names = "--intermediate", paramLabel = "N", description = "intermediate_size, the FFN width (overrides the preset).")
-        Integer intermediate;
+        @Mixin
+        ModelSizeOptions model;
 
         @Option(names = "--seq", defaultValue = "1024", paramLabel = "T", description = "Tokens per sequence, padding included. Default: ${DEFAULT-VALUE}.")
         int seq;
@@ -94,14 +81,12 @@ public final class BenchCommand implements Runnable {
                 if (!device.equals("cpu")) {
                     throw new IllegalArgumentException("--device '" + device + "' is not available: this build runs on cpu only");
                 }
-                ModelSize preset = ModelSize.named(size);
-                ModelSize modelSize = new ModelSize(hidden != null ? hidden : preset.hidden(), layers != null ? layers : preset.layers(),
-                        heads != null ? heads : preset.heads(), intermediate != null ? intermediate : preset.intermediate());
+                ModelSize modelSize = model.modelSize();
                 if (window < 2 || window % 2 != 0) throw new IllegalArgumentException("--window " + window + ": must be even and at least 2");
                 RecformerConfig config = modelSize.config(ROBERTA_VOCAB, ROBERTA_SPECIALS, seq, window);
                 TrainStepBenchmark.Settings settings = new TrainStepBenchmark.Settings(objective, batch, seq, steps, warmupSteps, items, seed);
                 out.printf("bench train-step: %s model (%s), %s objective, batch %d x %d tokens, window %d, device %s, %d threads%n",
-                        size, modelSize, objective, batch, seq, window, device, Runtime.getRuntime().availableProcessors());
+                        model.size, modelSize, objective, batch, seq, window, device, Runtime.getRuntime().availableProcessors());
                 out.flush();
                 TrainStepBenchmark.Result result = TrainStepBenchmark.run(config, ROBERTA_SPECIALS, settings);
                 out.printf("%,d trainable parameters%n%s%n", result.parameters(), result.report());

@@ -1,0 +1,87 @@
+package org.recformer.train.pretrain;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.recformer.io.LoadReport;
+import org.recformer.model.ModelInit;
+import org.recformer.model.ModelSize;
+import org.recformer.model.RecformerConfig;
+import org.recformer.model.RecformerForPretraining;
+import org.recformer.tokenizer.Tokenizer;
+import org.recformer.train.Checkpoint;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The model, configuration and tokenizer a pretraining run starts with: random weights of a
+ * {@link org.recformer.model.ModelSize}, or weights loaded by name from a Longformer or Recformer
+ * checkpoint (non-strict: parameters the checkpoint lacks, such as the item-position table of a
+ * Longformer, keep their random initialisation), or, resuming, the run's last checkpoint (strict).
+ *
+ * @param loadReport what loading the start checkpoint matched, or a line saying the weights are random
+ */
+record PretrainStart(RecformerConfig config, Tokenizer tokenizer, RecformerForPretraining model, String loadReport) {
+    /** SPEC recipe values set on a Longformer config (it has no Recformer fields). */
+    private static final Object[][] RECFORMER_FIELDS = {{"attention_window", 64}, {"token_type_size", 4},
+            {"max_token_num", 1024}, {"max_item_embeddings", 51}, {"max_attr_num", 3}, {"max_attr_length", 32},
+            {"pooler_type", "cls"}, {"temp", 0.05}, {"mlm_weight", 0.1}};
+
+    static PretrainStart create(PretrainOptions o, Path lastCheckpoint) throws IOException {
+        if (o.resume()) {
+            RecformerConfig config = Checkpoint.readConfig(lastCheckpoint);
+            Tokenizer tokenizer = Checkpoint.tokenizerOrNull(lastCheckpoint);
+            if (tokenizer == null) throw new IllegalArgumentException(lastCheckpoint + ": no tokenizer files in the checkpoint");
+            RecformerForPretraining model = new RecformerForPretraining(config, o.seed());
+            Checkpoint.loadWeights(lastCheckpoint, model, true);
+            return new PretrainStart(config, tokenizer, model, "resumed from " + lastCheckpoint);
+        }
+        if (o.model() == null) {
+            Tokenizer tokenizer = o.tokenizer() == null ? Tokenizer.bundled() : Tokenizer.load(o.tokenizer());
+            if (tokenizer.specials().pad() >= ModelSize.ITEM_POSITIONS) {
+                throw new IllegalArgumentException("tokenizer " + tokenizer.source() + ": its <pad> id " + tokenizer.specials().pad()
+                        + " cannot be a Recformer pad_token_id (window padding uses it as an item position, so it must be below "
+                        + ModelSize.ITEM_POSITIONS + "); pass --tokenizer DIR with RoBERTa ids (vocab.json + merges.txt, <pad> = 1)");
+            }
+            RecformerConfig config = o.size().config(tokenizer.vocabSize(), tokenizer.specials(), o.maxTokens(), 64);
+            RecformerForPretraining model = new RecformerForPretraining(config, o.seed());
+            ModelInit.initialize(model, config, o.seed());
+            return new PretrainStart(config, tokenizer, model, "random weights (" + o.size() + ", seed " + o.seed() + ")");
+        }
+        RecformerConfig config = Checkpoint.readConfig(o.model());
+        boolean longformer = !new ObjectMapper().readTree(o.model().resolve(Checkpoint.CONFIG_FILE).toFile()).has("max_item_embeddings");
+        if (longformer) {
+            for (Object[] field : RECFORMER_FIELDS) config = config.with((String) field[0], field[1]);
+        }
+        Tokenizer tokenizer = o.tokenizer() != null ? Tokenizer.load(o.tokenizer()) : Checkpoint.tokenizerOrNull(o.model());
+        if (tokenizer == null) {
+            throw new IllegalArgumentException(o.model() + ": no tokenizer files (vocab.json + merges.txt) in the model folder; pass --tokenizer DIR");
+        }
+        checkTokenizer(config, tokenizer, o.model());
+        RecformerForPretraining model = new RecformerForPretraining(config, o.seed());
+        ModelInit.initialize(model, config, o.seed());
+        LoadReport report = Checkpoint.loadWeights(o.model(), model, false);
+        return new PretrainStart(config, tokenizer, model, describe(o.model(), longformer, report));
+    }
+
+    private static void checkTokenizer(RecformerConfig config, Tokenizer tokenizer, Path model) {
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            throw new IllegalArgumentException(model.resolve(Checkpoint.CONFIG_FILE) + ": vocab_size " + config.vocabSize()
+                    + " is smaller than the " + tokenizer.vocabSize() + " ids of tokenizer " + tokenizer.source());
+        }
+        if (tokenizer.specials().pad() != config.padTokenId()) {
+            throw new IllegalArgumentException(model.resolve(Checkpoint.CONFIG_FILE) + ": pad_token_id " + config.padTokenId()
+                    + " differs from the <pad> id " + tokenizer.specials().pad() + " of tokenizer " + tokenizer.source());
+        }
+    }
+
+    private static String describe(Path model, boolean longformer, LoadReport report) {
+        return "weights from " + model + (longformer ? " (a Longformer: SPEC Recformer fields added to its config)" : "")
+                + ", key layout: " + report.keyLayout() + "; " + report.missing().size() + " parameter(s) not in the checkpoint (random): "
+                + abbreviate(report.missing().toString()) + "; " + report.unexpected().size() + " checkpoint tensor(s) unused: "
+                + abbreviate(report.unexpected().toString());
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 600 ? s : s.substring(0, 597) + "...";
+    }
+}
