@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 PrepareCommand.class,
                 ParityCommand.class,
+                TrainCommand.class,
         })
 public final class Main implements Runnable {
 
