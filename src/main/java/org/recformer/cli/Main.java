@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
                 PrepareCommand.class,
                 ParityCommand.class,
                 TrainCommand.class,
+                EvaluateCommand.class,
+                RecommendCommand.class,
         })
 public final class Main implements Runnable {
 

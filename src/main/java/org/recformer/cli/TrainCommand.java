@@ -42,7 +42,7 @@ import java.util.List;
 final class TrainCommand extends JobCommand {
     static final String RUN_FILE = "run.json";
     static final String LOG_FILE = "train.log";
-    static final String ITEM_IDS_FILE = "item_ids.json";
+    static final String ITEMS_FILE = CatalogueItems.FILE_NAME;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Option(names = "--data", paramLabel = "DIR", description = "Dataset folder (from `recformer prepare`; default: the synthetic demo catalogue, generated into the run folder).")
@@ -207,7 +207,7 @@ final class TrainCommand extends JobCommand {
                             : "sampled softmax with " + config.finetuneNegativeSampleSize() + " negatives");
             log.printf("settings: %s", run.settings());
             Finetuner finetuner = new Finetuner(seqRec, tok, dataset, users, batcher, run.settings(), runDir, log, !noProgress,
-                    folder -> writeItemIds(dataset, folder.resolve(ITEM_IDS_FILE)));
+                    folder -> CatalogueItems.write(dataset, folder.resolve(ITEMS_FILE)));
             int stop = stopAfterEpochs == null ? Integer.MAX_VALUE : stopAfterEpochs;
             Finetuner.Outcome outcome = finetuner.run(resume != null, stop);
             if (!outcome.completed()) return 0;
@@ -255,11 +255,5 @@ final class TrainCommand extends JobCommand {
         long n = 0;
         for (var p : model.namedParameters().values()) n += p.tensor().numel();
         return n;
-    }
-
-    static void writeItemIds(Dataset dataset, Path file) throws IOException {
-        List<String> ids = new ArrayList<>(dataset.itemCount());
-        for (int i = 0; i < dataset.itemCount(); i++) ids.add(dataset.rawItemId(i));
-        JSON.writeValue(file.toFile(), ids);
     }
 }

@@ -108,7 +108,7 @@ class TrainCommandTest {
         }
         assertEquals(List.of("test", "validation"), names(metrics.get("popularity")));
         for (String f : new String[] {"train.log", "loss.png", "validation-ndcg10.png", "best/config.json", "best/encoder.json",
-                "best/item_ids.json", "last/trainer_state.json", "last/optimizer.safetensors"}) {
+                "best/items.json", "last/trainer_state.json", "last/optimizer.safetensors"}) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }
         String log = Files.readString(out.resolve("train.log"));
