@@ -63,10 +63,10 @@ final class TrainCommand extends JobCommand {
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs of each stage (sets both --stage1-epochs and --stage2-epochs).")
     Integer epochs;
 
-    @Option(names = "--stage1-epochs", paramLabel = "N", defaultValue = "10", description = "Most epochs of stage 1 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--stage1-epochs", paramLabel = "N", defaultValue = "3", description = "Most epochs of stage 1 (default: ${DEFAULT-VALUE}).")
     int stage1Epochs;
 
-    @Option(names = "--stage2-epochs", paramLabel = "N", defaultValue = "3", description = "Most epochs of stage 2, 0 to skip it (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--stage2-epochs", paramLabel = "N", defaultValue = "6", description = "Most epochs of stage 2, 0 to skip it (default: ${DEFAULT-VALUE}).")
     int stage2Epochs;
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "16", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
@@ -75,10 +75,10 @@ final class TrainCommand extends JobCommand {
     @Option(names = "--accumulation", paramLabel = "N", defaultValue = "1", description = "Batches per optimizer step (default: ${DEFAULT-VALUE}; the paper uses 8 with 16 per batch).")
     int accumulation;
 
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "5e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}; the paper's 5e-5 is for a pretrained base model).")
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}, for a small model from random weights; the paper uses 5e-5 for a pretrained base model).")
     float lr;
 
-    @Option(names = "--warmup", paramLabel = "STEPS", defaultValue = "100", description = "Linear warmup steps, then linear decay to 0 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "STEPS", defaultValue = "20", description = "Linear warmup steps, then linear decay to 0 (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--weight-decay", paramLabel = "W", defaultValue = "0", description = "AdamW weight decay, not on biases and LayerNorm weights (default: ${DEFAULT-VALUE}).")
@@ -114,7 +114,7 @@ final class TrainCommand extends JobCommand {
     @Option(names = "--layers", paramLabel = "N", defaultValue = "2", description = "Fresh model: layers (default: ${DEFAULT-VALUE}).")
     int layers;
 
-    @Option(names = "--hidden", paramLabel = "C", defaultValue = "128", description = "Fresh model: hidden size, FFN 4x (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", paramLabel = "C", defaultValue = "64", description = "Fresh model: hidden size, FFN 4x (default: ${DEFAULT-VALUE}).")
     int hidden;
 
     @Option(names = "--heads", paramLabel = "H", defaultValue = "4", description = "Fresh model: attention heads (default: ${DEFAULT-VALUE}).")

@@ -152,7 +152,9 @@ public final class Finetuner {
         if (state.stage == 1) {
             model.setItemEmbeddings(ItemTable.encode(model, batcher, data.itemCount(), settings.evalBatchSize(), showProgress));
         }
+        long encoded = System.nanoTime();
         double loss = trainEpoch(state, optimizer, schedule);
+        long trained = System.nanoTime();
         state.epoch++;
         state.trainLoss.add(loss);
         int inStage = state.epoch - stageStart;
@@ -166,8 +168,9 @@ public final class Finetuner {
         }
         Checkpoint.save(runDir.resolve(LAST), config, model, tokenizer, state, optimizer, extraFiles);
         TrainingPlots.write(runDir, state);
-        log.printf("epoch %d (stage %d) | loss %.4f | lr %.2e | %.1f s%s", state.epoch, state.stage, loss,
-                schedule.at(state.step), (System.nanoTime() - started) / 1e9, evaluation);
+        log.printf("epoch %d (stage %d) | loss %.4f | lr %.2e | %.1f s (items %.1f s, training %.1f s = %.1f seq/s, rest %.1f s)%s",
+                state.epoch, state.stage, loss, schedule.at(state.step), (System.nanoTime() - started) / 1e9, (encoded - started) / 1e9,
+                (trained - encoded) / 1e9, users / ((trained - encoded) / 1e9), (System.nanoTime() - trained) / 1e9, evaluation);
     }
 
     /** One pass over the users in an order drawn for this epoch; returns the mean loss. */
