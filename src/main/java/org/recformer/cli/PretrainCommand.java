@@ -1,18 +1,14 @@
 package org.recformer.cli;
 
-import org.recformer.train.NonFiniteException;
 import org.recformer.train.pretrain.PretrainOptions;
 import org.recformer.train.pretrain.Pretrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 /** {@code recformer pretrain}: the MLM + item-item contrastive objective (SPEC section 4). Bad input: exit status 2. */
 @Command(name = "pretrain", mixinStandardHelpOptions = true, sortOptions = false,
@@ -20,10 +16,7 @@ import java.util.concurrent.Callable;
                 + "`prepare amazon-pretrain` (meta_data.json, train.json, dev.json) or a dataset folder (users' train sequences).",
                 "Validates every --eval-steps steps (loss, contrastive accuracy), keeps the best --save-top-k checkpoints, "
                         + "and writes OUTPUT/last for --resume, plus pretrain.log, loss.png and validation.png."})
-public final class PretrainCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
+public final class PretrainCommand extends JobCommand {
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "Pretraining corpus or dataset folder.")
     Path data;
@@ -39,7 +32,7 @@ public final class PretrainCommand implements Callable<Integer> {
     ModelSizeOptions size;
 
     @Option(names = "--tokenizer", paramLabel = "DIR",
-            description = "Tokenizer folder (vocab.json + merges.txt); default: the --model folder's, else the bundled one.")
+            description = "Tokenizer folder (vocab.json + merges.txt); default: the --model folder's, else the bundled GPT-2 one.")
     Path tokenizer;
 
     @Option(names = "--max-tokens", defaultValue = "1024", paramLabel = "N", description = "max_token_num of a random-weight model. Default: ${DEFAULT-VALUE}.")
@@ -92,29 +85,14 @@ public final class PretrainCommand implements Callable<Integer> {
     boolean resume;
 
     @Override
-    public Integer call() {
+    int runJob() throws IOException {
+        PretrainOptions options = new PretrainOptions(data, output, model, size.modelSize(), tokenizer, maxTokens, batch,
+                accumulation, epochs, maxSteps, learningRate, warmupSteps, weightDecay, freezeWordEmbeddings, evalSteps,
+                evalSequences, saveTopK, logSteps, mlmProbability, seed, resume);
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            PretrainOptions options = new PretrainOptions(data, output, model, size.modelSize(), tokenizer, maxTokens, batch,
-                    accumulation, epochs, maxSteps, learningRate, warmupSteps, weightDecay, freezeWordEmbeddings, evalSteps,
-                    evalSequences, saveTopK, logSteps, mlmProbability, seed, resume);
-            Pretrainer.Result result = Pretrainer.run(options, out, System.err);
-            out.println("pretraining finished after " + result.steps() + " steps; run folder " + result.output().toAbsolutePath());
-            out.flush();
-            return 0;
-        } catch (NonFiniteException e) {
-            err.println("recformer pretrain: " + e.getMessage());
-            err.flush();
-            return 1;
-        } catch (IllegalArgumentException e) {
-            err.println("recformer pretrain: " + e.getMessage());
-            err.flush();
-            return 2;
-        } catch (IOException e) {
-            err.println("recformer pretrain: I/O error: " + e.getMessage());
-            err.flush();
-            return 1;
-        }
+        Pretrainer.Result result = Pretrainer.run(options, out, System.err);
+        out.println("pretraining finished after " + result.steps() + " steps; run folder " + result.output().toAbsolutePath());
+        out.flush();
+        return 0;
     }
 }

@@ -16,9 +16,6 @@ import org.recformer.tokenizer.SpecialTokens;
  */
 public record ModelSize(int hidden, int layers, int heads, int intermediate) {
 
-    /** Rows of the item-position table (SPEC: 50 items + padding). */
-    public static final int ITEM_POSITIONS = 51;
-
     /** The default model of {@code recformer train}: 2 layers, hidden 128, 4 heads, FFN 512. */
     public static final ModelSize SMALL = new ModelSize(128, 2, 4, 512);
     /** Longformer-base: 12 layers, hidden 768, 12 heads, FFN 3072. */
@@ -63,7 +60,7 @@ public record ModelSize(int hidden, int layers, int heads, int intermediate) {
         json.put("attention_window", attentionWindow);
         json.put("token_type_size", 4);
         json.put("max_token_num", maxTokenNum);
-        json.put("max_item_embeddings", ITEM_POSITIONS);
+        json.put("max_item_embeddings", 51);
         json.put("max_attr_num", 3);
         json.put("max_attr_length", 32);
         json.put("pooler_type", "cls");

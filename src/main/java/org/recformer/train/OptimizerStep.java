@@ -29,13 +29,14 @@ public final class OptimizerStep {
         this.maxGradNorm = maxGradNorm;
     }
 
-    /** Applies the accumulated gradients; throws {@link NonFiniteException} (before changing any weight) on a NaN or infinite norm. */
+    /** Applies the accumulated gradients; throws {@link TrainingDivergedException} (before changing any weight) on a NaN or infinite norm. */
     public Update apply() {
         int step = adamw.stepCount() + 1;
         float norm = AdamW.clipGradNorm(params.values(), maxGradNorm);
         if (!Float.isFinite(norm)) {
             model.zeroGrad();
-            throw new NonFiniteException(step, "the gradient norm", norm);
+            throw new TrainingDivergedException("the gradient norm is " + norm + " at optimizer step " + step
+                    + "; training stopped (the last checkpoint written before it is intact); try a lower --lr");
         }
         float lr = schedule.at(step - 1);
         adamw.step(lr);

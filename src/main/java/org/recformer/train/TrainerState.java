@@ -32,6 +32,8 @@ public final class TrainerState {
     public int epoch;
     /** 1 or 2 (finetuning stages), or 0 for single-stage jobs such as pretraining. */
     public int stage;
+    /** The epoch count at which stage 2 began (0 while in stage 1). */
+    public int stage2StartEpoch;
     /** Best validation metric so far ({@code -Infinity} before the first evaluation). */
     public double bestMetric = Double.NEGATIVE_INFINITY;
     /** The epoch count when the best metric was reached (0: none yet). */

@@ -8,7 +8,6 @@ import org.recformer.io.StateDict;
 import org.recformer.io.StateDictLoader;
 import org.recformer.io.StateDicts;
 import org.recformer.model.ModelInit;
-import org.recformer.model.ModelSize;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForPretraining;
 import org.recformer.model.TiedWeights;
@@ -25,9 +24,10 @@ import java.nio.file.Path;
  * checkpoint (non-strict: parameters the checkpoint lacks, such as the item-position table of a
  * Longformer, keep their random initialisation), or, resuming, the run's last checkpoint (strict).
  *
- * @param loadReport what loading the start checkpoint matched, or a line saying the weights are random
+ * @param configSource where the configuration came from (for messages)
+ * @param loadReport   what loading the start checkpoint matched, or a line saying the weights are random
  */
-record PretrainStart(RecformerConfig config, Tokenizer tokenizer, RecformerForPretraining model, String loadReport) {
+record PretrainStart(RecformerConfig config, String configSource, Tokenizer tokenizer, RecformerForPretraining model, String loadReport) {
     /** SPEC recipe values set on a Longformer config (it has no Recformer fields). */
     private static final Object[][] RECFORMER_FIELDS = {{"attention_window", 64}, {"token_type_size", 4},
             {"max_item_embeddings", 51}, {"max_attr_num", 3}, {"max_attr_length", 32},
@@ -44,19 +44,16 @@ record PretrainStart(RecformerConfig config, Tokenizer tokenizer, RecformerForPr
             if (tokenizer == null) throw new IllegalArgumentException(lastCheckpoint + ": no tokenizer files in the checkpoint");
             RecformerForPretraining model = new RecformerForPretraining(config, o.seed());
             Checkpoint.loadWeights(lastCheckpoint, model, true);
-            return new PretrainStart(config, tokenizer, model, "resumed from " + lastCheckpoint);
+            return new PretrainStart(config, lastCheckpoint.resolve(Checkpoint.CONFIG_FILE).toString(), tokenizer, model,
+                    "resumed from " + lastCheckpoint);
         }
         if (o.model() == null) {
             Tokenizer tokenizer = o.tokenizer() == null ? Tokenizer.bundled() : Tokenizer.load(o.tokenizer());
-            if (tokenizer.specials().pad() >= ModelSize.ITEM_POSITIONS) {
-                throw new IllegalArgumentException("tokenizer " + tokenizer.source() + ": its <pad> id " + tokenizer.specials().pad()
-                        + " cannot be a Recformer pad_token_id (window padding uses it as an item position, so it must be below "
-                        + ModelSize.ITEM_POSITIONS + "); pass --tokenizer DIR with RoBERTa ids (vocab.json + merges.txt, <pad> = 1)");
-            }
             RecformerConfig config = o.size().config(tokenizer.vocabSize(), tokenizer.specials(), o.maxTokens(), 64);
             RecformerForPretraining model = new RecformerForPretraining(config, o.seed());
             ModelInit.initialize(model, config, o.seed());
-            return new PretrainStart(config, tokenizer, model, "random weights (" + o.size() + ", seed " + o.seed() + ")");
+            return new PretrainStart(config, "the random-weight model's config", tokenizer, model,
+                    "random weights (" + o.size() + ", seed " + o.seed() + ")");
         }
         RecformerConfig config = Checkpoint.readConfig(o.model());
         boolean longformer = !new ObjectMapper().readTree(o.model().resolve(Checkpoint.CONFIG_FILE).toFile()).has("max_item_embeddings");
@@ -68,11 +65,11 @@ record PretrainStart(RecformerConfig config, Tokenizer tokenizer, RecformerForPr
         if (tokenizer == null) {
             throw new IllegalArgumentException(o.model() + ": no tokenizer files (vocab.json + merges.txt) in the model folder; pass --tokenizer DIR");
         }
-        checkTokenizer(config, tokenizer, o.model());
         RecformerForPretraining model = new RecformerForPretraining(config, o.seed());
         ModelInit.initialize(model, config, o.seed());
         LoadReport report = longformer ? loadLongformer(o.model(), model) : Checkpoint.loadWeights(o.model(), model, false);
-        return new PretrainStart(config, tokenizer, model, describe(o.model(), longformer, report));
+        return new PretrainStart(config, o.model().resolve(Checkpoint.CONFIG_FILE).toString(), tokenizer, model,
+                describe(o.model(), longformer, report));
     }
 
     /** Loads a Longformer checkpoint by name, without its token type table (left out of the report's unused tensors). */
@@ -86,17 +83,6 @@ record PretrainStart(RecformerConfig config, Tokenizer tokenizer, RecformerForPr
             return StateDictLoader.load(model, kept, false);
         } catch (CheckpointMismatchException | CheckpointFormatException | NoSuchFileException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
-        }
-    }
-
-    private static void checkTokenizer(RecformerConfig config, Tokenizer tokenizer, Path model) {
-        if (tokenizer.vocabSize() > config.vocabSize()) {
-            throw new IllegalArgumentException(model.resolve(Checkpoint.CONFIG_FILE) + ": vocab_size " + config.vocabSize()
-                    + " is smaller than the " + tokenizer.vocabSize() + " ids of tokenizer " + tokenizer.source());
-        }
-        if (tokenizer.specials().pad() != config.padTokenId()) {
-            throw new IllegalArgumentException(model.resolve(Checkpoint.CONFIG_FILE) + ": pad_token_id " + config.padTokenId()
-                    + " differs from the <pad> id " + tokenizer.specials().pad() + " of tokenizer " + tokenizer.source());
         }
     }
 

@@ -22,14 +22,14 @@ import org.recformer.model.PretrainOutput;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForPretraining;
 import org.recformer.ops.Arithmetic;
-import org.recformer.tokenizer.SpecialTokens;
 import org.recformer.tokenizer.Tokenizer;
 import org.recformer.train.Checkpoint;
 import org.recformer.train.LinearSchedule;
-import org.recformer.train.NonFiniteException;
 import org.recformer.train.OptimizerStep;
 import org.recformer.train.Plots;
 import org.recformer.train.TrainerState;
+import org.recformer.train.TrainingDivergedException;
+import org.recformer.train.Encodings;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -102,13 +102,10 @@ public final class Pretrainer {
         PretrainStart start = PretrainStart.create(o, last);
         RecformerConfig config = start.config();
         RecformerForPretraining model = start.model();
-        checkPositions(config);
         if (o.freezeWordEmbeddings()) model.longformer().embeddings().wordEmbeddings().weight().setFrozen(true);
 
         Tokenizer tokenizer = start.tokenizer();
-        SpecialTokens sp = tokenizer.specials();
-        EncodingSettings settings = new EncodingSettings(config.maxAttrNum(), config.maxAttrLength(), config.maxItemEmbeddings(),
-                config.maxTokenNum(), sp.bos(), sp.pad(), sp.mask());
+        EncodingSettings settings = Encodings.settings(config, tokenizer, start.configSource());
         ItemTokens items = ItemTokenCache.load(o.data(), corpus.items(), new ItemEncoder(tokenizer, settings));
         SequenceBatcher batcher = new SequenceBatcher(items, new SequenceEncoder(settings));
         WholeWordMasker masker = new WholeWordMasker(tokenizer, o.mlmProbability());
@@ -172,7 +169,7 @@ public final class Pretrainer {
                         float loss = result.loss().item();
                         if (!Float.isFinite(loss)) {
                             model.zeroGrad();
-                            throw new NonFiniteException(step, "the training loss", loss);
+                            throw diverged(step, "the training loss", loss);
                         }
                         Arithmetic.scale(result.loss(), 1f / (endBatch - firstBatch)).backward();
                         stepLoss += (double) loss / (endBatch - firstBatch);
@@ -225,7 +222,7 @@ public final class Pretrainer {
         }
         double loss = lossSum / validation.size();
         double accuracy = (double) correct / total;
-        if (!Double.isFinite(loss)) throw new NonFiniteException(step, "the validation loss", loss);
+        if (!Double.isFinite(loss)) throw diverged(step, "the validation loss", loss);
         progress.validation.add(new PretrainProgress.Validation(step, loss, accuracy));
         state.recordEvaluation(accuracy);
         log(String.format(Locale.ROOT, "step %d validation: loss %.6f contrastive accuracy %.4f (%d of %d)", step, loss, accuracy, correct, total));
@@ -269,13 +266,9 @@ public final class Pretrainer {
                 b.tokenTypeIds(), b.itemPositionIds());
     }
 
-    /** RoBERTa token positions run up to pad + max_token_num, which must be a row of the position table. */
-    private static void checkPositions(RecformerConfig config) {
-        int needed = config.padTokenId() + 1 + config.maxTokenNum();
-        if (config.maxPositionEmbeddings() < needed) {
-            throw new IllegalArgumentException("config: max_position_embeddings " + config.maxPositionEmbeddings() + " is too small for max_token_num "
-                    + config.maxTokenNum() + " with pad_token_id " + config.padTokenId() + " (needs " + needed + ")");
-        }
+    private TrainingDivergedException diverged(int step, String what, double value) {
+        return new TrainingDivergedException(what + " is " + value + " at optimizer step " + step + "; training stopped (the last "
+                + "checkpoint written before it, if any, is " + o.output().resolve(LAST) + "); try a lower --lr");
     }
 
     private ProgressBar progressBar(int total, int done) {
