@@ -11,7 +11,12 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
                 PrepareCommand.class,
                 ParityCommand.class,
+                TrainCommand.class,
+                EvaluateCommand.class,
+                RecommendCommand.class,
+                PretrainCommand.class,
                 ConvertCommand.class,
+                BenchCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -28,7 +33,8 @@ public final class Main implements Runnable {
     /** The configured command line (tests run commands through it). */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
-        cl.setExitCodeExceptionMapper(e -> e instanceof IllegalArgumentException ? 2 : 1);
+        // bad input, including an unknown option or option value, is status 2
+        cl.setExitCodeExceptionMapper(e -> e instanceof IllegalArgumentException || e instanceof CommandLine.ParameterException ? 2 : 1);
         return cl;
     }
 }

@@ -212,10 +212,9 @@ public final class RecformerConfig {
         }
         positive("token_type_size", tokenTypeSize);
         positive("max_token_num", maxTokenNum);
-        positive("max_item_embeddings", maxItemEmbeddings);
-        if (padTokenId >= maxItemEmbeddings) {
-            throw new IllegalArgumentException("max_item_embeddings " + maxItemEmbeddings + " must exceed pad_token_id "
-                    + padTokenId + " (window padding uses item position pad_token_id)");
+        if (maxItemEmbeddings < 2) {
+            throw new IllegalArgumentException("max_item_embeddings must be >= 2 (position 0 is <s>, then at least one item), got "
+                    + maxItemEmbeddings);
         }
         positive("max_attr_num", maxAttrNum);
         positive("max_attr_length", maxAttrLength);

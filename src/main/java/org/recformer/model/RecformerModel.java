@@ -36,7 +36,7 @@ public final class RecformerModel extends Module {
     /** Encodes a batch; with {@code hiddenStates} the output also lists the embedding and every layer output. */
     public RecformerModelOutput forward(ModelInput in, boolean hiddenStates) {
         checkSequenceLength(in);
-        ModelInput padded = WindowPadding.pad(in, config.maxAttentionWindow(), config.padTokenId());
+        ModelInput padded = WindowPadding.pad(in, config.maxAttentionWindow(), config.padTokenId(), config.maxItemEmbeddings());
         List<Tensor> states = hiddenStates ? new ArrayList<>() : null;
         Tensor hidden = embeddings.forward(padded);
         if (states != null) states.add(hidden);

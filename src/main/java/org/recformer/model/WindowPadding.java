@@ -3,8 +3,10 @@ package org.recformer.model;
 /**
  * The right padding HuggingFace's Longformer adds before the encoder so the length is a multiple of
  * the largest attention window: input id = pad, attention and global mask 0, token type 0, item
- * position = pad id (SPEC section 3). Padded positions are cut off again after the encoder; they
- * never change the values of real positions.
+ * position = pad id (SPEC section 3), or {@code max_item_embeddings - 1} (the batch padding's item
+ * position) when the pad id is no valid item position (a vocabulary whose {@code <pad>} is not 1,
+ * such as the bundled GPT-2 one). Padded positions are cut off again after the encoder; they never
+ * change the values of real positions, so the choice does not change any result.
  */
 final class WindowPadding {
     private WindowPadding() {}
@@ -14,7 +16,8 @@ final class WindowPadding {
         return (window - seq % window) % window;
     }
 
-    static ModelInput pad(ModelInput in, int window, int padId) {
+    static ModelInput pad(ModelInput in, int window, int padId, int maxItemEmbeddings) {
+        int itemPad = padId < maxItemEmbeddings ? padId : maxItemEmbeddings - 1;
         int extra = paddingLength(in.seq(), window);
         if (extra == 0) return in;
         int seq = in.seq() + extra;
@@ -34,7 +37,7 @@ final class WindowPadding {
             System.arraycopy(in.itemPositionIds(), src, items, dst, in.seq());
             for (int t = in.seq(); t < seq; t++) {
                 ids[dst + t] = padId;
-                items[dst + t] = padId;
+                items[dst + t] = itemPad;
             }
         }
         return new ModelInput(in.batch(), seq, ids, mask, global, types, items);

@@ -3,6 +3,7 @@ package org.recformer.data.batch;
 import org.recformer.data.encode.EncodedSequence;
 import org.recformer.data.encode.EncodingSettings;
 import org.recformer.data.encode.TokenTypes;
+import org.recformer.model.ModelInput;
 
 import java.util.Arrays;
 import java.util.List;
@@ -93,6 +94,11 @@ public final class Batch {
     /** Item positions [B, T]: 0 {@code <s>}, 1 newest item, ...; padding {@code maxItemEmbeddings - 1}. */
     public int[] itemPositionIds() {
         return itemPositionIds;
+    }
+
+    /** The encoder input of this batch (the arrays are shared, not copied). */
+    public ModelInput toModelInput() {
+        return new ModelInput(batchSize, length, inputIds, attentionMask, globalAttentionMask, tokenTypeIds, itemPositionIds);
     }
 
     /** Number of real (unpadded) tokens of row {@code b}. */

@@ -36,7 +36,7 @@ class DemoCatalogueTest {
         JsonNode test = json.readTree(dir.resolve("test.json").toFile());
         assertEquals(600, smap.size());
         assertEquals(600, meta.size());
-        assertTrue(train.size() > 1000, "most users kept: " + train.size());
+        assertTrue(train.size() > 600, "most of the 640 users kept: " + train.size());
         for (Iterator<Map.Entry<String, JsonNode>> it = train.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             assertTrue(e.getValue().size() >= 1, "user " + e.getKey() + " has a training item");

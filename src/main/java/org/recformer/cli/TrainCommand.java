@@ -1,0 +1,259 @@
+package org.recformer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.recformer.data.Dataset;
+import org.recformer.data.batch.SequenceBatcher;
+import org.recformer.data.demo.DemoCatalogue;
+import org.recformer.data.encode.EncodingSettings;
+import org.recformer.data.encode.ItemTokens;
+import org.recformer.data.encode.SequenceEncoder;
+import org.recformer.model.RecformerConfig;
+import org.recformer.model.RecformerForSeqRec;
+import org.recformer.tokenizer.Tokenizer;
+import org.recformer.train.Checkpoint;
+import org.recformer.train.Encodings;
+import org.recformer.train.Evaluation;
+import org.recformer.train.FinetuneSettings;
+import org.recformer.train.Finetuner;
+import org.recformer.train.MetricsReport;
+import org.recformer.train.RunLog;
+import org.recformer.train.SeqRecModels;
+import org.recformer.train.TrainerState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code recformer train}: two-stage finetuning (SPEC section 5) on a dataset folder, or with no
+ * arguments a small model on the synthetic demo catalogue. Writes checkpoints ({@code last/},
+ * {@code best/}), {@code train.log}, plots and {@code metrics.json} into the run folder.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Finetune Recformer for sequential recommendation (two stages, SPEC section 5).",
+                "With no arguments: a small model on the bundled SYNTHETIC demo catalogue (a few minutes on 2 cores)."})
+final class TrainCommand extends JobCommand {
+    static final String RUN_FILE = "run.json";
+    static final String LOG_FILE = "train.log";
+    static final String ITEMS_FILE = CatalogueItems.FILE_NAME;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Dataset folder (from `recformer prepare`; default: the synthetic demo catalogue, generated into the run folder).")
+    Path data;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "Start from this model folder (pretrained or finetuned); default: a fresh small model.")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder (vocab.json + merges.txt); default: the --model folder's, else the bundled one.")
+    Path tokenizer;
+
+    @Option(names = "--output", paramLabel = "DIR", description = "Run folder (default: runs/train-<timestamp>).")
+    Path output;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its last checkpoint, with the settings saved in its run.json (other options are ignored).")
+    Path resume;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs of each stage (sets both --stage1-epochs and --stage2-epochs).")
+    Integer epochs;
+
+    @Option(names = "--stage1-epochs", paramLabel = "N", defaultValue = "3", description = "Most epochs of stage 1 (default: ${DEFAULT-VALUE}).")
+    int stage1Epochs;
+
+    @Option(names = "--stage2-epochs", paramLabel = "N", defaultValue = "6", description = "Most epochs of stage 2, 0 to skip it (default: ${DEFAULT-VALUE}).")
+    int stage2Epochs;
+
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "16", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--accumulation", paramLabel = "N", defaultValue = "1", description = "Batches per optimizer step (default: ${DEFAULT-VALUE}; the paper uses 8 with 16 per batch).")
+    int accumulation;
+
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}, for a small model from random weights; the paper uses 5e-5 for a pretrained base model).")
+    float lr;
+
+    @Option(names = "--warmup", paramLabel = "STEPS", defaultValue = "20", description = "Linear warmup steps, then linear decay to 0 (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--weight-decay", paramLabel = "W", defaultValue = "0", description = "AdamW weight decay, not on biases and LayerNorm weights (default: ${DEFAULT-VALUE}).")
+    float weightDecay;
+
+    @Option(names = "--max-grad-norm", paramLabel = "N", defaultValue = "1.0", description = "Gradient clipping norm (default: ${DEFAULT-VALUE}).")
+    float maxGradNorm;
+
+    @Option(names = "--negative-samples", paramLabel = "K", defaultValue = "0", description = "Sampled softmax over the label and K random items; 0 = full softmax over all items (default: ${DEFAULT-VALUE}).")
+    int negativeSamples;
+
+    @Option(names = "--eval-every", paramLabel = "N", defaultValue = "1", description = "Evaluate validation NDCG@10 every N epochs (default: ${DEFAULT-VALUE}; the paper uses 3).")
+    int evalEvery;
+
+    @Option(names = "--patience", paramLabel = "N", defaultValue = "5", description = "Stage 1 stops after N evaluations without improvement (default: ${DEFAULT-VALUE}).")
+    int patience;
+
+    @Option(names = "--stage2-patience", paramLabel = "N", defaultValue = "3", description = "The same for stage 2 (default: ${DEFAULT-VALUE}).")
+    int stage2Patience;
+
+    @Option(names = "--eval-batch-size", paramLabel = "B", defaultValue = "64", description = "Sequences per batch when encoding items and evaluating (default: ${DEFAULT-VALUE}).")
+    int evalBatchSize;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed of initialization, sampling and dropout (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--max-users", paramLabel = "N", description = "Use only the first N users (quick runs).")
+    Integer maxUsers;
+
+    @Option(names = "--freeze-word-embeddings", description = "Do not train the word embeddings.")
+    boolean freezeWordEmbeddings;
+
+    @Option(names = "--layers", paramLabel = "N", defaultValue = "2", description = "Fresh model: layers (default: ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(names = "--hidden", paramLabel = "C", defaultValue = "64", description = "Fresh model: hidden size, FFN 4x (default: ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--heads", paramLabel = "H", defaultValue = "4", description = "Fresh model: attention heads (default: ${DEFAULT-VALUE}).")
+    int heads;
+
+    @Option(names = "--window", paramLabel = "W", defaultValue = "64", description = "Fresh model: attention window, both sides together (default: ${DEFAULT-VALUE}).")
+    int window;
+
+    @Option(names = "--stop-after-epochs", paramLabel = "N", description = "Stop (as if killed) once N epochs in total are done; continue later with --resume.")
+    Integer stopAfterEpochs;
+
+    @Option(names = "--no-progress", description = "No progress bars (one log line per epoch only).")
+    boolean noProgress;
+
+    /** What a run needs to be resumed: saved as run.json in the run folder. */
+    record RunSpec(String data, boolean synthetic, int users, FinetuneSettings settings) {
+    }
+
+    @Override
+    int runJob() throws IOException {
+        long started = System.nanoTime();
+        Path runDir;
+        RunSpec run;
+        if (resume != null) {
+            runDir = resume.getFileName() != null && resume.getFileName().toString().equals(Finetuner.LAST) ? resume.toAbsolutePath().getParent() : resume;
+            Path runFile = runDir.resolve(RUN_FILE);
+            if (!Files.isRegularFile(runFile)) throw new IllegalArgumentException(runFile + ": file is missing (not a run folder of `recformer train`?)");
+            run = JSON.readValue(runFile.toFile(), RunSpec.class);
+        } else {
+            runDir = output != null ? output : Path.of("runs", "train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            if (Files.exists(runDir.resolve(RUN_FILE))) {
+                throw new IllegalArgumentException(runDir + ": already holds a run; continue it with --resume " + runDir + " or choose another --output");
+            }
+            int s1 = epochs != null ? epochs : stage1Epochs;
+            int s2 = epochs != null ? epochs : stage2Epochs;
+            if (negativeSamples < 0) throw new IllegalArgumentException("--negative-samples must be >= 0, got " + negativeSamples);
+            if (maxUsers != null && maxUsers < 1) throw new IllegalArgumentException("--max-users must be >= 1, got " + maxUsers);
+            FinetuneSettings settings = new FinetuneSettings(s1, s2, batchSize, accumulation, lr, warmup, weightDecay, maxGradNorm,
+                    evalEvery, patience, stage2Patience, evalBatchSize, seed, freezeWordEmbeddings);
+            run = new RunSpec(data == null ? null : data.toString(), data == null, maxUsers == null ? 0 : maxUsers, settings);
+        }
+        Path dataDir = run.synthetic() ? runDir.resolve("data") : Path.of(run.data());
+        if (run.synthetic() && !Files.isRegularFile(dataDir.resolve(Dataset.TRAIN_FILE))) DemoCatalogue.standard().writeTo(dataDir);
+        Dataset dataset = Dataset.load(dataDir);
+        int users = run.users() == 0 ? dataset.userCount() : Math.min(run.users(), dataset.userCount());
+
+        Path last = runDir.resolve(Finetuner.LAST);
+        Tokenizer tok;
+        RecformerConfig config;
+        RecformerForSeqRec seqRec;
+        String configSource;
+        if (resume != null) {
+            if (!Checkpoint.recover(last)) throw new IllegalArgumentException(last + ": no checkpoint to resume from");
+            tok = requireTokenizer(last);
+            config = Checkpoint.readConfig(last);
+            configSource = last.resolve(Checkpoint.CONFIG_FILE).toString();
+            checkItems(config, dataset, configSource);
+            seqRec = new RecformerForSeqRec(config, run.settings().seed());
+        } else {
+            tok = tokenizer != null ? Tokenizer.load(tokenizer)
+                    : model != null && Checkpoint.tokenizerOrNull(model) != null ? Checkpoint.tokenizerOrNull(model) : Tokenizer.bundled();
+            if (model != null) {
+                SeqRecModels.Loaded loaded = SeqRecModels.load(model, dataset.itemCount(), negativeSamples);
+                config = loaded.config();
+                seqRec = loaded.model();
+                configSource = model.resolve(Checkpoint.CONFIG_FILE).toString();
+            } else {
+                RecformerConfig probe = SeqRecModels.smallConfig(tok, dataset.itemCount(), layers, hidden, heads, window,
+                        SeqRecModels.MAX_TOKEN_NUM, negativeSamples);
+                EncodingSettings probeSettings = Encodings.settings(probe, tok, "default model");
+                int tokens = SeqRecModels.tokensNeeded(dataset, users, SeqRecModels.itemTokens(dataset, tok, probeSettings), probeSettings.maxItems());
+                config = SeqRecModels.smallConfig(tok, dataset.itemCount(), layers, hidden, heads, window, tokens, negativeSamples);
+                seqRec = SeqRecModels.fresh(config, seed);
+                configSource = "default model";
+            }
+        }
+        EncodingSettings encoding = Encodings.settings(config, tok, configSource);
+        ItemTokens items = SeqRecModels.itemTokens(dataset, tok, encoding);
+        SequenceBatcher batcher = new SequenceBatcher(items, new SequenceEncoder(encoding));
+
+        Files.createDirectories(runDir);
+        if (resume == null) JSON.writeValue(runDir.resolve(RUN_FILE).toFile(), run);
+        try (RunLog log = new RunLog(spec.commandLine().getOut())) {
+            log.openFile(runDir.resolve(LOG_FILE));
+            if (run.synthetic()) log.println(syntheticNotice(dataDir));
+            log.printf("data: %s (%d users used of %d, %d items)", dataDir, users, dataset.userCount(), dataset.itemCount());
+            log.printf("model: %d layers, hidden %d, %d heads, window %d, max %d tokens, %,d parameters; %s",
+                    config.numHiddenLayers(), config.hiddenSize(), config.numAttentionHeads(), config.maxAttentionWindow(),
+                    config.maxTokenNum(), parameterCount(seqRec), config.finetuneNegativeSampleSize() == 0 ? "full softmax"
+                            : "sampled softmax with " + config.finetuneNegativeSampleSize() + " negatives");
+            log.printf("settings: %s", run.settings());
+            Finetuner finetuner = new Finetuner(seqRec, tok, dataset, users, batcher, run.settings(), runDir, log, !noProgress,
+                    folder -> CatalogueItems.write(dataset, folder.resolve(ITEMS_FILE)));
+            int stop = stopAfterEpochs == null ? Integer.MAX_VALUE : stopAfterEpochs;
+            Finetuner.Outcome outcome = finetuner.run(resume != null, stop);
+            if (!outcome.completed()) return 0;
+            TrainerState state = outcome.state();
+            MetricsReport report = evaluate(seqRec, batcher, dataset, users, run.settings().evalBatchSize());
+            log.printf("best checkpoint: %s (validation NDCG@10 %.4f after epoch %d)", runDir.resolve(Finetuner.BEST), state.bestMetric, state.bestEpoch);
+            report.table().forEach(log::println);
+            report.write(runDir);
+            if (run.synthetic()) log.println(syntheticNotice(dataDir));
+            log.printf("done in %.1f s; run folder: %s (metrics.json, train.log, loss.png, validation-ndcg10.png, best/, last/)",
+                    (System.nanoTime() - started) / 1e9, runDir);
+        }
+        return 0;
+    }
+
+    static MetricsReport evaluate(RecformerForSeqRec model, SequenceBatcher batcher, Dataset dataset, int users, int batchSize) {
+        var validation = Evaluation.examples(dataset, users, Evaluation.Split.VALIDATION);
+        var test = Evaluation.examples(dataset, users, Evaluation.Split.TEST);
+        int[] counts = dataset.trainItemCounts();
+        return new MetricsReport(Evaluation.model(model, batcher, validation, batchSize, false),
+                Evaluation.model(model, batcher, test, batchSize, false),
+                Evaluation.popularity(counts, validation), Evaluation.popularity(counts, test));
+    }
+
+    static String syntheticNotice(Path dataDir) {
+        return "NOTE: no --data given, so this run uses the SYNTHETIC demo catalogue (generated by the project, not real"
+                + " purchases) in " + dataDir + ". For real data: recformer train --data DIR (a dataset folder made by"
+                + " `recformer prepare`, see docs/datasets.md).";
+    }
+
+    static Tokenizer requireTokenizer(Path dir) {
+        Tokenizer t = Checkpoint.tokenizerOrNull(dir);
+        if (t == null) throw new IllegalArgumentException(dir + ": holds no tokenizer files (vocab.json + merges.txt or encoder.json + vocab.bpe)");
+        return t;
+    }
+
+    static void checkItems(RecformerConfig config, Dataset dataset, String configSource) {
+        if (config.itemNum() != dataset.itemCount()) {
+            throw new IllegalArgumentException(configSource + ": item_num " + config.itemNum() + " differs from the "
+                    + dataset.itemCount() + " items of " + dataset.directory().resolve(Dataset.ITEM_MAP_FILE));
+        }
+    }
+
+    static long parameterCount(RecformerForSeqRec model) {
+        long n = 0;
+        for (var p : model.namedParameters().values()) n += p.tensor().numel();
+        return n;
+    }
+}

@@ -1,0 +1,86 @@
+package org.recformer.train;
+
+import org.recformer.autograd.GradMode;
+import org.recformer.data.Dataset;
+import org.recformer.data.batch.EvalExample;
+import org.recformer.data.batch.LabeledBatch;
+import org.recformer.data.batch.SequenceBatcher;
+import org.recformer.eval.RankingMetrics;
+import org.recformer.model.RecformerForSeqRec;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Full-ranking evaluation (SPEC section 5) of a finetuned model and of the popularity baseline on
+ * the validation or test split: every item is scored, history items included.
+ */
+public final class Evaluation {
+    private Evaluation() {
+    }
+
+    /** The split evaluated. */
+    public enum Split {
+        VALIDATION, TEST;
+
+        /** The split named {@code validation} or {@code test} (case-insensitive). */
+        public static Split parse(String name) {
+            for (Split s : values()) if (s.name().equalsIgnoreCase(name)) return s;
+            throw new IllegalArgumentException("unknown split '" + name + "': expected validation or test");
+        }
+
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The examples of the first {@code users} users that have a validation/test item. */
+    public static List<EvalExample> examples(Dataset data, int users, Split split) {
+        List<EvalExample> out = new ArrayList<>();
+        for (int u = 0; u < users; u++) {
+            if (data.validation(u).length == 0) continue;
+            out.add(split == Split.VALIDATION ? EvalExample.validation(data.train(u), data.validation(u)[0])
+                    : EvalExample.test(data.train(u), data.validation(u)[0], data.test(u)[0]));
+        }
+        return out;
+    }
+
+    /**
+     * Metrics of the model (its current item table E) on {@code examples}: NDCG@10, Recall@10,
+     * NDCG@50, Recall@50, MRR, AUC. Leaves the model in evaluation mode.
+     */
+    public static Map<String, Double> model(RecformerForSeqRec model, SequenceBatcher batcher, List<EvalExample> examples,
+                                            int batchSize, boolean showProgress) {
+        model.eval();
+        int items = model.config().itemNum();
+        RankingMetrics metrics = new RankingMetrics(items);
+        List<EvalExample> byLength = new ArrayList<>(examples); // similar lengths batch with less padding
+        byLength.sort(Comparator.comparingInt(e -> e.history().length));
+        try (GradMode.Scope s = GradMode.noGrad(); Progress progress = Progress.start("evaluate", byLength.size(), "users", showProgress)) {
+            for (int from = 0; from < byLength.size(); from += batchSize) {
+                List<EvalExample> chunk = byLength.subList(from, Math.min(byLength.size(), from + batchSize));
+                LabeledBatch batch = batcher.evaluate(chunk);
+                float[] scores = model.scores(model.encode(batch.inputs().toModelInput())).toArray(); // [B, items]
+                float[] row = new float[items];
+                for (int b = 0; b < chunk.size(); b++) {
+                    System.arraycopy(scores, b * items, row, 0, items);
+                    metrics.add(row, batch.labels()[b]);
+                }
+                progress.step(chunk.size(), null);
+            }
+        }
+        return metrics.averages();
+    }
+
+    /** Metrics of the popularity baseline: every user gets the items ranked by training frequency. */
+    public static Map<String, Double> popularity(int[] trainItemCounts, List<EvalExample> examples) {
+        RankingMetrics metrics = new RankingMetrics(trainItemCounts.length);
+        float[] scores = new float[trainItemCounts.length];
+        for (int i = 0; i < scores.length; i++) scores[i] = trainItemCounts[i];
+        for (EvalExample e : examples) metrics.add(scores, e.label());
+        return metrics.averages();
+    }
+}

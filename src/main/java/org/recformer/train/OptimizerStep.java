@@ -1,0 +1,56 @@
+package org.recformer.train;
+
+import org.recformer.nn.Module;
+import org.recformer.nn.Parameter;
+
+import java.util.Map;
+
+/**
+ * The update closing one (possibly accumulated) batch: the global gradient norm is checked for
+ * NaN / infinity, gradients are clipped to {@code maxGradNorm}, AdamW steps at the schedule's
+ * learning rate for this step, and gradients are cleared. Frozen parameters are left alone.
+ */
+public final class OptimizerStep {
+    private final Module model;
+    private final Map<String, Parameter> params;
+    private final AdamW adamw;
+    private final LinearSchedule schedule;
+    private final float maxGradNorm;
+
+    /** The learning rate and the gradient norm (before clipping) of one update. */
+    public record Update(int step, float learningRate, float gradNorm) {
+    }
+
+    public OptimizerStep(Module model, float weightDecay, LinearSchedule schedule, float maxGradNorm) {
+        this.model = model;
+        this.params = model.namedParameters();
+        this.adamw = new AdamW(params, weightDecay);
+        this.schedule = schedule;
+        this.maxGradNorm = maxGradNorm;
+    }
+
+    /** Applies the accumulated gradients; throws {@link TrainingDivergedException} (before changing any weight) on a NaN or infinite norm. */
+    public Update apply() {
+        int step = adamw.stepCount() + 1;
+        float norm = AdamW.clipGradNorm(params.values(), maxGradNorm);
+        if (!Float.isFinite(norm)) {
+            model.zeroGrad();
+            throw new TrainingDivergedException("the gradient norm is " + norm + " at optimizer step " + step
+                    + "; training stopped (the last checkpoint written before it is intact); try a lower --lr");
+        }
+        float lr = schedule.at(step - 1);
+        adamw.step(lr);
+        model.zeroGrad();
+        return new Update(step, lr, norm);
+    }
+
+    /** The optimizer (moments and step count, for checkpoints). */
+    public AdamW optimizer() {
+        return adamw;
+    }
+
+    /** Updates done so far. */
+    public int stepsDone() {
+        return adamw.stepCount();
+    }
+}

@@ -1,0 +1,51 @@
+package org.recformer.train;
+
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** What a job prints: to its console stream and, when a log file is open, appended to it too. */
+public final class RunLog implements Closeable {
+    private final PrintWriter console;
+    private BufferedWriter file;
+
+    public RunLog(PrintWriter console) {
+        this.console = console;
+    }
+
+    /** Also appends every later line to {@code logFile} (created if needed). */
+    public void openFile(Path logFile) throws IOException {
+        Files.createDirectories(logFile.toAbsolutePath().getParent());
+        file = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    public void println(String line) {
+        console.println(line);
+        console.flush();
+        if (file != null) {
+            try {
+                file.write(line);
+                file.newLine();
+                file.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the log file", e);
+            }
+        }
+    }
+
+    public void printf(String format, Object... args) {
+        println(String.format(java.util.Locale.ROOT, format, args));
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (file != null) file.close();
+        file = null;
+    }
+}

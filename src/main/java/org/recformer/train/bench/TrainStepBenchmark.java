@@ -1,0 +1,120 @@
+package org.recformer.train.bench;
+
+import org.recformer.model.ModelInit;
+import org.recformer.model.ModelInput;
+import org.recformer.model.PretrainInput;
+import org.recformer.model.RecformerConfig;
+import org.recformer.model.RecformerForPretraining;
+import org.recformer.model.RecformerForSeqRec;
+import org.recformer.nn.Module;
+import org.recformer.tensor.Tensor;
+import org.recformer.tokenizer.SpecialTokens;
+import org.recformer.train.LinearSchedule;
+import org.recformer.train.OptimizerStep;
+
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+/**
+ * Times full training steps (forward, backward, gradient clipping, AdamW update) of a random-weight
+ * model on random batches shaped like real ones ({@link RandomInputs}). Objectives:
+ * <ul>
+ *   <li>{@code finetune}: one user sequence per row, full-softmax loss over a frozen table of
+ *       {@code items} random item vectors (the item re-encoding of stage 1 is not part of a step);</li>
+ *   <li>{@code pretrain}: view a = the sequence, view b = 41 tokens (an item or two), each view encoded
+ *       plain and with 15% of its tokens masked (four encoder passes), contrastive + MLM loss.</li>
+ * </ul>
+ * Every step gets a fresh batch; the first {@code warmupSteps} are not measured.
+ */
+public final class TrainStepBenchmark {
+
+    /** The batch shape and counts of a benchmark run. */
+    public record Settings(String objective, int batch, int seq, int steps, int warmupSteps, int items, long seed) {
+        public Settings {
+            if (!objective.equals("finetune") && !objective.equals("pretrain")) {
+                throw new IllegalArgumentException("--objective '" + objective + "': expected finetune or pretrain");
+            }
+            if (batch < 1) throw new IllegalArgumentException("--batch " + batch + ": must be at least 1");
+            if (seq < 2) throw new IllegalArgumentException("--seq " + seq + ": must be at least 2 (<s> and one item token)");
+            if (steps < 1) throw new IllegalArgumentException("--steps " + steps + ": must be at least 1");
+            if (warmupSteps < 0) throw new IllegalArgumentException("--warmup-steps " + warmupSteps + ": must be >= 0");
+            if (items < 1) throw new IllegalArgumentException("--items " + items + ": must be at least 1");
+        }
+    }
+
+    /** Measured step times and what one step processes. */
+    public record Result(Settings settings, StepTimes times, long encoderTokensPerStep, long parameters, float lastLoss) {
+
+        public double sequencesPerSecond() {
+            return settings.batch() / times.median();
+        }
+
+        public double tokensPerSecond() {
+            return encoderTokensPerStep / times.median();
+        }
+
+        /** A few lines for the terminal. */
+        public String report() {
+            return String.format(Locale.ROOT,
+                    "step time over %d steps (after %d warmup): median %.3f s, min %.3f s, p10 %.3f s, p90 %.3f s, max %.3f s%n"
+                            + "throughput at the median: %.2f sequences/s, %.0f encoder tokens/s (%d tokens per step)%n"
+                            + "last loss %.4f",
+                    times.count(), settings.warmupSteps(), times.median(), times.min(), times.quantile(0.1),
+                    times.quantile(0.9), times.max(), sequencesPerSecond(), tokensPerSecond(), encoderTokensPerStep, lastLoss);
+        }
+    }
+
+    private TrainStepBenchmark() {
+    }
+
+    /** Builds the model for {@code config} (random weights from the seed) and times the steps. */
+    public static Result run(RecformerConfig config, SpecialTokens specials, Settings s) {
+        RandomInputs inputs = new RandomInputs(config, specials, s.seed());
+        boolean finetune = s.objective().equals("finetune");
+        Module model;
+        Supplier<Tensor> step;
+        long tokens;
+        if (finetune) {
+            RecformerForSeqRec seqRec = new RecformerForSeqRec(config.with("item_num", s.items()), s.seed());
+            ModelInit.initialize(seqRec, config, s.seed());
+            seqRec.setItemEmbeddings(Tensor.of(inputs.gaussians(s.items() * config.hiddenSize()), s.items(), config.hiddenSize()));
+            SplittableRandom negatives = new SplittableRandom(s.seed());
+            step = () -> seqRec.loss(seqRec.encode(inputs.sequences(s.batch(), s.seq())), inputs.ints(s.batch(), s.items()), negatives);
+            model = seqRec;
+            tokens = (long) s.batch() * s.seq();
+        } else {
+            RecformerForPretraining pretraining = new RecformerForPretraining(config, s.seed());
+            ModelInit.initialize(pretraining, config, s.seed());
+            int itemTokens = 41; // <s> + the longest item RandomInputs makes
+            step = () -> pretraining.forward(pretrainInput(inputs, s.batch(), s.seq(), itemTokens)).loss();
+            model = pretraining;
+            tokens = 2L * s.batch() * (s.seq() + itemTokens);
+        }
+        model.train(true);
+        OptimizerStep optimizer = new OptimizerStep(model, 0.01f, new LinearSchedule(5e-5f, 0, s.warmupSteps() + s.steps()), 1f);
+        double[] seconds = new double[s.steps()];
+        float loss = Float.NaN;
+        for (int i = 0; i < s.warmupSteps() + s.steps(); i++) {
+            long start = System.nanoTime();
+            Tensor l = step.get();
+            l.backward();
+            optimizer.apply();
+            loss = l.item();
+            long elapsed = System.nanoTime() - start;
+            if (i >= s.warmupSteps()) seconds[i - s.warmupSteps()] = elapsed / 1e9;
+        }
+        long parameters = model.namedParameters().values().stream().filter(p -> !p.isFrozen()).mapToLong(p -> p.tensor().numel()).sum();
+        return new Result(s, new StepTimes(seconds), tokens, parameters, loss);
+    }
+
+    private static PretrainInput pretrainInput(RandomInputs inputs, int batch, int seq, int itemTokens) {
+        ModelInput a = inputs.sequences(batch, seq);
+        ModelInput b = inputs.sequences(batch, itemTokens);
+        int[] labelsA = new int[batch * seq];
+        int[] labelsB = new int[batch * itemTokens];
+        int[] idsA = inputs.masked(a, labelsA);
+        int[] idsB = inputs.masked(b, labelsB);
+        return new PretrainInput(a, b, idsA, labelsA, idsB, labelsB);
+    }
+}

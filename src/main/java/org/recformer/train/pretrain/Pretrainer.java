@@ -1,0 +1,301 @@
+package org.recformer.train.pretrain;
+
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.recformer.autograd.GradMode;
+import org.recformer.data.PretrainCorpus;
+import org.recformer.data.batch.Batch;
+import org.recformer.data.batch.MlmBatch;
+import org.recformer.data.batch.PretrainBatch;
+import org.recformer.data.batch.SequenceBatcher;
+import org.recformer.data.batch.WholeWordMasker;
+import org.recformer.data.encode.EncodingSettings;
+import org.recformer.data.encode.ItemEncoder;
+import org.recformer.data.encode.ItemTokenCache;
+import org.recformer.data.encode.ItemTokens;
+import org.recformer.data.encode.SequenceEncoder;
+import org.recformer.model.ModelInput;
+import org.recformer.model.PretrainInput;
+import org.recformer.model.PretrainOutput;
+import org.recformer.model.RecformerConfig;
+import org.recformer.model.RecformerForPretraining;
+import org.recformer.ops.Arithmetic;
+import org.recformer.tokenizer.Tokenizer;
+import org.recformer.train.Checkpoint;
+import org.recformer.train.LinearSchedule;
+import org.recformer.train.OptimizerStep;
+import org.recformer.train.Plots;
+import org.recformer.train.TrainerState;
+import org.recformer.train.TrainingDivergedException;
+import org.recformer.train.Encodings;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * Recformer pretraining (SPEC sections 4-5): MLM + item-item contrastive loss on a
+ * {@link PretrainCorpus}, AdamW with linear warmup and decay, gradient accumulation, clipping at
+ * norm 1.0. Every {@code evalSteps} optimizer steps (and at the end) it measures the validation loss
+ * and contrastive accuracy, keeps the checkpoint when it is among the best k
+ * ({@code checkpoint-step-NNNNNN/}), and rewrites {@code last/} (with the optimizer moments) for
+ * {@code --resume}. The run folder also gets {@code pretrain.log}, {@code loss.png} and
+ * {@code validation.png}.
+ *
+ * <p>Reproducibility: epoch e's order and batch b's targets, masks and dropout come from random
+ * streams that depend only on (seed, e, b), so a run resumed from {@code last/} makes exactly the
+ * updates of an uninterrupted one.
+ */
+public final class Pretrainer {
+    public static final String LAST = "last";
+    public static final String LOG_FILE = "pretrain.log";
+    private static final String CHECKPOINT_PREFIX = "checkpoint-step-";
+    /** Seed mix of the fixed validation stream (same targets and masks at every validation). */
+    private static final long VALIDATION_STREAM = 0x6A09E667F3BCC909L;
+
+    /** The outcome: optimizer steps done, the best kept checkpoint (null when none), the output folder. */
+    public record Result(Path output, int steps, PretrainProgress.Kept best) {
+    }
+
+    private final PretrainOptions o;
+    private final PrintWriter out;
+    private final PrintStream progressStream;
+    private PrintWriter log;
+
+    private Pretrainer(PretrainOptions o, PrintWriter out, PrintStream progressStream) {
+        this.o = o;
+        this.out = out;
+        this.progressStream = progressStream;
+    }
+
+    /** Runs (or resumes) a pretraining job; messages go to {@code out}, the progress bar to {@code progress}. */
+    public static Result run(PretrainOptions options, PrintWriter out, PrintStream progress) throws IOException {
+        return new Pretrainer(options, out, progress).run(0);
+    }
+
+    /** As {@link #run}, but stops right after the checkpoint of step {@code stopAfter} as if killed (tests). */
+    static Result runUntil(PretrainOptions options, PrintWriter out, PrintStream progress, int stopAfter) throws IOException {
+        return new Pretrainer(options, out, progress).run(stopAfter);
+    }
+
+    private Result run(int stopAfter) throws IOException {
+        Path last = o.output().resolve(LAST);
+        if (o.resume()) {
+            if (!Checkpoint.recover(last)) throw new IllegalArgumentException(last + ": no checkpoint to resume from");
+        } else if (Files.exists(last)) {
+            throw new IllegalArgumentException(o.output() + ": already holds a pretraining run (" + LAST
+                    + "/); pass --resume to continue it or choose another --output");
+        }
+        PretrainCorpus corpus = PretrainCorpus.load(o.data());
+        PretrainStart start = PretrainStart.create(o, last);
+        RecformerConfig config = start.config();
+        RecformerForPretraining model = start.model();
+        if (o.freezeWordEmbeddings()) model.longformer().embeddings().wordEmbeddings().weight().setFrozen(true);
+
+        Tokenizer tokenizer = start.tokenizer();
+        EncodingSettings settings = Encodings.settings(config, tokenizer, start.configSource());
+        ItemTokens items = ItemTokenCache.load(o.data(), corpus.items(), new ItemEncoder(tokenizer, settings));
+        SequenceBatcher batcher = new SequenceBatcher(items, new SequenceEncoder(settings));
+        WholeWordMasker masker = new WholeWordMasker(tokenizer, o.mlmProbability());
+
+        int sequences = corpus.train().size();
+        int batchesPerEpoch = ceilDiv(sequences, o.batch());
+        int stepsPerEpoch = ceilDiv(batchesPerEpoch, o.accumulation());
+        int totalSteps = o.epochs() * stepsPerEpoch;
+        if (o.maxSteps() > 0) totalSteps = Math.min(totalSteps, o.maxSteps());
+        OptimizerStep optimizer = new OptimizerStep(model, o.weightDecay(), new LinearSchedule(o.learningRate(), o.warmupSteps(), totalSteps), 1f);
+
+        TrainerState state;
+        PretrainProgress progress;
+        if (o.resume()) {
+            progress = PretrainProgress.read(last);
+            if (!o.resumeKey().equals(progress.settings)) {
+                throw new IllegalArgumentException(last.resolve(PretrainProgress.FILE_NAME) + ": the run used \"" + progress.settings
+                        + "\"; --resume needs the same options, got \"" + o.resumeKey() + "\"");
+            }
+            state = TrainerState.read(last.resolve(TrainerState.FILE_NAME));
+            Checkpoint.loadOptimizer(last, optimizer.optimizer());
+        } else {
+            Files.createDirectories(o.output());
+            progress = PretrainProgress.start(o.resumeKey());
+            state = TrainerState.start(o.seed(), 0);
+        }
+        List<int[]> validation = corpus.validation();
+        if (o.evalSequences() > 0 && validation.size() > o.evalSequences()) validation = validation.subList(0, o.evalSequences());
+
+        try (PrintWriter logFile = new PrintWriter(Files.newBufferedWriter(o.output().resolve(LOG_FILE), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
+            log = logFile;
+            say(start.loadReport());
+            say(String.format(Locale.ROOT, "corpus %s: %d items, %d training sequences, %d validation sequences (%d used)",
+                    o.data(), corpus.items().size(), sequences, corpus.validation().size(), validation.size()));
+            say(String.format(Locale.ROOT, "model: hidden %d, %d layers, %d heads, FFN %d, vocab %d; %d optimizer steps "
+                            + "(%d per epoch, batch %d x accumulation %d), starting after step %d",
+                    config.hiddenSize(), config.numHiddenLayers(), config.numAttentionHeads(), config.intermediateSize(),
+                    config.vocabSize(), totalSteps, stepsPerEpoch, o.batch(), o.accumulation(), state.step));
+
+            model.train(true);
+            int[] order = null;
+            int orderEpoch = -1;
+            double lossSum = 0;
+            int lossCount = 0;
+            try (ProgressBar bar = progressBar(totalSteps, state.step)) {
+                for (int step = state.step + 1; step <= totalSteps; step++) {
+                    int epoch = (step - 1) / stepsPerEpoch;
+                    if (epoch != orderEpoch) {
+                        order = SequenceBatcher.epochOrder(sequences, state.epochRandom(epoch, 0));
+                        orderEpoch = epoch;
+                    }
+                    int firstBatch = (step - 1) % stepsPerEpoch * o.accumulation();
+                    int endBatch = Math.min(firstBatch + o.accumulation(), batchesPerEpoch);
+                    double stepLoss = 0;
+                    for (int b = firstBatch; b < endBatch; b++) {
+                        List<int[]> rows = new ArrayList<>(o.batch());
+                        for (int i = b * o.batch(); i < Math.min((b + 1) * o.batch(), sequences); i++) rows.add(corpus.train().get(order[i]));
+                        model.longformer().setDropoutSeed(state.epochRandom(epoch, -1 - b).nextLong());
+                        PretrainOutput result = model.forward(input(batcher.pretrain(rows, masker, state.epochRandom(epoch, 1 + b))));
+                        float loss = result.loss().item();
+                        if (!Float.isFinite(loss)) {
+                            model.zeroGrad();
+                            throw diverged(step, "the training loss", loss);
+                        }
+                        Arithmetic.scale(result.loss(), 1f / (endBatch - firstBatch)).backward();
+                        stepLoss += (double) loss / (endBatch - firstBatch);
+                    }
+                    OptimizerStep.Update update = optimizer.apply();
+                    state.step = step;
+                    state.epoch = step / stepsPerEpoch;
+                    lossSum += stepLoss;
+                    lossCount++;
+                    bar.stepTo(step);
+                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f lr %.2e", stepLoss, update.learningRate()));
+                    if (step % o.logSteps() == 0 || step == totalSteps) {
+                        progress.trainLoss.add(new PretrainProgress.Point(step, lossSum / lossCount));
+                        log(String.format(Locale.ROOT, "step %d epoch %d: loss %.6f lr %.3e grad-norm %.4f",
+                                step, epoch + 1, lossSum / lossCount, update.learningRate(), update.gradNorm()));
+                        lossSum = 0;
+                        lossCount = 0;
+                    }
+                    if (step % o.evalSteps() == 0 || step == totalSteps) {
+                        validateAndSave(step, model, batcher, masker, validation, config, tokenizer, state, progress, optimizer);
+                        if (step == stopAfter) return new Result(o.output(), step, best(progress));
+                    }
+                }
+            }
+            PretrainProgress.Kept best = best(progress);
+            say(best == null ? "no validation done" : String.format(Locale.ROOT, "best checkpoint: %s (step %d, validation accuracy %.4f)",
+                    o.output().resolve(best.folder()), best.step(), best.accuracy()));
+            return new Result(o.output(), state.step, best);
+        }
+    }
+
+    private void validateAndSave(int step, RecformerForPretraining model, SequenceBatcher batcher, WholeWordMasker masker,
+                                 List<int[]> validation, RecformerConfig config, Tokenizer tokenizer, TrainerState state,
+                                 PretrainProgress progress, OptimizerStep optimizer) throws IOException {
+        double lossSum = 0;
+        int correct = 0;
+        int total = 0;
+        model.eval();
+        SplittableRandom rng = new SplittableRandom(state.seed ^ VALIDATION_STREAM);
+        try (GradMode.Scope noGrad = GradMode.noGrad()) {
+            for (int from = 0; from < validation.size(); from += o.batch()) {
+                List<int[]> rows = validation.subList(from, Math.min(from + o.batch(), validation.size()));
+                PretrainOutput result = model.forward(input(batcher.pretrain(rows, masker, rng)));
+                lossSum += (double) result.loss().item() * rows.size();
+                correct += result.correct();
+                total += result.total();
+            }
+        } finally {
+            model.train(true);
+        }
+        double loss = lossSum / validation.size();
+        double accuracy = (double) correct / total;
+        if (!Double.isFinite(loss)) throw diverged(step, "the validation loss", loss);
+        progress.validation.add(new PretrainProgress.Validation(step, loss, accuracy));
+        state.recordEvaluation(accuracy);
+        log(String.format(Locale.ROOT, "step %d validation: loss %.6f contrastive accuracy %.4f (%d of %d)", step, loss, accuracy, correct, total));
+
+        String folder = String.format(Locale.ROOT, "%s%06d", CHECKPOINT_PREFIX, step);
+        List<String> dropped = progress.offer(new PretrainProgress.Kept(folder, step, accuracy), o.saveTopK());
+        if (!dropped.contains(folder)) Checkpoint.save(o.output().resolve(folder), config, model, tokenizer, state, null, progress::write);
+        Checkpoint.save(o.output().resolve(LAST), config, model, tokenizer, state, optimizer.optimizer(), progress::write);
+        for (String name : dropped) deleteTree(o.output().resolve(name));
+        writePlots(progress);
+    }
+
+    private void writePlots(PretrainProgress progress) throws IOException {
+        List<Double> steps = new ArrayList<>();
+        List<Double> values = new ArrayList<>();
+        for (PretrainProgress.Point p : progress.trainLoss) {
+            steps.add((double) p.step());
+            values.add(p.loss());
+        }
+        Plots.line(o.output().resolve("loss.png"), "Pretraining loss", "optimizer step", "training loss", steps, values);
+        steps.clear();
+        values.clear();
+        for (PretrainProgress.Validation v : progress.validation) {
+            steps.add((double) v.step());
+            values.add(v.accuracy());
+        }
+        Plots.line(o.output().resolve("validation.png"), "Validation contrastive accuracy", "optimizer step", "accuracy", steps, values);
+    }
+
+    private static PretrainProgress.Kept best(PretrainProgress progress) {
+        return progress.kept.isEmpty() ? null : progress.kept.get(0);
+    }
+
+    private static PretrainInput input(PretrainBatch batch) {
+        return new PretrainInput(modelInput(batch.a().inputs()), modelInput(batch.b().inputs()),
+                batch.a().mlmInputIds(), batch.a().mlmLabels(), batch.b().mlmInputIds(), batch.b().mlmLabels());
+    }
+
+    private static ModelInput modelInput(Batch b) {
+        return new ModelInput(b.batchSize(), b.length(), b.inputIds(), b.attentionMask(), b.globalAttentionMask(),
+                b.tokenTypeIds(), b.itemPositionIds());
+    }
+
+    private TrainingDivergedException diverged(int step, String what, double value) {
+        return new TrainingDivergedException(what + " is " + value + " at optimizer step " + step + "; training stopped (the last "
+                + "checkpoint written before it, if any, is " + o.output().resolve(LAST) + "); try a lower --lr");
+    }
+
+    private ProgressBar progressBar(int total, int done) {
+        return new ProgressBarBuilder().setTaskName("pretrain").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new ConsoleProgressBarConsumer(progressStream)).setUpdateIntervalMillis(500).showSpeed()
+                .startsFrom(done, java.time.Duration.ZERO).build();
+    }
+
+    private void say(String line) {
+        out.println(line);
+        out.flush();
+        log(line);
+    }
+
+    private void log(String line) {
+        log.println(line);
+        log.flush();
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package org.recformer.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.recformer.data.demo.DemoCatalogue;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code recformer train} end to end on a tiny model and a small synthetic catalogue. */
+class TrainCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String[] TINY = {"--layers", "1", "--hidden", "16", "--heads", "2", "--window", "16", "--batch-size", "8",
+            "--eval-batch-size", "32", "--lr", "2e-3", "--warmup", "2", "--no-progress", "--seed", "3"};
+
+    @TempDir
+    static Path shared;
+    static Path data;
+
+    /** The result of one command: exit status and what it printed. */
+    record Result(int status, String out, String err) {
+    }
+
+    @BeforeAll
+    static void writeCatalogue() throws Exception {
+        data = shared.resolve("demo");
+        new DemoCatalogue(40, 48, 7).writeTo(data);
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOverwrittenOptionsAllowed(true); // a test may override an option of TINY
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int status = cl.execute(args);
+        return new Result(status, out.toString(), err.toString());
+    }
+
+    /** {@code train} with the tiny model options and {@code more}. */
+    static String[] train(String... more) {
+        return args(args(new String[] {"train"}, TINY), more);
+    }
+
+    static String[] args(String[] base, String... more) {
+        List<String> all = new ArrayList<>(Arrays.asList(base));
+        all.addAll(Arrays.asList(more));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void resumedRunEndsExactlyAsTheUninterruptedOne(@TempDir Path tmp) throws Exception {
+        String[] common = train("--data", data.toString(), "--stage1-epochs", "2", "--stage2-epochs", "2",
+                "--negative-samples", "5");
+        Path straight = tmp.resolve("straight");
+        Result a = run(args(common, "--output", straight.toString()));
+        assertEquals(0, a.status(), a.err());
+
+        Path killed = tmp.resolve("killed");
+        Result first = run(args(common, "--output", killed.toString(), "--stop-after-epochs", "1"));
+        assertEquals(0, first.status(), first.err());
+        assertTrue(first.out().contains("--resume"), first.out());
+        assertTrue(Files.notExists(killed.resolve("metrics.json")));
+        Result second = run("train", "--resume", killed.toString(), "--stop-after-epochs", "3", "--no-progress");
+        assertEquals(0, second.status(), second.err());
+        assertTrue(second.out().contains("stage 2"), "crosses into stage 2 after the resume: " + second.out());
+        Result third = run("train", "--resume", killed.resolve("last").toString(), "--no-progress");
+        assertEquals(0, third.status(), third.err());
+
+        assertEquals(JSON.readTree(straight.resolve("metrics.json").toFile()), JSON.readTree(killed.resolve("metrics.json").toFile()));
+        for (String folder : new String[] {"best", "last"}) {
+            assertArrayEquals(Files.readAllBytes(straight.resolve(folder).resolve("model.safetensors")),
+                    Files.readAllBytes(killed.resolve(folder).resolve("model.safetensors")), folder);
+        }
+        assertArrayEquals(Files.readAllBytes(straight.resolve("last/optimizer.safetensors")),
+                Files.readAllBytes(killed.resolve("last/optimizer.safetensors")));
+        assertEquals(JSON.readTree(straight.resolve("last/trainer_state.json").toFile()),
+                JSON.readTree(killed.resolve("last/trainer_state.json").toFile()));
+    }
+
+    @Test
+    void writesMetricsInTheDocumentedShapeWithLogAndPlots(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("run");
+        Result r = run(train("--data", data.toString(), "--epochs", "1", "--output", out.toString()));
+        assertEquals(0, r.status(), r.err());
+        JsonNode metrics = JSON.readTree(out.resolve("metrics.json").toFile());
+        List<String> keys = List.of("NDCG@10", "Recall@10", "NDCG@50", "Recall@50", "MRR", "AUC");
+        assertEquals(List.of("test", "validation", "popularity"), names(metrics));
+        for (JsonNode split : List.of(metrics.get("test"), metrics.get("validation"), metrics.get("popularity").get("test"),
+                metrics.get("popularity").get("validation"))) {
+            assertEquals(keys, names(split));
+        }
+        assertEquals(List.of("test", "validation"), names(metrics.get("popularity")));
+        for (String f : new String[] {"train.log", "loss.png", "validation-ndcg10.png", "best/config.json", "best/encoder.json",
+                "best/items.json", "last/trainer_state.json", "last/optimizer.safetensors"}) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        }
+        String log = Files.readString(out.resolve("train.log"));
+        assertTrue(log.contains("NDCG@10") && log.contains("test pop"), log);
+        assertTrue(r.out().contains(out.toString()), "prints the run folder");
+    }
+
+    @Test
+    void noDataMeansTheSyntheticDemoAndSaysSo(@TempDir Path tmp) {
+        Result r = run(train("--max-users", "16", "--epochs", "1", "--output", tmp.resolve("demo").toString()));
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("SYNTHETIC") && r.out().contains("--data DIR"), r.out());
+        assertTrue(Files.isRegularFile(tmp.resolve("demo/data/meta_data.json")));
+    }
+
+    @Test
+    void nonFiniteLossStopsNamingTheStepAndKeepsTheLastCheckpoint(@TempDir Path tmp) {
+        Path out = tmp.resolve("run");
+        Result r = run(train("--data", data.toString(), "--epochs", "3", "--output", out.toString(),
+                "--lr", "1e37", "--warmup", "0", "--max-grad-norm", "1e30"));
+        assertEquals(1, r.status(), r.out());
+        assertTrue(r.err().contains("non-finite") && r.err().contains("at step"), r.err());
+    }
+
+    @Test
+    void missingDatasetFileStopsBeforeTrainingNamingIt(@TempDir Path tmp) throws Exception {
+        Path broken = copyOfData(tmp);
+        Files.delete(broken.resolve("val.json"));
+        Result r = run(train("--data", broken.toString(), "--output", tmp.resolve("run").toString()));
+        assertEquals(2, r.status(), r.out());
+        assertTrue(r.err().contains("val.json") && r.err().contains("missing"), r.err());
+        assertTrue(Files.notExists(tmp.resolve("run/last")), "stops before training");
+    }
+
+    @Test
+    void itemWithoutMetadataStopsNamingTheFiles(@TempDir Path tmp) throws Exception {
+        Path broken = copyOfData(tmp);
+        ObjectNode meta = (ObjectNode) JSON.readTree(broken.resolve("meta_data.json").toFile());
+        String first = meta.fieldNames().next();
+        meta.remove(first);
+        JSON.writeValue(broken.resolve("meta_data.json").toFile(), meta);
+        Result r = run(train("--data", broken.toString(), "--output", tmp.resolve("run").toString()));
+        assertEquals(2, r.status(), r.out());
+        assertTrue(r.err().contains(first) && r.err().contains("meta_data.json"), r.err());
+    }
+
+    @Test
+    void checkpointWhoseShapesDoNotMatchItsConfigIsRejected(@TempDir Path tmp) throws Exception {
+        Path run = tmp.resolve("run");
+        assertEquals(0, run(train("--data", data.toString(), "--epochs", "1", "--stage2-epochs", "0",
+                "--output", run.toString())).status());
+        Path model = run.resolve("best");
+        ObjectNode config = (ObjectNode) JSON.readTree(model.resolve("config.json").toFile());
+        config.put("intermediate_size", 48);
+        JSON.writeValue(model.resolve("config.json").toFile(), config);
+        Result r = run(train("--data", data.toString(), "--model", model.toString(), "--output", tmp.resolve("again").toString()));
+        assertEquals(2, r.status(), r.out());
+        assertTrue(r.err().contains("model.safetensors") && r.err().contains("intermediate"), r.err());
+    }
+
+    @Test
+    void badOptionValuesAreUsageErrors(@TempDir Path tmp) {
+        Result lr = run("train", "--lr", "fast", "--output", tmp.resolve("a").toString());
+        assertEquals(2, lr.status());
+        assertTrue(lr.err().contains("--lr"), lr.err());
+        Result negative = run("train", "--negative-samples", "-2", "--output", tmp.resolve("b").toString());
+        assertEquals(2, negative.status());
+        assertTrue(negative.err().contains("--negative-samples"), negative.err());
+        Result batch = run("train", "--batch-size", "0", "--output", tmp.resolve("c").toString());
+        assertEquals(2, batch.status());
+        assertTrue(batch.err().contains("--batch-size"), batch.err());
+    }
+
+    static Path copyOfData(Path tmp) throws Exception {
+        Path copy = tmp.resolve("data");
+        Files.createDirectories(copy);
+        try (var files = Files.list(data)) {
+            for (Path f : (Iterable<Path>) files::iterator) if (Files.isRegularFile(f)) Files.copy(f, copy.resolve(f.getFileName()));
+        }
+        return copy;
+    }
+
+    private static List<String> names(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) out.add(it.next());
+        return out;
+    }
+}

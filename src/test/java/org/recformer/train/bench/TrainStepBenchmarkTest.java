@@ -1,0 +1,69 @@
+package org.recformer.train.bench;
+
+import org.junit.jupiter.api.Test;
+import org.recformer.cli.Main;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainStepBenchmarkTest {
+
+    /** Exit status, standard output and error of one command. */
+    private record Run(int status, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    private static Run tiny(String objective, String device) {
+        return run("bench", "train-step", "--hidden", "16", "--layers", "1", "--heads", "2", "--intermediate", "32", "--seq", "70",
+                "--batch", "2", "--steps", "3", "--warmup-steps", "1", "--items", "20", "--objective", objective, "--device", device);
+    }
+
+    @Test
+    void timesFinetuneAndPretrainSteps() {
+        for (String objective : new String[] {"finetune", "pretrain"}) {
+            Run r = tiny(objective, "cpu");
+            assertEquals(0, r.status(), r.err());
+            assertTrue(r.out().contains(objective + " objective, batch 2 x 70 tokens"), r.out());
+            assertTrue(r.out().matches("(?s).*step time over 3 steps \\(after 1 warmup\\): median \\d+\\.\\d+ s.*"), r.out());
+            assertTrue(r.out().matches("(?s).*throughput at the median: \\d+\\.\\d+ sequences/s.*"), r.out());
+            assertTrue(r.out().matches("(?s).*last loss \\d+\\.\\d+.*"), "a finite loss: " + r.out());
+        }
+    }
+
+    @Test
+    void unknownDeviceSizeOrObjectiveIsBadInput() {
+        Run cuda = tiny("finetune", "cuda");
+        assertEquals(2, cuda.status());
+        assertTrue(cuda.err().contains("--device 'cuda' is not available"), cuda.err());
+        Run objective = tiny("mlm", "cpu");
+        assertEquals(2, objective.status());
+        assertTrue(objective.err().contains("--objective 'mlm': expected finetune or pretrain"), objective.err());
+        Run size = run("bench", "train-step", "--size", "large");
+        assertEquals(2, size.status());
+        assertTrue(size.err().contains("unknown model size 'large', expected small or base"), size.err());
+    }
+
+    @Test
+    void quantilesInterpolateLikeNumpy() {
+        StepTimes times = new StepTimes(new double[] {4, 1, 3, 2});
+        assertEquals(2.5, times.median(), 1e-12);     // numpy.median([4, 1, 3, 2])
+        assertEquals(1.75, times.quantile(0.25), 1e-12); // numpy.quantile([1, 2, 3, 4], 0.25)
+        assertEquals(1.3, times.quantile(0.1), 1e-12);
+        assertEquals(1, times.min());
+        assertEquals(4, times.max());
+        assertThrows(IllegalArgumentException.class, () -> new StepTimes(new double[0]));
+    }
+}
