@@ -123,6 +123,9 @@ final class TrainCommand extends JobCommand {
     @Option(names = "--window", paramLabel = "W", defaultValue = "64", description = "Fresh model: attention window, both sides together (default: ${DEFAULT-VALUE}).")
     int window;
 
+    @Option(names = "--pooler", paramLabel = "P", defaultValue = "avg", description = "Fresh model: pooled output, avg (mean of the tokens) or cls (the first token, as the paper does with a pretrained model); from random weights avg learns from the first epoch, cls hardly at all (default: ${DEFAULT-VALUE}).")
+    String pooler;
+
     @Option(names = "--stop-after-epochs", paramLabel = "N", description = "Stop (as if killed) once N epochs in total are done; continue later with --resume.")
     Integer stopAfterEpochs;
 
@@ -186,7 +189,8 @@ final class TrainCommand extends JobCommand {
                         SeqRecModels.MAX_TOKEN_NUM, negativeSamples);
                 EncodingSettings probeSettings = Encodings.settings(probe, tok, "default model");
                 int tokens = SeqRecModels.tokensNeeded(dataset, users, SeqRecModels.itemTokens(dataset, tok, probeSettings), probeSettings.maxItems());
-                config = SeqRecModels.smallConfig(tok, dataset.itemCount(), layers, hidden, heads, window, tokens, negativeSamples);
+                config = SeqRecModels.smallConfig(tok, dataset.itemCount(), layers, hidden, heads, window, tokens, negativeSamples)
+                        .with("pooler_type", pooler);
                 seqRec = SeqRecModels.fresh(config, seed);
                 configSource = "default model";
             }
