@@ -7,6 +7,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.recformer.data.demo.DemoCatalogue;
+import org.recformer.model.ModelSize;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -167,6 +168,13 @@ class TrainCommandTest {
         Result r = run(train("--data", data.toString(), "--model", model.toString(), "--output", tmp.resolve("again").toString()));
         assertEquals(2, r.status(), r.out());
         assertTrue(r.err().contains("model.safetensors") && r.err().contains("intermediate"), r.err());
+    }
+
+    @Test
+    void defaultFreshModelIsTheSmallPresetOfBench() {
+        TrainCommand command = new TrainCommand();
+        new CommandLine(command).parseArgs();
+        assertEquals(ModelSize.SMALL, command.freshSize());
     }
 
     @Test
