@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.recformer.data.Dataset;
-import org.recformer.data.SharedData;
+import org.recformer.testing.SharedFiles;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -75,7 +75,7 @@ class AmazonPrepareTest {
     }
 
     private Dataset prepareGiftCards(String output, String... extra) throws IOException {
-        Path raw = SharedData.folder("amazon-raw");
+        Path raw = SharedFiles.dataFolder("amazon-raw");
         List<String> args = new ArrayList<>(List.of("prepare", "amazon",
                 "--reviews", raw.resolve("Gift_Cards_5.json.gz").toString(),
                 "--meta", raw.resolve("meta_Gift_Cards.json.gz").toString(),
@@ -96,7 +96,7 @@ class AmazonPrepareTest {
         assertEquals(148, data.itemCount());
         assertEquals(2972, data.interactionCount());
 
-        Path raw = SharedData.folder("amazon-raw");
+        Path raw = SharedFiles.dataFolder("amazon-raw");
         List<Review> reviews = readReviews(raw.resolve("Gift_Cards_5.json.gz"));
         Map<String, List<String>> expected = expectedSequences(reviews);
         // Users are numbered in order of first appearance in the review file.
@@ -140,7 +140,7 @@ class AmazonPrepareTest {
     void giftCardsAttributesAreUnescapedTitleBrandCategory() throws IOException {
         Dataset data = prepareGiftCards("all", "--sample-fraction", "1.0");
         Map<String, JsonNode> metadata = new LinkedHashMap<>();
-        try (BufferedReader reader = InputFiles.open(SharedData.folder("amazon-raw").resolve("meta_Gift_Cards.json.gz"))) {
+        try (BufferedReader reader = InputFiles.open(SharedFiles.dataFolder("amazon-raw").resolve("meta_Gift_Cards.json.gz"))) {
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 JsonNode item = MAPPER.readTree(line);
                 metadata.put(item.get("asin").asText(), item);

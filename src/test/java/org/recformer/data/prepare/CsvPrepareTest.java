@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.recformer.data.Dataset;
-import org.recformer.data.SharedData;
+import org.recformer.testing.SharedFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +38,7 @@ class CsvPrepareTest {
 
     @Test
     void movieLensSmall() throws IOException {
-        Path movieLens = SharedData.folder("movielens-small");
+        Path movieLens = SharedFiles.dataFolder("movielens-small");
         Path output = dir.resolve("ml");
         PrepareTesting.Run run = prepare(movieLens.resolve("ratings.csv"), movieLens.resolve("movies.csv"), output,
                 "--value-separator", "|");

@@ -12,6 +12,7 @@ import org.recformer.io.StateDicts;
 import org.recformer.model.ModelInit;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForPretraining;
+import org.recformer.testing.SharedFiles;
 import org.recformer.train.Checkpoint;
 
 import java.io.IOException;
@@ -153,7 +154,7 @@ class PretrainCommandTest {
     void aFinetuningDatasetFolderIsAcceptedAndItsProblemsNamed() throws IOException {
         Path data = dir.resolve("dataset");
         Files.createDirectories(data);
-        try (Stream<Path> files = Files.list(org.recformer.data.SharedData.folder("amazon-scientific-small"))) {
+        try (Stream<Path> files = Files.list(SharedFiles.dataFolder("amazon-scientific-small"))) {
             for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, data.resolve(f.getFileName()));
         }
         Files.writeString(data.resolve("val.json"), "{\"0\": [99999]}");

@@ -3,8 +3,8 @@ package org.recformer.train.pretrain;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.recformer.cli.Main;
-import org.recformer.data.SharedData;
 import org.recformer.model.ModelSize;
+import org.recformer.testing.SharedFiles;
 import org.recformer.tokenizer.ByteLevel;
 import picocli.CommandLine;
 
@@ -39,7 +39,7 @@ final class PretrainTesting {
 
     /** {@code prepare amazon-pretrain} with Gift Cards as training and dev category (458 sequences, 148 items). */
     static Path corpus(Path dir) {
-        Path raw = SharedData.folder("amazon-raw");
+        Path raw = SharedFiles.dataFolder("amazon-raw");
         Path corpus = dir.resolve("corpus");
         Run r = run("prepare", "amazon-pretrain", "--input", raw.toString(), "--output", corpus.toString(),
                 "--train-categories", "Gift_Cards", "--dev-category", "Gift_Cards");
