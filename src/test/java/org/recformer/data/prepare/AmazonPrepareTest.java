@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.recformer.data.Dataset;
+import org.recformer.testing.CommandRun;
 import org.recformer.testing.SharedFiles;
 
 import java.io.BufferedReader;
@@ -81,7 +82,7 @@ class AmazonPrepareTest {
                 "--meta", raw.resolve("meta_Gift_Cards.json.gz").toString(),
                 "--output", dir.resolve(output).toString()));
         args.addAll(List.of(extra));
-        PrepareTesting.Run run = PrepareTesting.run(args.toArray(String[]::new));
+        CommandRun run = PrepareTesting.run(args.toArray(String[]::new));
         assertEquals(0, run.status(), run.err());
         assertTrue(run.out().contains("users: "), run.out());
         return Dataset.load(dir.resolve(output));
@@ -228,7 +229,7 @@ class AmazonPrepareTest {
                 "{\"asin\": \"c\", \"title\": \"new\", \"brand\": \"y\", \"category\": \"not a list\"}",
                 "{broken");
         Path output = dir.resolve("out");
-        PrepareTesting.Run run = PrepareTesting.run("prepare", "amazon", "--reviews", reviews.toString(),
+        CommandRun run = PrepareTesting.run("prepare", "amazon", "--reviews", reviews.toString(),
                 "--meta", metadata.toString(), "--output", output.toString(), "--sample-fraction", "1");
         assertEquals(0, run.status(), run.err());
 
@@ -276,7 +277,7 @@ class AmazonPrepareTest {
     void badInputGivesOneMessageAndStatusTwo() throws IOException {
         Path metadata = PrepareTesting.writeLines(dir.resolve("meta.json"), "{\"asin\": \"a\"}");
         Path missing = dir.resolve("missing_5.json.gz");
-        PrepareTesting.Run run = PrepareTesting.run("prepare", "amazon", "--reviews", missing.toString(),
+        CommandRun run = PrepareTesting.run("prepare", "amazon", "--reviews", missing.toString(),
                 "--meta", metadata.toString(), "--output", dir.resolve("out").toString());
         assertEquals(2, run.status());
         assertEquals("recformer prepare amazon: " + missing + ": file not found", run.err().strip());

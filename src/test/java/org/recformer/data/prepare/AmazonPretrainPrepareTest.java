@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.recformer.testing.CommandRun;
 import org.recformer.testing.SharedFiles;
 
 import java.io.BufferedReader;
@@ -61,7 +62,7 @@ class AmazonPretrainPrepareTest {
     void giftCardsAsTrainingAndDevCategory() throws IOException {
         Path raw = SharedFiles.dataFolder("amazon-raw");
         Path output = dir.resolve("corpus");
-        PrepareTesting.Run run = PrepareTesting.run("prepare", "amazon-pretrain", "--input", raw.toString(),
+        CommandRun run = PrepareTesting.run("prepare", "amazon-pretrain", "--input", raw.toString(),
                 "--output", output.toString(), "--train-categories", "Gift_Cards", "--dev-category", "Gift_Cards");
         assertEquals(0, run.status(), run.err());
         // Every Gift Cards review's item has a titled metadata line: 458 users, 148 items, 2,972 reviews.
@@ -144,7 +145,7 @@ class AmazonPretrainPrepareTest {
 
     @Test
     void missingCategoryGivesOneMessageAndStatusTwo() {
-        PrepareTesting.Run run = PrepareTesting.run("prepare", "amazon-pretrain", "--input", dir.toString(),
+        CommandRun run = PrepareTesting.run("prepare", "amazon-pretrain", "--input", dir.toString(),
                 "--output", dir.resolve("out").toString(), "--train-categories", "Books", "--dev-category", "Books");
         assertEquals(2, run.status());
         assertEquals("recformer prepare amazon-pretrain: " + dir + ": no review file for category \"Books\" (looked for"
