@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 final class ModelSizeOptions {
 
     @Option(names = "--size", defaultValue = "small", paramLabel = "small|base",
-            description = "Preset: small = 2 layers, hidden 128, 4 heads, FFN 512 (the default model of train); "
+            description = "Preset: small = 2 layers, hidden 64, 4 heads, FFN 256 (the default fresh model of train); "
                     + "base = 12 layers, hidden 768, 12 heads, FFN 3072. Default: ${DEFAULT-VALUE}.")
     String size;
 

@@ -90,7 +90,7 @@ public final class PretrainCommand extends JobCommand {
                 accumulation, epochs, maxSteps, learningRate, warmupSteps, weightDecay, freezeWordEmbeddings, evalSteps,
                 evalSequences, saveTopK, logSteps, mlmProbability, seed, resume);
         PrintWriter out = spec.commandLine().getOut();
-        Pretrainer.Result result = Pretrainer.run(options, out, System.err);
+        Pretrainer.Result result = Pretrainer.run(options, out, true);
         out.println("pretraining finished after " + result.steps() + " steps; run folder " + result.output().toAbsolutePath());
         out.flush();
         return 0;

@@ -8,6 +8,7 @@ import org.recformer.data.demo.DemoCatalogue;
 import org.recformer.data.encode.EncodingSettings;
 import org.recformer.data.encode.ItemTokens;
 import org.recformer.data.encode.SequenceEncoder;
+import org.recformer.model.ModelSize;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForSeqRec;
 import org.recformer.tokenizer.Tokenizer;
@@ -185,12 +186,11 @@ final class TrainCommand extends JobCommand {
                 seqRec = loaded.model();
                 configSource = model.resolve(Checkpoint.CONFIG_FILE).toString();
             } else {
-                RecformerConfig probe = SeqRecModels.smallConfig(tok, dataset.itemCount(), layers, hidden, heads, window,
-                        SeqRecModels.MAX_TOKEN_NUM, negativeSamples);
+                ModelSize size = freshSize();
+                RecformerConfig probe = freshConfig(size, tok, dataset, SeqRecModels.MAX_TOKEN_NUM);
                 EncodingSettings probeSettings = Encodings.settings(probe, tok, "default model");
                 int tokens = SeqRecModels.tokensNeeded(dataset, users, SeqRecModels.itemTokens(dataset, tok, probeSettings), probeSettings.maxItems());
-                config = SeqRecModels.smallConfig(tok, dataset.itemCount(), layers, hidden, heads, window, tokens, negativeSamples)
-                        .with("pooler_type", pooler);
+                config = freshConfig(size, tok, dataset, tokens).with("pooler_type", pooler);
                 seqRec = SeqRecModels.fresh(config, seed);
                 configSource = "default model";
             }
@@ -225,6 +225,18 @@ final class TrainCommand extends JobCommand {
                     (System.nanoTime() - started) / 1e9, runDir);
         }
         return 0;
+    }
+
+    /** The fresh model's size from --hidden/--layers/--heads (FFN 4 x hidden); the defaults are {@link ModelSize#SMALL}. */
+    ModelSize freshSize() {
+        return new ModelSize(hidden, layers, heads, 4 * hidden);
+    }
+
+    /** A fresh model's configuration for the dataset's items: {@link ModelSize#config} plus item_num and the negative sample count. */
+    private RecformerConfig freshConfig(ModelSize size, Tokenizer tok, Dataset dataset, int maxTokenNum) {
+        return size.config(tok.vocabSize(), tok.specials(), maxTokenNum, window)
+                .with("item_num", dataset.itemCount())
+                .with("finetune_negative_sample_size", negativeSamples);
     }
 
     static MetricsReport evaluate(RecformerForSeqRec model, SequenceBatcher batcher, Dataset dataset, int users, int batchSize) {

@@ -16,8 +16,8 @@ import org.recformer.tokenizer.SpecialTokens;
  */
 public record ModelSize(int hidden, int layers, int heads, int intermediate) {
 
-    /** The default model of {@code recformer train}: 2 layers, hidden 128, 4 heads, FFN 512. */
-    public static final ModelSize SMALL = new ModelSize(128, 2, 4, 512);
+    /** The default fresh model of {@code recformer train}: 2 layers, hidden 64, 4 heads, FFN 256. */
+    public static final ModelSize SMALL = new ModelSize(64, 2, 4, 256);
     /** Longformer-base: 12 layers, hidden 768, 12 heads, FFN 3072. */
     public static final ModelSize BASE = new ModelSize(768, 12, 12, 3072);
 
@@ -35,7 +35,10 @@ public record ModelSize(int hidden, int layers, int heads, int intermediate) {
      * special ids, SPEC sections 1-3: attention window 64 (per layer, both sides together), sequences
      * of at most {@code maxTokenNum} tokens and 50 items (51 item positions), 3 attributes of 32 tokens,
      * LayerNorm eps 1e-5, dropout 0.1, cls pooling, temperature 0.05, MLM weight 0.1. The token
-     * position table has {@code pad + 1 + maxTokenNum} rows (RoBERTa numbering starts after the pad id).
+     * position table has {@code pad + 1 + maxTokenNum} rows, exactly what RoBERTa position ids need:
+     * non-pad tokens are numbered pad+1 .. pad+maxTokenNum, pad tokens get pad (HuggingFace's rule,
+     * e.g. Longformer's 4098 = 1 + 1 + 4096). The one place that configures a fresh model, for
+     * {@code train}, {@code pretrain} and {@code bench train-step}.
      */
     public RecformerConfig config(int vocabSize, SpecialTokens specials, int maxTokenNum, int attentionWindow) {
         JsonNodeFactory n = JsonNodeFactory.instance;

@@ -86,16 +86,16 @@ public final class Finetuner {
      * end the model holds the weights of {@code best/}.
      */
     public Outcome run(boolean resume, int stopAfterEpochs) throws IOException {
-        AdamW optimizer = new AdamW(trainable, settings.weightDecay());
         LinearSchedule schedule = new LinearSchedule(settings.learningRate(), settings.warmupSteps(),
                 (settings.stage1Epochs() + settings.stage2Epochs()) * stepsPerEpoch());
+        OptimizerStep optimizer = new OptimizerStep(model, trainable, settings.weightDecay(), schedule, settings.maxGradNorm());
         TrainerState state;
         Path last = runDir.resolve(LAST);
         if (resume) {
             if (!Checkpoint.recover(last)) throw new IllegalArgumentException(last + ": no checkpoint to resume from");
             state = TrainerState.read(last.resolve(TrainerState.FILE_NAME));
             Checkpoint.loadWeights(last, model, true);
-            Checkpoint.loadOptimizer(last, optimizer);
+            Checkpoint.loadOptimizer(last, optimizer.optimizer());
             Checkpoint.recover(runDir.resolve(BEST));
             log.printf("resuming from %s: %d epochs and %d steps done, stage %d, best validation NDCG@10 %s",
                     last, state.epoch, state.step, state.stage, state.bestEpoch == 0 ? "none yet" : format(state.bestMetric));
@@ -146,7 +146,7 @@ public final class Finetuner {
         state.evaluationsWithoutImprovement = 0;
     }
 
-    private void runEpoch(TrainerState state, AdamW optimizer, LinearSchedule schedule, int stageStart) throws IOException {
+    private void runEpoch(TrainerState state, OptimizerStep optimizer, LinearSchedule schedule, int stageStart) throws IOException {
         int epoch = state.epoch;
         long started = System.nanoTime();
         if (state.stage == 1) {
@@ -166,7 +166,7 @@ public final class Finetuner {
             evaluation = String.format(" | validation NDCG@10 %.4f%s", ndcg, improved ? " (best)" : "");
             if (improved) Checkpoint.save(runDir.resolve(BEST), config, model, tokenizer, state, null, extraFiles);
         }
-        Checkpoint.save(runDir.resolve(LAST), config, model, tokenizer, state, optimizer, extraFiles);
+        Checkpoint.save(runDir.resolve(LAST), config, model, tokenizer, state, optimizer.optimizer(), extraFiles);
         TrainingPlots.write(runDir, state);
         log.printf("epoch %d (stage %d) | loss %.4f | lr %.2e | %.1f s (items %.1f s, training %.1f s = %.1f seq/s, rest %.1f s)%s",
                 state.epoch, state.stage, loss, schedule.at(state.step), (System.nanoTime() - started) / 1e9, (encoded - started) / 1e9,
@@ -174,7 +174,7 @@ public final class Finetuner {
     }
 
     /** One pass over the users in an order drawn for this epoch; returns the mean loss. */
-    private double trainEpoch(TrainerState state, AdamW optimizer, LinearSchedule schedule) {
+    private double trainEpoch(TrainerState state, OptimizerStep optimizer, LinearSchedule schedule) {
         int epoch = state.epoch;
         SplittableRandom random = state.epochRandom(epoch, SAMPLING_STREAM);
         model.longformer().setDropoutSeed(state.epochRandom(epoch, DROPOUT_STREAM).nextLong());
@@ -198,11 +198,8 @@ public final class Finetuner {
                 Arithmetic.scale(loss, 1f / groupSize).backward();
                 lossSum += value;
                 if ((b + 1) % accumulation == 0 || b == batches - 1) {
-                    float norm = AdamW.clipGradNorm(trainable.values(), settings.maxGradNorm());
-                    if (!Float.isFinite(norm)) throw diverged("gradient norm " + norm, state, b);
-                    optimizer.step(schedule.at(state.step));
-                    state.step++;
-                    model.zeroGrad();
+                    int batchIndex = b;
+                    state.step = optimizer.apply((step, norm) -> diverged("gradient norm " + norm, state, batchIndex)).step();
                 }
                 progress.step(sequences.size(), String.format("loss %.4f lr %.2e", value, schedule.at(state.step)));
             }

@@ -9,6 +9,7 @@ import java.util.Map;
  * The update closing one (possibly accumulated) batch: the global gradient norm is checked for
  * NaN / infinity, gradients are clipped to {@code maxGradNorm}, AdamW steps at the schedule's
  * learning rate for this step, and gradients are cleared. Frozen parameters are left alone.
+ * Used by finetuning, pretraining and the training-step benchmark.
  */
 public final class OptimizerStep {
     private final Module model;
@@ -21,9 +22,21 @@ public final class OptimizerStep {
     public record Update(int step, float learningRate, float gradNorm) {
     }
 
+    /** What to throw when the gradient norm of update {@code step} (1-based) is not finite. */
+    @FunctionalInterface
+    public interface Divergence {
+        TrainingDivergedException at(int step, float gradNorm);
+    }
+
+    /** Over all of the model's parameters (AdamW keeps moments for each, frozen ones included). */
     public OptimizerStep(Module model, float weightDecay, LinearSchedule schedule, float maxGradNorm) {
+        this(model, model.namedParameters(), weightDecay, schedule, maxGradNorm);
+    }
+
+    /** Over {@code params}, some of the model's parameters (AdamW keeps moments for these only). */
+    public OptimizerStep(Module model, Map<String, Parameter> params, float weightDecay, LinearSchedule schedule, float maxGradNorm) {
         this.model = model;
-        this.params = model.namedParameters();
+        this.params = params;
         this.adamw = new AdamW(params, weightDecay);
         this.schedule = schedule;
         this.maxGradNorm = maxGradNorm;
@@ -31,12 +44,17 @@ public final class OptimizerStep {
 
     /** Applies the accumulated gradients; throws {@link TrainingDivergedException} (before changing any weight) on a NaN or infinite norm. */
     public Update apply() {
+        return apply((step, norm) -> new TrainingDivergedException("the gradient norm is " + norm + " at optimizer step " + step
+                + "; training stopped (the last checkpoint written before it is intact); try a lower --lr"));
+    }
+
+    /** {@link #apply()} throwing {@code divergence}'s exception on a NaN or infinite norm. */
+    public Update apply(Divergence divergence) {
         int step = adamw.stepCount() + 1;
         float norm = AdamW.clipGradNorm(params.values(), maxGradNorm);
         if (!Float.isFinite(norm)) {
             model.zeroGrad();
-            throw new TrainingDivergedException("the gradient norm is " + norm + " at optimizer step " + step
-                    + "; training stopped (the last checkpoint written before it is intact); try a lower --lr");
+            throw divergence.at(step, norm);
         }
         float lr = schedule.at(step - 1);
         adamw.step(lr);

@@ -28,14 +28,18 @@ public final class RunLog implements Closeable {
     public void println(String line) {
         console.println(line);
         console.flush();
-        if (file != null) {
-            try {
-                file.write(line);
-                file.newLine();
-                file.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the log file", e);
-            }
+        fileOnly(line);
+    }
+
+    /** Appends {@code line} to the log file only (while a progress bar holds the console); nothing without a file. */
+    public void fileOnly(String line) {
+        if (file == null) return;
+        try {
+            file.write(line);
+            file.newLine();
+            file.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the log file", e);
         }
     }
 

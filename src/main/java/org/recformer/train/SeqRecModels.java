@@ -1,7 +1,5 @@
 package org.recformer.train;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.recformer.data.Dataset;
 import org.recformer.data.encode.EncodingSettings;
 import org.recformer.data.encode.ItemEncoder;
@@ -11,18 +9,13 @@ import org.recformer.io.LoadReport;
 import org.recformer.model.ModelInit;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForSeqRec;
-import org.recformer.tokenizer.SpecialTokens;
 import org.recformer.tokenizer.Tokenizer;
 
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** Building a finetuning model for a dataset: a small fresh one, or one loaded from a model folder. */
+/** Building a finetuning model for a dataset: a fresh one (configured by {@link org.recformer.model.ModelSize}), or one loaded from a model folder. */
 public final class SeqRecModels {
-    /** Items kept per sequence + 1 (SPEC: 51 item positions), attributes per item and tokens per attribute. */
-    public static final int MAX_ITEM_EMBEDDINGS = 51;
-    public static final int MAX_ATTR_NUM = 3;
-    public static final int MAX_ATTR_LENGTH = 32;
     /** The most tokens a sequence may have (SPEC value). */
     public static final int MAX_TOKEN_NUM = 1024;
 
@@ -31,39 +24,6 @@ public final class SeqRecModels {
 
     /** A model with its configuration and whether its item table E came from the checkpoint. */
     public record Loaded(RecformerForSeqRec model, RecformerConfig config, boolean hasItemTable) {
-    }
-
-    /**
-     * The configuration of a small model for {@code tokenizer}'s vocabulary and {@code items} items:
-     * {@code layers} layers, {@code hidden} hidden size, {@code heads} heads, FFN 4 x hidden, one
-     * attention window of {@code window} tokens, {@code maxTokenNum} tokens per sequence, the SPEC's
-     * item limits (51 item positions, 3 attributes of 32 tokens), layer_norm_eps 1e-5.
-     */
-    public static RecformerConfig smallConfig(Tokenizer tokenizer, int items, int layers, int hidden, int heads, int window,
-                                              int maxTokenNum, int negativeSamples) {
-        SpecialTokens specials = tokenizer.specials();
-        ObjectNode json = JsonNodeFactory.instance.objectNode();
-        json.put("vocab_size", tokenizer.vocabSize());
-        json.put("hidden_size", hidden);
-        json.put("num_hidden_layers", layers);
-        json.put("num_attention_heads", heads);
-        json.put("intermediate_size", 4 * hidden);
-        json.put("attention_window", window);
-        json.put("max_position_embeddings", maxTokenNum + specials.pad() + 2);
-        json.put("type_vocab_size", 1);
-        json.put("layer_norm_eps", 1e-5);
-        json.put("pad_token_id", specials.pad());
-        json.put("bos_token_id", specials.bos());
-        json.put("eos_token_id", specials.eos());
-        json.put("sep_token_id", specials.eos());
-        json.put("token_type_size", 4);
-        json.put("max_token_num", maxTokenNum);
-        json.put("max_item_embeddings", MAX_ITEM_EMBEDDINGS);
-        json.put("max_attr_num", MAX_ATTR_NUM);
-        json.put("max_attr_length", MAX_ATTR_LENGTH);
-        json.put("item_num", items);
-        json.put("finetune_negative_sample_size", negativeSamples);
-        return RecformerConfig.fromJson(json);
     }
 
     /** A fresh model with HuggingFace's random initialization from {@code seed}. */

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.recformer.data.demo.DemoCatalogue;
+import org.recformer.testing.CommandRun;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ class EvaluateRecommendTest {
         data = tmp.resolve("demo");
         new DemoCatalogue(40, 48, 11).writeTo(data);
         Path runDir = tmp.resolve("run");
-        TrainCommandTest.Result r = run(TrainCommandTest.train("--data", data.toString(), "--epochs", "1", "--stage2-epochs", "0",
+        CommandRun r = run(TrainCommandTest.train("--data", data.toString(), "--epochs", "1", "--stage2-epochs", "0",
                 "--output", runDir.toString()));
         assertEquals(0, r.status(), r.err());
         best = runDir.resolve("best");
@@ -36,7 +37,7 @@ class EvaluateRecommendTest {
 
     @Test
     void evaluateReproducesTheTrainingRunsTestMetrics() throws Exception {
-        TrainCommandTest.Result r = run("evaluate", "--model", best.toString(), "--data", data.toString(), "--split", "test");
+        CommandRun r = run("evaluate", "--model", best.toString(), "--data", data.toString(), "--split", "test");
         assertEquals(0, r.status(), r.err());
         JsonNode metrics = JSON.readTree(best.getParent().resolve("metrics.json").toFile());
         String ndcg = String.format(java.util.Locale.ROOT, "%.4f", metrics.get("test").get("NDCG@10").asDouble());
@@ -47,7 +48,7 @@ class EvaluateRecommendTest {
 
     @Test
     void zeroShotEncodesTheItemsAndCachesTheTable() {
-        TrainCommandTest.Result r = run("evaluate", "--model", best.toString(), "--data", data.toString(), "--split", "validation", "--zero-shot");
+        CommandRun r = run("evaluate", "--model", best.toString(), "--data", data.toString(), "--split", "validation", "--zero-shot");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("zero-shot"), r.out());
         try (var files = Files.list(best)) {
@@ -59,7 +60,7 @@ class EvaluateRecommendTest {
 
     @Test
     void unknownSplitIsStatus2() {
-        TrainCommandTest.Result r = run("evaluate", "--model", best.toString(), "--data", data.toString(), "--split", "dev");
+        CommandRun r = run("evaluate", "--model", best.toString(), "--data", data.toString(), "--split", "dev");
         assertEquals(2, r.status());
         assertTrue(r.err().contains("dev") && r.err().contains("validation or test"), r.err());
     }
@@ -72,7 +73,7 @@ class EvaluateRecommendTest {
                                "bob": ["DEMO000002"]},
                  "new_items": {"NEW-1": {"title": "Borealis Compact flask Z900", "brand": "Borealis", "category": "Lab Supplies Glassware"}}}
                 """);
-        TrainCommandTest.Result r = run("recommend", "--model", best.toString(), "--input", input.toString(), "--top-k", "41");
+        CommandRun r = run("recommend", "--model", best.toString(), "--input", input.toString(), "--top-k", "41");
         assertEquals(0, r.status(), r.err());
         JsonNode out = JSON.readTree(r.out());
         assertEquals(41, out.get("alice").size(), "40 catalogue items + 1 new one");
@@ -91,7 +92,7 @@ class EvaluateRecommendTest {
     void recommendRejectsAnUnknownItemIdNamingIt() throws Exception {
         Path input = tmp.resolve("bad.json");
         Files.writeString(input, "{\"histories\": {\"carol\": [\"NOPE42\"]}}");
-        TrainCommandTest.Result r = run("recommend", "--model", best.toString(), "--input", input.toString());
+        CommandRun r = run("recommend", "--model", best.toString(), "--input", input.toString());
         assertEquals(2, r.status());
         assertTrue(r.err().contains("NOPE42") && r.err().contains("bad.json"), r.err());
     }

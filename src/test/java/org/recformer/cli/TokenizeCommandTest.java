@@ -1,7 +1,7 @@
 package org.recformer.cli;
 
 import org.junit.jupiter.api.Test;
-import org.recformer.tokenizer.SharedFiles;
+import org.recformer.testing.SharedFiles;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -7,10 +7,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.recformer.data.demo.DemoCatalogue;
+import org.recformer.model.ModelSize;
+import org.recformer.testing.CommandRun;
 import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,25 +32,16 @@ class TrainCommandTest {
     static Path shared;
     static Path data;
 
-    /** The result of one command: exit status and what it printed. */
-    record Result(int status, String out, String err) {
-    }
-
     @BeforeAll
     static void writeCatalogue() throws Exception {
         data = shared.resolve("demo");
         new DemoCatalogue(40, 48, 7).writeTo(data);
     }
 
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
+    static CommandRun run(String... args) {
         CommandLine cl = Main.commandLine();
         cl.setOverwrittenOptionsAllowed(true); // a test may override an option of TINY
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int status = cl.execute(args);
-        return new Result(status, out.toString(), err.toString());
+        return CommandRun.of(cl, args);
     }
 
     /** {@code train} with the tiny model options and {@code more}. */
@@ -69,18 +60,18 @@ class TrainCommandTest {
         String[] common = train("--data", data.toString(), "--stage1-epochs", "2", "--stage2-epochs", "2",
                 "--negative-samples", "5");
         Path straight = tmp.resolve("straight");
-        Result a = run(args(common, "--output", straight.toString()));
+        CommandRun a = run(args(common, "--output", straight.toString()));
         assertEquals(0, a.status(), a.err());
 
         Path killed = tmp.resolve("killed");
-        Result first = run(args(common, "--output", killed.toString(), "--stop-after-epochs", "1"));
+        CommandRun first = run(args(common, "--output", killed.toString(), "--stop-after-epochs", "1"));
         assertEquals(0, first.status(), first.err());
         assertTrue(first.out().contains("--resume"), first.out());
         assertTrue(Files.notExists(killed.resolve("metrics.json")));
-        Result second = run("train", "--resume", killed.toString(), "--stop-after-epochs", "3", "--no-progress");
+        CommandRun second = run("train", "--resume", killed.toString(), "--stop-after-epochs", "3", "--no-progress");
         assertEquals(0, second.status(), second.err());
         assertTrue(second.out().contains("stage 2"), "crosses into stage 2 after the resume: " + second.out());
-        Result third = run("train", "--resume", killed.resolve("last").toString(), "--no-progress");
+        CommandRun third = run("train", "--resume", killed.resolve("last").toString(), "--no-progress");
         assertEquals(0, third.status(), third.err());
 
         assertEquals(JSON.readTree(straight.resolve("metrics.json").toFile()), JSON.readTree(killed.resolve("metrics.json").toFile()));
@@ -97,7 +88,7 @@ class TrainCommandTest {
     @Test
     void writesMetricsInTheDocumentedShapeWithLogAndPlots(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("run");
-        Result r = run(train("--data", data.toString(), "--epochs", "1", "--output", out.toString()));
+        CommandRun r = run(train("--data", data.toString(), "--epochs", "1", "--output", out.toString()));
         assertEquals(0, r.status(), r.err());
         JsonNode metrics = JSON.readTree(out.resolve("metrics.json").toFile());
         List<String> keys = List.of("NDCG@10", "Recall@10", "NDCG@50", "Recall@50", "MRR", "AUC");
@@ -118,7 +109,7 @@ class TrainCommandTest {
 
     @Test
     void noDataMeansTheSyntheticDemoAndSaysSo(@TempDir Path tmp) {
-        Result r = run(train("--max-users", "16", "--epochs", "1", "--output", tmp.resolve("demo").toString()));
+        CommandRun r = run(train("--max-users", "16", "--epochs", "1", "--output", tmp.resolve("demo").toString()));
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("SYNTHETIC") && r.out().contains("--data DIR"), r.out());
         assertTrue(Files.isRegularFile(tmp.resolve("demo/data/meta_data.json")));
@@ -127,7 +118,7 @@ class TrainCommandTest {
     @Test
     void nonFiniteLossStopsNamingTheStepAndKeepsTheLastCheckpoint(@TempDir Path tmp) {
         Path out = tmp.resolve("run");
-        Result r = run(train("--data", data.toString(), "--epochs", "3", "--output", out.toString(),
+        CommandRun r = run(train("--data", data.toString(), "--epochs", "3", "--output", out.toString(),
                 "--lr", "1e37", "--warmup", "0", "--max-grad-norm", "1e30"));
         assertEquals(1, r.status(), r.out());
         assertTrue(r.err().contains("non-finite") && r.err().contains("at step"), r.err());
@@ -137,7 +128,7 @@ class TrainCommandTest {
     void missingDatasetFileStopsBeforeTrainingNamingIt(@TempDir Path tmp) throws Exception {
         Path broken = copyOfData(tmp);
         Files.delete(broken.resolve("val.json"));
-        Result r = run(train("--data", broken.toString(), "--output", tmp.resolve("run").toString()));
+        CommandRun r = run(train("--data", broken.toString(), "--output", tmp.resolve("run").toString()));
         assertEquals(2, r.status(), r.out());
         assertTrue(r.err().contains("val.json") && r.err().contains("missing"), r.err());
         assertTrue(Files.notExists(tmp.resolve("run/last")), "stops before training");
@@ -150,7 +141,7 @@ class TrainCommandTest {
         String first = meta.fieldNames().next();
         meta.remove(first);
         JSON.writeValue(broken.resolve("meta_data.json").toFile(), meta);
-        Result r = run(train("--data", broken.toString(), "--output", tmp.resolve("run").toString()));
+        CommandRun r = run(train("--data", broken.toString(), "--output", tmp.resolve("run").toString()));
         assertEquals(2, r.status(), r.out());
         assertTrue(r.err().contains(first) && r.err().contains("meta_data.json"), r.err());
     }
@@ -164,20 +155,27 @@ class TrainCommandTest {
         ObjectNode config = (ObjectNode) JSON.readTree(model.resolve("config.json").toFile());
         config.put("intermediate_size", 48);
         JSON.writeValue(model.resolve("config.json").toFile(), config);
-        Result r = run(train("--data", data.toString(), "--model", model.toString(), "--output", tmp.resolve("again").toString()));
+        CommandRun r = run(train("--data", data.toString(), "--model", model.toString(), "--output", tmp.resolve("again").toString()));
         assertEquals(2, r.status(), r.out());
         assertTrue(r.err().contains("model.safetensors") && r.err().contains("intermediate"), r.err());
     }
 
     @Test
+    void defaultFreshModelIsTheSmallPresetOfBench() {
+        TrainCommand command = new TrainCommand();
+        new CommandLine(command).parseArgs();
+        assertEquals(ModelSize.SMALL, command.freshSize());
+    }
+
+    @Test
     void badOptionValuesAreUsageErrors(@TempDir Path tmp) {
-        Result lr = run("train", "--lr", "fast", "--output", tmp.resolve("a").toString());
+        CommandRun lr = run("train", "--lr", "fast", "--output", tmp.resolve("a").toString());
         assertEquals(2, lr.status());
         assertTrue(lr.err().contains("--lr"), lr.err());
-        Result negative = run("train", "--negative-samples", "-2", "--output", tmp.resolve("b").toString());
+        CommandRun negative = run("train", "--negative-samples", "-2", "--output", tmp.resolve("b").toString());
         assertEquals(2, negative.status());
         assertTrue(negative.err().contains("--negative-samples"), negative.err());
-        Result batch = run("train", "--batch-size", "0", "--output", tmp.resolve("c").toString());
+        CommandRun batch = run("train", "--batch-size", "0", "--output", tmp.resolve("c").toString());
         assertEquals(2, batch.status());
         assertTrue(batch.err().contains("--batch-size"), batch.err());
     }

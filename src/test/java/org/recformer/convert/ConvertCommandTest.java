@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.recformer.cli.Main;
 import org.recformer.io.DType;
 import org.recformer.io.HostTensor;
 import org.recformer.io.LoadReport;
@@ -18,11 +17,9 @@ import org.recformer.model.RecformerForPretraining;
 import org.recformer.model.RecformerForSeqRec;
 import org.recformer.model.RecformerModel;
 import org.recformer.model.TiedWeights;
-import picocli.CommandLine;
+import org.recformer.testing.CommandRun;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -50,22 +47,13 @@ class ConvertCommandTest {
     private static final String ITEM_POSITIONS = "longformer.embeddings.item_position_embeddings.weight";
     private static final String WORDS = "longformer.embeddings.word_embeddings.weight";
 
-    private record Run(int code, String out, String err) {
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
-    private static Run runOk(String... args) {
-        Run r = run(args);
-        assertEquals(0, r.code, () -> "exit code; stderr: " + r.err);
+    private static CommandRun runOk(String... args) {
+        CommandRun r = run(args);
+        assertEquals(0, r.status(), () -> "exit code; stderr: " + r.err());
         return r;
     }
 
@@ -118,9 +106,9 @@ class ConvertCommandTest {
     @Test
     void longformerTorchCheckpointIsCopiedByName(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("recformer");
-        Run r = runOk("convert", "longformer", "--input", LONGFORMER_MLM.toString(), "--output", out.toString(),
+        CommandRun r = runOk("convert", "longformer", "--input", LONGFORMER_MLM.toString(), "--output", out.toString(),
                 "--max-item-embeddings", "5", "--attention-window", "4");
-        assertTrue(r.out.contains("longformer.pooler.dense.weight"), r.out); // reported as dropped
+        assertTrue(r.out().contains("longformer.pooler.dense.weight"), r.out()); // reported as dropped
 
         RecformerConfig config = RecformerConfig.read(out.resolve("config.json"));
         assertEquals(5, config.maxItemEmbeddings());
@@ -173,9 +161,9 @@ class ConvertCommandTest {
     void longformerSafetensorsWithTiedDecoderIsCopiedByName(@TempDir Path tmp) throws IOException {
         Path input = devTinyAsLongformer(tmp.resolve("longformer"));
         Path out = tmp.resolve("recformer");
-        Run r = runOk("convert", "longformer", "--input", input.toString(), "--output", out.toString(),
+        CommandRun r = runOk("convert", "longformer", "--input", input.toString(), "--output", out.toString(),
                 "--max-item-embeddings", "11", "--attention-window", "12", "--seed", "3");
-        assertTrue(r.out.contains("lm_head.decoder.weight <- " + WORDS), r.out);
+        assertTrue(r.out().contains("lm_head.decoder.weight <- " + WORDS), r.out());
 
         StateDict converted = loadPretraining(out);
         StateDict tiny = StateDicts.read(TINY.resolve("model.safetensors"));
@@ -195,8 +183,8 @@ class ConvertCommandTest {
     @Test
     void lightningCheckpointIntoRecformerModel(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("model");
-        Run r = runOk("convert", "pretrained", "--input", LIGHTNING.toString(), "--output", out.toString(), "--target", "model");
-        assertTrue(r.out.contains("_forward_module.model.lm_head.dense.weight"), r.out); // dropped
+        CommandRun r = runOk("convert", "pretrained", "--input", LIGHTNING.toString(), "--output", out.toString(), "--target", "model");
+        assertTrue(r.out().contains("_forward_module.model.lm_head.dense.weight"), r.out()); // dropped
 
         RecformerConfig config = RecformerConfig.read(out.resolve("config.json"));
         StateDict sd = StateDicts.read(out);
@@ -245,10 +233,10 @@ class ConvertCommandTest {
     // ---------------------------------------------------------------- bad input: exit code 2, one clear line
 
     private static void assertFails(String fragment, String... args) {
-        Run r = run(args);
-        assertEquals(2, r.code, r.err);
-        assertTrue(r.err.contains(fragment), () -> "stderr should mention '" + fragment + "': " + r.err);
-        assertEquals(1, r.err.strip().lines().count(), r.err);
+        CommandRun r = run(args);
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains(fragment), () -> "stderr should mention '" + fragment + "': " + r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
     }
 
     @Test

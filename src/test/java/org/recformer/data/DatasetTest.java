@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.recformer.testing.SharedFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ class DatasetTest {
 
     @Test
     void loadsSharedScientificDatasetWithItsPublishedStatistics() throws IOException {
-        Path scientific = SharedData.folder("amazon-scientific-small");
+        Path scientific = SharedFiles.dataFolder("amazon-scientific-small");
         Dataset data = Dataset.load(scientific);
         // data/README.md: 2,928 users, 1,585 items, 19,712 interactions (= train + val + test items)
         assertEquals(2928, data.userCount());

@@ -2,6 +2,7 @@ package org.recformer.data;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.recformer.testing.SharedFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ class PretrainCorpusTest {
 
     @Test
     void datasetFolderGivesTrainPartsAndTrainPlusValidationItem() throws IOException {
-        Dataset dataset = Dataset.load(SharedData.folder("amazon-scientific-small"));
+        Dataset dataset = Dataset.load(SharedFiles.dataFolder("amazon-scientific-small"));
         PretrainCorpus corpus = PretrainCorpus.load(dataset.directory());
         List<int[]> train = new ArrayList<>();
         List<int[]> validation = new ArrayList<>();

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.recformer.testing.SharedFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

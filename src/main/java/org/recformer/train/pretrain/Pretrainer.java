@@ -1,9 +1,5 @@
 package org.recformer.train.pretrain;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.recformer.autograd.GradMode;
 import org.recformer.data.PretrainCorpus;
 import org.recformer.data.batch.Batch;
@@ -27,17 +23,16 @@ import org.recformer.train.Checkpoint;
 import org.recformer.train.LinearSchedule;
 import org.recformer.train.OptimizerStep;
 import org.recformer.train.Plots;
+import org.recformer.train.Progress;
+import org.recformer.train.RunLog;
 import org.recformer.train.TrainerState;
 import org.recformer.train.TrainingDivergedException;
 import org.recformer.train.Encodings;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -70,24 +65,26 @@ public final class Pretrainer {
     }
 
     private final PretrainOptions o;
-    private final PrintWriter out;
-    private final PrintStream progressStream;
-    private PrintWriter log;
+    private final RunLog log;
+    private final boolean showProgress;
 
-    private Pretrainer(PretrainOptions o, PrintWriter out, PrintStream progressStream) {
+    private Pretrainer(PretrainOptions o, PrintWriter out, boolean showProgress) {
         this.o = o;
-        this.out = out;
-        this.progressStream = progressStream;
+        this.log = new RunLog(out);
+        this.showProgress = showProgress;
     }
 
-    /** Runs (or resumes) a pretraining job; messages go to {@code out}, the progress bar to {@code progress}. */
-    public static Result run(PretrainOptions options, PrintWriter out, PrintStream progress) throws IOException {
-        return new Pretrainer(options, out, progress).run(0);
+    /**
+     * Runs (or resumes) a pretraining job; messages go to {@code out} and {@code pretrain.log}, a
+     * progress bar (see {@link Progress}) to the console when {@code showProgress}.
+     */
+    public static Result run(PretrainOptions options, PrintWriter out, boolean showProgress) throws IOException {
+        return new Pretrainer(options, out, showProgress).run(0);
     }
 
     /** As {@link #run}, but stops right after the checkpoint of step {@code stopAfter} as if killed (tests). */
-    static Result runUntil(PretrainOptions options, PrintWriter out, PrintStream progress, int stopAfter) throws IOException {
-        return new Pretrainer(options, out, progress).run(stopAfter);
+    static Result runUntil(PretrainOptions options, PrintWriter out, boolean showProgress, int stopAfter) throws IOException {
+        return new Pretrainer(options, out, showProgress).run(stopAfter);
     }
 
     private Result run(int stopAfter) throws IOException {
@@ -135,13 +132,12 @@ public final class Pretrainer {
         List<int[]> validation = corpus.validation();
         if (o.evalSequences() > 0 && validation.size() > o.evalSequences()) validation = validation.subList(0, o.evalSequences());
 
-        try (PrintWriter logFile = new PrintWriter(Files.newBufferedWriter(o.output().resolve(LOG_FILE), StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND))) {
-            log = logFile;
-            say(start.loadReport());
-            say(String.format(Locale.ROOT, "corpus %s: %d items, %d training sequences, %d validation sequences (%d used)",
+        try (log) {
+            log.openFile(o.output().resolve(LOG_FILE));
+            log.println(start.loadReport());
+            log.println(String.format(Locale.ROOT, "corpus %s: %d items, %d training sequences, %d validation sequences (%d used)",
                     o.data(), corpus.items().size(), sequences, corpus.validation().size(), validation.size()));
-            say(String.format(Locale.ROOT, "model: hidden %d, %d layers, %d heads, FFN %d, vocab %d; %d optimizer steps "
+            log.println(String.format(Locale.ROOT, "model: hidden %d, %d layers, %d heads, FFN %d, vocab %d; %d optimizer steps "
                             + "(%d per epoch, batch %d x accumulation %d), starting after step %d",
                     config.hiddenSize(), config.numHiddenLayers(), config.numAttentionHeads(), config.intermediateSize(),
                     config.vocabSize(), totalSteps, stepsPerEpoch, o.batch(), o.accumulation(), state.step));
@@ -151,7 +147,7 @@ public final class Pretrainer {
             int orderEpoch = -1;
             double lossSum = 0;
             int lossCount = 0;
-            try (ProgressBar bar = progressBar(totalSteps, state.step)) {
+            try (Progress bar = Progress.start("pretrain", totalSteps, state.step, "steps", showProgress)) {
                 for (int step = state.step + 1; step <= totalSteps; step++) {
                     int epoch = (step - 1) / stepsPerEpoch;
                     if (epoch != orderEpoch) {
@@ -179,11 +175,10 @@ public final class Pretrainer {
                     state.epoch = step / stepsPerEpoch;
                     lossSum += stepLoss;
                     lossCount++;
-                    bar.stepTo(step);
-                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f lr %.2e", stepLoss, update.learningRate()));
+                    bar.stepTo(step, String.format(Locale.ROOT, "loss %.4f lr %.2e", stepLoss, update.learningRate()));
                     if (step % o.logSteps() == 0 || step == totalSteps) {
                         progress.trainLoss.add(new PretrainProgress.Point(step, lossSum / lossCount));
-                        log(String.format(Locale.ROOT, "step %d epoch %d: loss %.6f lr %.3e grad-norm %.4f",
+                        log.fileOnly(String.format(Locale.ROOT, "step %d epoch %d: loss %.6f lr %.3e grad-norm %.4f",
                                 step, epoch + 1, lossSum / lossCount, update.learningRate(), update.gradNorm()));
                         lossSum = 0;
                         lossCount = 0;
@@ -195,7 +190,7 @@ public final class Pretrainer {
                 }
             }
             PretrainProgress.Kept best = best(progress);
-            say(best == null ? "no validation done" : String.format(Locale.ROOT, "best checkpoint: %s (step %d, validation accuracy %.4f)",
+            log.println(best == null ? "no validation done" : String.format(Locale.ROOT, "best checkpoint: %s (step %d, validation accuracy %.4f)",
                     o.output().resolve(best.folder()), best.step(), best.accuracy()));
             return new Result(o.output(), state.step, best);
         }
@@ -225,7 +220,7 @@ public final class Pretrainer {
         if (!Double.isFinite(loss)) throw diverged(step, "the validation loss", loss);
         progress.validation.add(new PretrainProgress.Validation(step, loss, accuracy));
         state.recordEvaluation(accuracy);
-        log(String.format(Locale.ROOT, "step %d validation: loss %.6f contrastive accuracy %.4f (%d of %d)", step, loss, accuracy, correct, total));
+        log.fileOnly(String.format(Locale.ROOT, "step %d validation: loss %.6f contrastive accuracy %.4f (%d of %d)", step, loss, accuracy, correct, total));
 
         String folder = String.format(Locale.ROOT, "%s%06d", CHECKPOINT_PREFIX, step);
         List<String> dropped = progress.offer(new PretrainProgress.Kept(folder, step, accuracy), o.saveTopK());
@@ -269,23 +264,6 @@ public final class Pretrainer {
     private TrainingDivergedException diverged(int step, String what, double value) {
         return new TrainingDivergedException(what + " is " + value + " at optimizer step " + step + "; training stopped (the last "
                 + "checkpoint written before it, if any, is " + o.output().resolve(LAST) + "); try a lower --lr");
-    }
-
-    private ProgressBar progressBar(int total, int done) {
-        return new ProgressBarBuilder().setTaskName("pretrain").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new ConsoleProgressBarConsumer(progressStream)).setUpdateIntervalMillis(500).showSpeed()
-                .startsFrom(done, java.time.Duration.ZERO).build();
-    }
-
-    private void say(String line) {
-        out.println(line);
-        out.flush();
-        log(line);
-    }
-
-    private void log(String line) {
-        log.println(line);
-        log.flush();
     }
 
     private static int ceilDiv(int a, int b) {

@@ -1,6 +1,6 @@
 package org.recformer.backend.cuda;
 
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -30,12 +30,15 @@ class CudaBackendTest {
     private static Backend gpu;
     private static final Backend CPU = Backends.cpu();
 
-    @BeforeAll
-    static void requireGpu() {
+    /** Per test (not @BeforeAll), so that without a GPU every test is reported as skipped, not as none run. */
+    @BeforeEach
+    void requireGpu() {
         String why = CudaBackend.unavailableReason();
         assumeTrue(why == null, why);
-        gpu = CudaBackend.instance();
-        System.out.println("CUDA device: " + ((CudaBackend) gpu).device());
+        if (gpu == null) {
+            gpu = CudaBackend.instance();
+            System.out.println("CUDA device: " + ((CudaBackend) gpu).device());
+        }
     }
 
     /** A kernel call on one backend: uploads the inputs, runs, returns the outputs' values. */

@@ -1,6 +1,6 @@
 package org.recformer.backend.cuda;
 
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.recformer.backend.Backends;
@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** The HuggingFace parity fixtures (as model.ParityTest) with every tensor on the GPU. Skipped without a GPU. */
 class CudaParityTest {
 
-    @BeforeAll
-    static void requireGpu() {
+    /** Per test (not @BeforeAll), so that without a GPU every test is reported as skipped, not as none run. */
+    @BeforeEach
+    void requireGpu() {
         String why = CudaBackend.unavailableReason();
         assumeTrue(why == null, why);
     }

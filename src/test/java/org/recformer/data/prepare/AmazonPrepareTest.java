@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.recformer.data.Dataset;
-import org.recformer.data.SharedData;
+import org.recformer.testing.CommandRun;
+import org.recformer.testing.SharedFiles;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -75,13 +76,13 @@ class AmazonPrepareTest {
     }
 
     private Dataset prepareGiftCards(String output, String... extra) throws IOException {
-        Path raw = SharedData.folder("amazon-raw");
+        Path raw = SharedFiles.dataFolder("amazon-raw");
         List<String> args = new ArrayList<>(List.of("prepare", "amazon",
                 "--reviews", raw.resolve("Gift_Cards_5.json.gz").toString(),
                 "--meta", raw.resolve("meta_Gift_Cards.json.gz").toString(),
                 "--output", dir.resolve(output).toString()));
         args.addAll(List.of(extra));
-        PrepareTesting.Run run = PrepareTesting.run(args.toArray(String[]::new));
+        CommandRun run = PrepareTesting.run(args.toArray(String[]::new));
         assertEquals(0, run.status(), run.err());
         assertTrue(run.out().contains("users: "), run.out());
         return Dataset.load(dir.resolve(output));
@@ -96,7 +97,7 @@ class AmazonPrepareTest {
         assertEquals(148, data.itemCount());
         assertEquals(2972, data.interactionCount());
 
-        Path raw = SharedData.folder("amazon-raw");
+        Path raw = SharedFiles.dataFolder("amazon-raw");
         List<Review> reviews = readReviews(raw.resolve("Gift_Cards_5.json.gz"));
         Map<String, List<String>> expected = expectedSequences(reviews);
         // Users are numbered in order of first appearance in the review file.
@@ -140,7 +141,7 @@ class AmazonPrepareTest {
     void giftCardsAttributesAreUnescapedTitleBrandCategory() throws IOException {
         Dataset data = prepareGiftCards("all", "--sample-fraction", "1.0");
         Map<String, JsonNode> metadata = new LinkedHashMap<>();
-        try (BufferedReader reader = InputFiles.open(SharedData.folder("amazon-raw").resolve("meta_Gift_Cards.json.gz"))) {
+        try (BufferedReader reader = InputFiles.open(SharedFiles.dataFolder("amazon-raw").resolve("meta_Gift_Cards.json.gz"))) {
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 JsonNode item = MAPPER.readTree(line);
                 metadata.put(item.get("asin").asText(), item);
@@ -228,7 +229,7 @@ class AmazonPrepareTest {
                 "{\"asin\": \"c\", \"title\": \"new\", \"brand\": \"y\", \"category\": \"not a list\"}",
                 "{broken");
         Path output = dir.resolve("out");
-        PrepareTesting.Run run = PrepareTesting.run("prepare", "amazon", "--reviews", reviews.toString(),
+        CommandRun run = PrepareTesting.run("prepare", "amazon", "--reviews", reviews.toString(),
                 "--meta", metadata.toString(), "--output", output.toString(), "--sample-fraction", "1");
         assertEquals(0, run.status(), run.err());
 
@@ -276,7 +277,7 @@ class AmazonPrepareTest {
     void badInputGivesOneMessageAndStatusTwo() throws IOException {
         Path metadata = PrepareTesting.writeLines(dir.resolve("meta.json"), "{\"asin\": \"a\"}");
         Path missing = dir.resolve("missing_5.json.gz");
-        PrepareTesting.Run run = PrepareTesting.run("prepare", "amazon", "--reviews", missing.toString(),
+        CommandRun run = PrepareTesting.run("prepare", "amazon", "--reviews", missing.toString(),
                 "--meta", metadata.toString(), "--output", dir.resolve("out").toString());
         assertEquals(2, run.status());
         assertEquals("recformer prepare amazon: " + missing + ": file not found", run.err().strip());

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.recformer.data.SharedData;
+import org.recformer.testing.CommandRun;
+import org.recformer.testing.SharedFiles;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -59,9 +60,9 @@ class AmazonPretrainPrepareTest {
 
     @Test
     void giftCardsAsTrainingAndDevCategory() throws IOException {
-        Path raw = SharedData.folder("amazon-raw");
+        Path raw = SharedFiles.dataFolder("amazon-raw");
         Path output = dir.resolve("corpus");
-        PrepareTesting.Run run = PrepareTesting.run("prepare", "amazon-pretrain", "--input", raw.toString(),
+        CommandRun run = PrepareTesting.run("prepare", "amazon-pretrain", "--input", raw.toString(),
                 "--output", output.toString(), "--train-categories", "Gift_Cards", "--dev-category", "Gift_Cards");
         assertEquals(0, run.status(), run.err());
         // Every Gift Cards review's item has a titled metadata line: 458 users, 148 items, 2,972 reviews.
@@ -82,7 +83,7 @@ class AmazonPretrainPrepareTest {
 
     @Test
     void severalCategoriesFileNamesRulesAndPartitionsOnDisk() throws IOException {
-        Path raw = SharedData.folder("amazon-raw");
+        Path raw = SharedFiles.dataFolder("amazon-raw");
         Path input = Files.createDirectory(dir.resolve("raw"));
         Files.copy(raw.resolve("Gift_Cards_5.json.gz"), input.resolve("Alpha_5.json.gz"));
         Files.copy(raw.resolve("meta_Gift_Cards.json.gz"), input.resolve("meta_Alpha.json.gz"));
@@ -144,7 +145,7 @@ class AmazonPretrainPrepareTest {
 
     @Test
     void missingCategoryGivesOneMessageAndStatusTwo() {
-        PrepareTesting.Run run = PrepareTesting.run("prepare", "amazon-pretrain", "--input", dir.toString(),
+        CommandRun run = PrepareTesting.run("prepare", "amazon-pretrain", "--input", dir.toString(),
                 "--output", dir.resolve("out").toString(), "--train-categories", "Books", "--dev-category", "Books");
         assertEquals(2, run.status());
         assertEquals("recformer prepare amazon-pretrain: " + dir + ": no review file for category \"Books\" (looked for"

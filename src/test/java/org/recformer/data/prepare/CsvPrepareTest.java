@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.recformer.data.Dataset;
-import org.recformer.data.SharedData;
+import org.recformer.testing.CommandRun;
+import org.recformer.testing.SharedFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ class CsvPrepareTest {
     @TempDir
     Path dir;
 
-    private PrepareTesting.Run prepare(Path interactions, Path items, Path output, String... extra) {
+    private CommandRun prepare(Path interactions, Path items, Path output, String... extra) {
         List<String> args = new ArrayList<>(List.of("prepare", "csv",
                 "--interactions", interactions.toString(), "--user-col", "userId", "--item-col", "movieId",
                 "--time-col", "timestamp", "--items", items.toString(), "--item-id-col", "movieId",
@@ -38,9 +39,9 @@ class CsvPrepareTest {
 
     @Test
     void movieLensSmall() throws IOException {
-        Path movieLens = SharedData.folder("movielens-small");
+        Path movieLens = SharedFiles.dataFolder("movielens-small");
         Path output = dir.resolve("ml");
-        PrepareTesting.Run run = prepare(movieLens.resolve("ratings.csv"), movieLens.resolve("movies.csv"), output,
+        CommandRun run = prepare(movieLens.resolve("ratings.csv"), movieLens.resolve("movies.csv"), output,
                 "--value-separator", "|");
         assertEquals(0, run.status(), run.err());
         Dataset data = Dataset.load(output);
@@ -122,7 +123,7 @@ class CsvPrepareTest {
                 "3,Three,E,extra",
                 "3,Three,E");
         Path output = dir.resolve("out");
-        PrepareTesting.Run run = prepare(interactions, items, output, "--min-interactions", "3");
+        CommandRun run = prepare(interactions, items, output, "--min-interactions", "3");
         assertEquals(0, run.status(), run.err());
         Dataset data = Dataset.load(output);
         assertEquals(List.of("u", "v"), users(data));
@@ -157,7 +158,7 @@ class CsvPrepareTest {
     void wrongColumnOrMissingFileGivesOneMessageAndStatusTwo() throws IOException {
         Path items = PrepareTesting.writeLines(dir.resolve("items.csv"), "movieId,name", "1,One");
         Path interactions = PrepareTesting.writeLines(dir.resolve("ratings.csv"), "userId,movieId,timestamp", "u,1,1");
-        PrepareTesting.Run run = prepare(interactions, items, dir.resolve("out"));
+        CommandRun run = prepare(interactions, items, dir.resolve("out"));
         assertEquals(2, run.status());
         assertEquals("recformer prepare csv: " + items + ": no column \"title\" in the header (columns: movieId, name)",
                 run.err().strip());

@@ -1,11 +1,8 @@
 package org.recformer.train.bench;
 
 import org.junit.jupiter.api.Test;
-import org.recformer.cli.Main;
-import picocli.CommandLine;
+import org.recformer.testing.CommandRun;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,19 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TrainStepBenchmarkTest {
 
     /** Exit status, standard output and error of one command. */
-    private record Run(int status, String out, String err) {
+    private static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
-    private static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
-
-    private static Run tiny(String objective, String device) {
+    private static CommandRun tiny(String objective, String device) {
         return run("bench", "train-step", "--hidden", "16", "--layers", "1", "--heads", "2", "--intermediate", "32", "--seq", "70",
                 "--batch", "2", "--steps", "3", "--warmup-steps", "1", "--items", "20", "--objective", objective, "--device", device);
     }
@@ -34,7 +23,7 @@ class TrainStepBenchmarkTest {
     @Test
     void timesFinetuneAndPretrainSteps() {
         for (String objective : new String[] {"finetune", "pretrain"}) {
-            Run r = tiny(objective, "cpu");
+            CommandRun r = tiny(objective, "cpu");
             assertEquals(0, r.status(), r.err());
             assertTrue(r.out().contains(objective + " objective, batch 2 x 70 tokens"), r.out());
             assertTrue(r.out().matches("(?s).*step time over 3 steps \\(after 1 warmup\\): median \\d+\\.\\d+ s.*"), r.out());
@@ -45,13 +34,13 @@ class TrainStepBenchmarkTest {
 
     @Test
     void unknownDeviceSizeOrObjectiveIsBadInput() {
-        Run cuda = tiny("finetune", "cuda");
+        CommandRun cuda = tiny("finetune", "cuda");
         assertEquals(2, cuda.status());
         assertTrue(cuda.err().contains("--device 'cuda' is not available"), cuda.err());
-        Run objective = tiny("mlm", "cpu");
+        CommandRun objective = tiny("mlm", "cpu");
         assertEquals(2, objective.status());
         assertTrue(objective.err().contains("--objective 'mlm': expected finetune or pretrain"), objective.err());
-        Run size = run("bench", "train-step", "--size", "large");
+        CommandRun size = run("bench", "train-step", "--size", "large");
         assertEquals(2, size.status());
         assertTrue(size.err().contains("unknown model size 'large', expected small or base"), size.err());
     }

@@ -12,6 +12,8 @@ import org.recformer.io.StateDicts;
 import org.recformer.model.ModelInit;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForPretraining;
+import org.recformer.testing.CommandRun;
+import org.recformer.testing.SharedFiles;
 import org.recformer.train.Checkpoint;
 
 import java.io.IOException;
@@ -46,7 +48,7 @@ class PretrainCommandTest {
     }
 
     /** Runs a tiny pretraining job; {@code more} are option-value pairs that replace or add to the defaults (or flags). */
-    private static PretrainTesting.Run pretrain(Path data, Path output, String... more) {
+    private static CommandRun pretrain(Path data, Path output, String... more) {
         Map<String, String> options = new LinkedHashMap<>();
         String[] defaults = {"--data", data.toString(), "--output", output.toString(), "--tokenizer", tokenizer.toString(),
                 "--hidden", "16", "--layers", "1", "--heads", "2", "--intermediate", "32", "--max-tokens", "64", "--batch", "4",
@@ -64,7 +66,7 @@ class PretrainCommandTest {
         return PretrainTesting.run(args.toArray(String[]::new));
     }
 
-    private static void assertBadInput(PretrainTesting.Run run, String... fragments) {
+    private static void assertBadInput(CommandRun run, String... fragments) {
         assertEquals(2, run.status(), run.out() + run.err());
         for (String f : fragments) assertTrue(run.err().contains(f), "expected '" + f + "' in: " + run.err());
         assertEquals(1, run.err().strip().lines().count(), "one message: " + run.err());
@@ -79,7 +81,7 @@ class PretrainCommandTest {
     @Test
     void frozenWordEmbeddingsStayAtTheirInitialValues() throws IOException {
         Path output = dir.resolve("run");
-        PretrainTesting.Run run = pretrain(corpus, output, "--seed", "3");
+        CommandRun run = pretrain(corpus, output, "--seed", "3");
         assertEquals(0, run.status(), run.err());
         assertTrue(run.out().contains("pretraining finished after 2 steps"), run.out());
         Path last = output.resolve("last");
@@ -117,7 +119,7 @@ class PretrainCommandTest {
         SafeTensors.write(longformer.resolve("model.safetensors"), weights);
         for (String name : List.of("vocab.json", "merges.txt")) Files.copy(tokenizer.resolve(name), longformer.resolve(name));
 
-        PretrainTesting.Run run = pretrain(corpus, dir.resolve("from-longformer"), "--model", longformer.toString());
+        CommandRun run = pretrain(corpus, dir.resolve("from-longformer"), "--model", longformer.toString());
         assertEquals(0, run.status(), run.err());
         assertTrue(run.out().contains("a Longformer"), run.out());
         assertTrue(run.out().contains("2 parameter(s) not in the checkpoint (random): [longformer.embeddings.token_type_embeddings.weight, "
@@ -153,7 +155,7 @@ class PretrainCommandTest {
     void aFinetuningDatasetFolderIsAcceptedAndItsProblemsNamed() throws IOException {
         Path data = dir.resolve("dataset");
         Files.createDirectories(data);
-        try (Stream<Path> files = Files.list(org.recformer.data.SharedData.folder("amazon-scientific-small"))) {
+        try (Stream<Path> files = Files.list(SharedFiles.dataFolder("amazon-scientific-small"))) {
             for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, data.resolve(f.getFileName()));
         }
         Files.writeString(data.resolve("val.json"), "{\"0\": [99999]}");
@@ -183,7 +185,7 @@ class PretrainCommandTest {
 
     @Test
     void aRandomModelWithTheBundledTokenizerTrains() {
-        PretrainTesting.Run run = PretrainTesting.run("pretrain", "--data", corpus.toString(), "--output", dir.resolve("x").toString(),
+        CommandRun run = PretrainTesting.run("pretrain", "--data", corpus.toString(), "--output", dir.resolve("x").toString(),
                 "--hidden", "16", "--layers", "1", "--heads", "2", "--intermediate", "32", "--max-tokens", "64", "--batch", "2",
                 "--max-steps", "1", "--eval-steps", "1", "--eval-sequences", "2", "--warmup-steps", "0");
         assertEquals(0, run.status(), run.err());
@@ -192,7 +194,7 @@ class PretrainCommandTest {
 
     @Test
     void aDivergingRunStopsNamingTheStep() {
-        PretrainTesting.Run run = pretrain(corpus, dir.resolve("nan"), "--lr", "1e30", "--max-steps", "4", "--eval-steps", "4");
+        CommandRun run = pretrain(corpus, dir.resolve("nan"), "--lr", "1e30", "--max-steps", "4", "--eval-steps", "4");
         assertEquals(1, run.status(), run.out() + run.err());
         assertTrue(run.err().matches("(?s)recformer pretrain: the (training loss|gradient norm) is (NaN|-?Infinity) at optimizer step \\d+; training stopped.*"),
                 run.err());

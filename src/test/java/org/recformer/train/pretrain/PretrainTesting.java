@@ -2,15 +2,12 @@ package org.recformer.train.pretrain;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.recformer.cli.Main;
-import org.recformer.data.SharedData;
 import org.recformer.model.ModelSize;
+import org.recformer.testing.CommandRun;
+import org.recformer.testing.SharedFiles;
 import org.recformer.tokenizer.ByteLevel;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -20,28 +17,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 final class PretrainTesting {
     static final ModelSize TINY = new ModelSize(16, 1, 2, 32);
 
-    /** Exit status and printed text of one command. */
-    record Run(int status, String out, String err) {
-    }
-
     private PretrainTesting() {
     }
 
-    static Run run(String... args) {
-        CommandLine commandLine = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        commandLine.setOut(new PrintWriter(out));
-        commandLine.setErr(new PrintWriter(err));
-        int status = commandLine.execute(args);
-        return new Run(status, out.toString(), err.toString());
+    static CommandRun run(String... args) {
+        return CommandRun.of(args);
     }
 
     /** {@code prepare amazon-pretrain} with Gift Cards as training and dev category (458 sequences, 148 items). */
     static Path corpus(Path dir) {
-        Path raw = SharedData.folder("amazon-raw");
+        Path raw = SharedFiles.dataFolder("amazon-raw");
         Path corpus = dir.resolve("corpus");
-        Run r = run("prepare", "amazon-pretrain", "--input", raw.toString(), "--output", corpus.toString(),
+        CommandRun r = run("prepare", "amazon-pretrain", "--input", raw.toString(), "--output", corpus.toString(),
                 "--train-categories", "Gift_Cards", "--dev-category", "Gift_Cards");
         assertEquals(0, r.status(), r.err());
         return corpus;

@@ -13,8 +13,6 @@ import org.recformer.model.RecformerForPretraining;
 import org.recformer.train.Checkpoint;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -30,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PretrainerTest {
-    private static final PrintStream NO_PROGRESS = new PrintStream(OutputStream.nullOutputStream());
 
     @TempDir
     static Path shared;
@@ -47,7 +44,7 @@ class PretrainerTest {
     }
 
     private static Pretrainer.Result run(PretrainOptions options) throws IOException {
-        return Pretrainer.run(options, new PrintWriter(new StringWriter()), NO_PROGRESS);
+        return Pretrainer.run(options, new PrintWriter(new StringWriter()), false);
     }
 
     @Test
@@ -99,7 +96,7 @@ class PretrainerTest {
         Path killed = dir.resolve("killed");
         run(PretrainTesting.options(corpus, tokenizer, whole, 2, 6, false));
         Pretrainer.runUntil(PretrainTesting.options(corpus, tokenizer, killed, 2, 6, false),
-                new PrintWriter(new StringWriter()), NO_PROGRESS, 4);
+                new PrintWriter(new StringWriter()), false, 4);
         assertEquals(2, PretrainProgress.read(killed.resolve(Pretrainer.LAST)).validation.size(), "killed after the step-4 checkpoint");
         Pretrainer.Result resumed = run(PretrainTesting.options(corpus, tokenizer, killed, 2, 6, true));
         assertEquals(6, resumed.steps());

@@ -1,4 +1,6 @@
-package org.recformer.tokenizer;
+package org.recformer.testing;
+
+import org.recformer.tokenizer.Tokenizer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -6,19 +8,28 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Reference files: the HuggingFace cases are committed under test-fixtures/; the roberta-base
- * vocabulary stays outside the repository in the shared folder, {@code ../shared} from the project
- * root unless the system property {@code recformer.shared} names another folder.
+ * Reference files kept outside the repository, in the shared folder beside the project:
+ * {@code ../shared} from the project root unless the system property {@code recformer.shared}
+ * names another folder. Tests that need a file that is absent (a fresh clone) are skipped with a
+ * message naming it.
  */
 public final class SharedFiles {
 
-    static final Path SHARED = Path.of(System.getProperty("recformer.shared", "../shared"));
-    static final Path ROBERTA_VOCAB = SHARED.resolve("vocab/roberta-base");
-    static final Path TOKENIZER_CASES = Path.of("test-fixtures/parity/tokenizer/cases.json");
+    public static final Path SHARED = Path.of(System.getProperty("recformer.shared", "../shared"));
+    /** HuggingFace roberta-base vocab.json + merges.txt. */
+    public static final Path ROBERTA_VOCAB = SHARED.resolve("vocab/roberta-base");
 
     private static Tokenizer roberta;
 
     private SharedFiles() {
+    }
+
+    /** {@code <shared>/data/<name>}, or a skipped test when that folder is absent. */
+    public static Path dataFolder(String name) {
+        Path folder = SHARED.resolve("data").resolve(name);
+        assumeTrue(Files.isDirectory(folder), "shared data folder " + folder.toAbsolutePath().normalize()
+                + " is absent (a fresh clone?): skipping; see ../shared/data/README.md");
+        return folder;
     }
 
     /** The RoBERTa tokenizer of the shared roberta-base folder; skips the test when absent. */
@@ -39,12 +50,5 @@ public final class SharedFiles {
     public static Path robertaDir() {
         roberta();
         return ROBERTA_VOCAB;
-    }
-
-    /** test-fixtures/parity/tokenizer/cases.json; skips the test when absent. */
-    static Path cases() {
-        assumeTrue(Files.isRegularFile(TOKENIZER_CASES),
-                "skipped: " + TOKENIZER_CASES.toAbsolutePath() + " (HuggingFace tokenizer reference cases) is absent");
-        return TOKENIZER_CASES;
     }
 }
