@@ -319,6 +319,34 @@ extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32) attention_backward_
     }
 }
 
+// Pass 2 helpers: this lane's dimensions d = lane + 32c of one (query, key) pair's contribution,
+// acc += dScore * query row and acc2 += dropped probability * gradOut row ...
+__device__ __forceinline__ void accumulate_key_gradients(float* acc, float* acc2, float ds, const float* qr,
+                                                         float dr, const float* gr, int lane, int D) {
+#pragma unroll
+    for (int c = 0; c < ATT_PER_LANE; c++) {
+        int d = lane + 32 * c;
+        if (d < D) {
+            acc[c] += ds * qr[d];
+            acc2[c] += dr * gr[d];
+        }
+    }
+}
+
+// ... and the key row's two gradients written from them (gk = acc / sqrt(D), gv = acc2), then cleared.
+__device__ __forceinline__ void store_key_gradients(float* gk, float* gv, float* acc, float* acc2, float invSqrtD,
+                                                    int lane, int D) {
+#pragma unroll
+    for (int c = 0; c < ATT_PER_LANE; c++) {
+        int d = lane + 32 * c;
+        if (d >= D) continue;
+        gk[d] = acc[c] * invSqrtD;
+        gv[d] = acc2[c];
+        acc[c] = 0.0f;
+        acc2[c] = 0.0f;
+    }
+}
+
 extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32) attention_backward_key(
         AttentionShape shape, const int* meta, const float* q, const float* qg, const float* gradOut,
         const float* localDropped, const float* localDScore, const float* globalDropped, const float* globalDScore,
@@ -342,24 +370,9 @@ extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32) attention_backward_
             float ds = localDScore[at], dr = localDropped[at];
             const float* qr = B.x.row(P, b, i, h);
             const float* gr = B.y.row(P, b, i, h);
-#pragma unroll
-            for (int c = 0; c < ATT_PER_LANE; c++) {
-                int d = lane + 32 * c;
-                if (d < D) {
-                    acc[c] += ds * qr[d];
-                    acc2[c] += dr * gr[d];
-                }
-            }
+            accumulate_key_gradients(acc, acc2, ds, qr, dr, gr, lane, D);
         }
-#pragma unroll
-        for (int c = 0; c < ATT_PER_LANE; c++) {
-            int d = lane + 32 * c;
-            if (d >= D) continue;
-            gk[o + d] = acc[c] * P.invSqrtD;
-            gv[o + d] = acc2[c];
-            acc[c] = 0.0f;
-            acc2[c] = 0.0f;
-        }
+        store_key_gradients(gk + o, gv + o, acc, acc2, P.invSqrtD, lane, D);
         // global projections: every GLOBAL query saw every non-PAD key
         int globals = kind == KIND_PAD ? 0 : P.globalCount[b];
         for (int n = 0; n < globals; n++) {
@@ -368,21 +381,8 @@ extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32) attention_backward_
             float ds = globalDScore[at], dr = globalDropped[at];
             const float* qr = qg + att_offset(P, b, gi, h);
             const float* gr = gradOut + att_offset(P, b, gi, h);
-#pragma unroll
-            for (int c = 0; c < ATT_PER_LANE; c++) {
-                int d = lane + 32 * c;
-                if (d < D) {
-                    acc[c] += ds * qr[d];
-                    acc2[c] += dr * gr[d];
-                }
-            }
+            accumulate_key_gradients(acc, acc2, ds, qr, dr, gr, lane, D);
         }
-#pragma unroll
-        for (int c = 0; c < ATT_PER_LANE; c++) {
-            int d = lane + 32 * c;
-            if (d >= D) continue;
-            gkg[o + d] = acc[c] * P.invSqrtD;
-            gvg[o + d] = acc2[c];
-        }
+        store_key_gradients(gkg + o, gvg + o, acc, acc2, P.invSqrtD, lane, D);
     }
 }
