@@ -60,8 +60,12 @@ final class RecommendCommand extends JobCommand {
         if (catalogue == null) {
             throw new IllegalArgumentException(model.resolve(CatalogueItems.FILE_NAME) + ": file is missing; give the catalogue with --data DIR");
         }
-        ModelOnCatalogue m = ModelOnCatalogue.load(model, tokenizer, catalogue, data != null ? data : model, false, 64);
         Request request = Request.read(input, catalogue);
+        // New items can only be encoded by the model's current encoder, while a finetuned model's own
+        // table E comes from its stage-1 encoder: with new candidates every catalogue item is encoded
+        // by the current encoder too (cached), so that all scores are comparable.
+        ModelOnCatalogue m = ModelOnCatalogue.load(model, tokenizer, catalogue, data != null ? data : model,
+                !request.newItems.isEmpty(), 64);
 
         int n = catalogue.size();
         List<Map<String, String>> extra = new ArrayList<>(request.newItems.values());

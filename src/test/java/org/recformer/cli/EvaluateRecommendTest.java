@@ -89,6 +89,24 @@ class EvaluateRecommendTest {
     }
 
     @Test
+    void aNewItemWithACatalogueItemsTextScoresExactlyLikeIt() throws Exception {
+        // new items are encoded by the current encoder; the catalogue must then be too, or the two
+        // kinds of candidates are scored against different tables
+        JsonNode attributes = JSON.readTree(data.resolve("meta_data.json").toFile()).get("DEMO000003");
+        Path input = tmp.resolve("copy.json");
+        Files.writeString(input, "{\"histories\": {\"alice\": [\"DEMO000001\", \"DEMO000007\"]},"
+                + " \"new_items\": {\"COPY\": " + JSON.writeValueAsString(attributes) + "}}");
+        CommandRun r = run("recommend", "--model", best.toString(), "--input", input.toString(), "--top-k", "41");
+        assertEquals(0, r.status(), r.err());
+        double copy = Double.NaN, original = Double.NaN;
+        for (JsonNode e : JSON.readTree(r.out()).get("alice")) {
+            if (e.get("item").asText().equals("COPY")) copy = e.get("score").asDouble();
+            if (e.get("item").asText().equals("DEMO000003")) original = e.get("score").asDouble();
+        }
+        assertEquals(original, copy, 1e-5, "the same text must get the same score");
+    }
+
+    @Test
     void recommendRejectsAnUnknownItemIdNamingIt() throws Exception {
         Path input = tmp.resolve("bad.json");
         Files.writeString(input, "{\"histories\": {\"carol\": [\"NOPE42\"]}}");
