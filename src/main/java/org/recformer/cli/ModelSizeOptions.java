@@ -20,13 +20,18 @@ final class ModelSizeOptions {
     @Option(names = "--heads", paramLabel = "N", description = "num_attention_heads (overrides the preset).")
     Integer heads;
 
-    @Option(names = "--intermediate", paramLabel = "N", description = "intermediate_size, the FFN width (overrides the preset).")
+    @Option(names = "--intermediate", paramLabel = "N",
+            description = "intermediate_size, the FFN width (overrides the preset; default with --hidden: 4 x hidden, as in every preset).")
     Integer intermediate;
 
-    /** The preset with the overrides applied; an unknown preset is an IllegalArgumentException. */
+    /**
+     * The preset with the overrides applied (a new --hidden without --intermediate keeps the presets'
+     * FFN = 4 x hidden); an unknown preset is an IllegalArgumentException.
+     */
     ModelSize modelSize() {
         ModelSize preset = ModelSize.named(size);
+        int ffn = intermediate != null ? intermediate : hidden != null ? 4 * hidden : preset.intermediate();
         return new ModelSize(hidden != null ? hidden : preset.hidden(), layers != null ? layers : preset.layers(),
-                heads != null ? heads : preset.heads(), intermediate != null ? intermediate : preset.intermediate());
+                heads != null ? heads : preset.heads(), ffn);
     }
 }

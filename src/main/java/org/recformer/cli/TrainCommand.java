@@ -22,6 +22,7 @@ import org.recformer.train.RunLog;
 import org.recformer.train.SeqRecModels;
 import org.recformer.train.TrainerState;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -112,14 +113,9 @@ final class TrainCommand extends JobCommand {
     @Option(names = "--freeze-word-embeddings", description = "Do not train the word embeddings.")
     boolean freezeWordEmbeddings;
 
-    @Option(names = "--layers", paramLabel = "N", defaultValue = "2", description = "Fresh model: layers (default: ${DEFAULT-VALUE}).")
-    int layers;
-
-    @Option(names = "--hidden", paramLabel = "C", defaultValue = "64", description = "Fresh model: hidden size, FFN 4x (default: ${DEFAULT-VALUE}).")
-    int hidden;
-
-    @Option(names = "--heads", paramLabel = "H", defaultValue = "4", description = "Fresh model: attention heads (default: ${DEFAULT-VALUE}).")
-    int heads;
+    /** The fresh model's size (--size, --hidden, --layers, --heads, --intermediate), shared with pretrain and bench. */
+    @Mixin
+    ModelSizeOptions modelSize;
 
     @Option(names = "--window", paramLabel = "W", defaultValue = "64", description = "Fresh model: attention window, both sides together (default: ${DEFAULT-VALUE}).")
     int window;
@@ -227,9 +223,9 @@ final class TrainCommand extends JobCommand {
         return 0;
     }
 
-    /** The fresh model's size from --hidden/--layers/--heads (FFN 4 x hidden); the defaults are {@link ModelSize#SMALL}. */
+    /** The fresh model's size; with no size options, {@link ModelSize#SMALL}. */
     ModelSize freshSize() {
-        return new ModelSize(hidden, layers, heads, 4 * hidden);
+        return modelSize.modelSize();
     }
 
     /** A fresh model's configuration for the dataset's items: {@link ModelSize#config} plus item_num and the negative sample count. */
