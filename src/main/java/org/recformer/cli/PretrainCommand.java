@@ -1,5 +1,6 @@
 package org.recformer.cli;
 
+import org.recformer.train.ModelFactory;
 import org.recformer.train.pretrain.PretrainOptions;
 import org.recformer.train.pretrain.Pretrainer;
 import picocli.CommandLine.Command;
@@ -84,13 +85,17 @@ public final class PretrainCommand extends JobCommand {
     @Option(names = "--resume", description = "Continue the run in --output from its last checkpoint (same options).")
     boolean resume;
 
+    @Mixin
+    DeviceOption device;
+
     @Override
     int runJob() throws IOException {
+        ModelFactory models = new ModelFactory(device.backend());
         PretrainOptions options = new PretrainOptions(data, output, model, size.modelSize(), tokenizer, maxTokens, batch,
                 accumulation, epochs, maxSteps, learningRate, warmupSteps, weightDecay, freezeWordEmbeddings, evalSteps,
                 evalSequences, saveTopK, logSteps, mlmProbability, seed, resume);
         PrintWriter out = spec.commandLine().getOut();
-        Pretrainer.Result result = Pretrainer.run(options, out, true);
+        Pretrainer.Result result = Pretrainer.run(options, models, out, true);
         out.println("pretraining finished after " + result.steps() + " steps; run folder " + result.output().toAbsolutePath());
         out.flush();
         return 0;
