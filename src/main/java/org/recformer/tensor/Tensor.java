@@ -90,14 +90,10 @@ public final class Tensor {
         return toArray()[0];
     }
 
-    /** Overwrites this tensor's values in place (no graph is recorded); {@code src} may live on another backend. */
+    /** Overwrites this tensor's values in place (no graph is recorded). */
     public void copyFrom(Tensor src) {
         if (src.numel() != numel()) {
             throw new IllegalArgumentException("copyFrom: shape " + Arrays.toString(src.shape) + " into " + Arrays.toString(shape));
-        }
-        if (src.backend != backend) {
-            copyFrom(src.toArray());
-            return;
         }
         backend.copyBlocks(src.buffer, 0, 0, buffer, 0, 0, numel(), 1, false);
     }
