@@ -42,10 +42,10 @@ public final class BenchCommand implements Runnable {
         @Mixin
         ModelSizeOptions model;
 
-        @Option(names = "--seq", defaultValue = "1024", paramLabel = "T", description = "Tokens per sequence, padding included. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--seq", defaultValue = "" + RecformerRecipe.MAX_TOKEN_NUM, paramLabel = "T", description = "Tokens per sequence, padding included. Default: ${DEFAULT-VALUE}.")
         int seq;
 
-        @Option(names = "--window", defaultValue = "64", paramLabel = "W", description = "attention_window (both sides together). Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--window", defaultValue = "" + RecformerRecipe.ATTENTION_WINDOW, paramLabel = "W", description = "attention_window (both sides together). Default: ${DEFAULT-VALUE}.")
         int window;
 
         @Option(names = "--batch", defaultValue = "4", paramLabel = "B", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")

@@ -1,5 +1,6 @@
 package org.recformer.cli;
 
+import org.recformer.model.RecformerRecipe;
 import org.recformer.train.ModelFactory;
 import org.recformer.train.pretrain.PretrainOptions;
 import org.recformer.train.pretrain.Pretrainer;
@@ -36,7 +37,7 @@ public final class PretrainCommand extends JobCommand {
             description = "Tokenizer folder (vocab.json + merges.txt); default: the --model folder's, else the bundled GPT-2 one.")
     Path tokenizer;
 
-    @Option(names = "--max-tokens", defaultValue = "1024", paramLabel = "N", description = "max_token_num of a random-weight model. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-tokens", defaultValue = "" + RecformerRecipe.MAX_TOKEN_NUM, paramLabel = "N", description = "max_token_num of a random-weight model. Default: ${DEFAULT-VALUE}.")
     int maxTokens;
 
     @Option(names = "--batch", defaultValue = "16", paramLabel = "B", description = "Sequences per micro-batch (in-batch negatives). Default: ${DEFAULT-VALUE}.")

@@ -122,7 +122,7 @@ final class TrainCommand extends JobCommand {
     @Mixin
     DeviceOption device;
 
-    @Option(names = "--window", paramLabel = "W", defaultValue = "64", description = "Fresh model: attention window, both sides together (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--window", paramLabel = "W", defaultValue = "" + RecformerRecipe.ATTENTION_WINDOW, description = "Fresh model: attention window, both sides together (default: ${DEFAULT-VALUE}).")
     int window;
 
     @Option(names = "--pooler", paramLabel = "P", defaultValue = "avg", description = "Fresh model: pooled output, avg (mean of the tokens) or cls (the first token, as the paper does with a pretrained model); from random weights avg learns from the first epoch, cls hardly at all (default: ${DEFAULT-VALUE}).")

@@ -30,6 +30,8 @@ public final class RecformerRecipe {
     public static final int MAX_ITEM_EMBEDDINGS = 51;
     /** attention_window: per layer, both sides together. */
     public static final int ATTENTION_WINDOW = 64;
+    /** token_type_size: rows of the token type table. */
+    public static final int TOKEN_TYPE_SIZE = 4;
 
     private RecformerRecipe() {
     }
@@ -88,7 +90,7 @@ public final class RecformerRecipe {
 
     private static void putRecformerFields(ObjectNode json, int attentionWindow) {
         json.put("attention_window", attentionWindow);
-        json.put("token_type_size", 4);
+        json.put("token_type_size", TOKEN_TYPE_SIZE);
         json.put("max_item_embeddings", MAX_ITEM_EMBEDDINGS);
         json.put("max_attr_num", MAX_ATTR_NUM);
         json.put("max_attr_length", MAX_ATTR_LENGTH);
