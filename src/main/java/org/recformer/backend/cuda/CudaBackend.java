@@ -24,13 +24,20 @@ public final class CudaBackend implements Backend {
 
     private static CudaBackend instance;
     private static CudaUnavailableException failure;
+    private static CudaBackend emulated;
 
     private final Device cuda;
+    private final String name;
     private final boolean poison = Boolean.getBoolean("recformer.poison");
 
     /** A backend on {@code device} (tests pass a recording device). */
     CudaBackend(Device device) {
+        this(device, "cuda");
+    }
+
+    private CudaBackend(Device device, String name) {
         this.cuda = device;
+        this.name = name;
     }
 
     /**
@@ -59,6 +66,17 @@ public final class CudaBackend implements Backend {
             failure = new CudaUnavailableException("CUDA backend: " + e.getMessage(), e);
         }
         throw failure;
+    }
+
+    /**
+     * The process's CUDA backend on the emulator (kernels/*.cu compiled for the CPU; see docs/cuda.md),
+     * created on first use. A correctness tool, not a fast one.
+     *
+     * @throws CudaUnavailableException when this build has no emulator library, saying why
+     */
+    public static synchronized CudaBackend emulated() {
+        if (emulated == null) emulated = new CudaBackend(new EmulatedDevice(), "cuda-emu");
+        return emulated;
     }
 
     /** The line of JCuda's (long, multi-line) load error that says what was missing. */
@@ -109,7 +127,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public String name() {
-        return "cuda";
+        return name;
     }
 
     private static CudaBuffer b(Buffer buffer) {
