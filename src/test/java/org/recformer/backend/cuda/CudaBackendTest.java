@@ -346,6 +346,20 @@ class CudaBackendTest {
             "2, 33, 1, 17, 64, 0.1",
     })
     void attentionForwardAndBackward(int batch, int seq, int heads, int headDim, int w, float p) {
+        compareAttention(batch, seq, heads, headDim, w, p);
+    }
+
+    /** A window too wide for any GPU's shared memory: the kernels read the band in place (staged = 0). */
+    @Test
+    void attentionWithTheBandReadInPlace() {
+        int seq = 260, w = 130;
+        int[] ones = new int[seq];
+        java.util.Arrays.fill(ones, 1);
+        assertEquals(0, new CudaAttention(ones, new int[seq], 1, seq, 1, 128, w, 0f, 0L, 227 * 1024).sharedBytes);
+        compareAttention(1, seq, 1, 128, w, 0.1f);
+    }
+
+    private static void compareAttention(int batch, int seq, int heads, int headDim, int w, float p) {
         int n = batch * seq * heads * headDim;
         int[] mask = new int[batch * seq], global = new int[batch * seq];
         Random r = new Random(36);
