@@ -444,13 +444,14 @@ public:
             started++;
         }
         current = &job;
-        active = workers - 1;
+        helpers = workers - 1;
+        running = helpers;
         generation++;
         wake.notify_all();
         hold.unlock();
         job(0);
         hold.lock();
-        finished.wait(hold, [this] { return active == 0; });
+        finished.wait(hold, [this] { return running == 0; });
         current = nullptr;
     }
 
@@ -461,12 +462,12 @@ private:
         for (;;) {
             wake.wait(hold, [&] { return generation != seen; });
             seen = generation;
-            if (current == nullptr || id > active) continue;
+            if (current == nullptr || id > helpers) continue;  // not needed for this launch
             const std::function<void(int)>* job = current;
             hold.unlock();
             (*job)(id);
             hold.lock();
-            if (--active == 0) finished.notify_all();
+            if (--running == 0) finished.notify_all();
         }
     }
 
@@ -474,7 +475,8 @@ private:
     std::condition_variable wake, finished;
     int started = 0;
     const std::function<void(int)>* current = nullptr;
-    int active = 0;
+    int helpers = 0;  // threads 1..helpers take part in the current job
+    int running = 0;  // of which still running
     long generation = 0;
 };
 
