@@ -56,14 +56,17 @@ static void* allocate(size_t bytes) {
     return base + GUARD;
 }
 
-// The allocation holding [address, address + bytes), as (start, size); size 0 when none.
-static std::pair<uintptr_t, size_t> allocationOf(uintptr_t address, size_t bytes) {
+// The allocation holding [address, address + bytes) (a pointer one past the end holds 0 bytes):
+// its start and requested size; false when there is none.
+static bool findAllocation(uintptr_t address, size_t bytes, uintptr_t* start, size_t* size) {
     std::lock_guard<std::mutex> hold(allocationsLock);
     auto it = allocations.upper_bound(address);
-    if (it == allocations.begin()) return {0, 0};
+    if (it == allocations.begin()) return false;
     --it;
-    if (address + bytes > it->first + it->second) return {0, 0};
-    return *it;
+    if (address + bytes > it->first + it->second) return false;
+    *start = it->first;
+    *size = it->second;
+    return true;
 }
 
 static bool release(uintptr_t address) {
@@ -514,15 +517,14 @@ static std::string launch(const std::string& name, const unsigned grid[3], const
     std::vector<std::pair<uintptr_t, size_t>> buffers;  // the allocations the pointer arguments point into
     for (size_t i = 0; i < args.size(); i++) {
         if (!k->pointers[i]) continue;
-        uintptr_t p = load<uintptr_t>(args[i]);
-        auto a = allocationOf(p, 0);
-        if (a.second == 0 && allocationOf(p, 1).second == 0) {
+        uintptr_t p = load<uintptr_t>(args[i]), start;
+        size_t size;
+        if (!findAllocation(p, 0, &start, &size)) {
             char hex[32];
             std::snprintf(hex, sizeof hex, "0x%llx", (unsigned long long) p);
             return where + "argument " + std::to_string(i) + " (" + hex + ") points outside every live allocation";
         }
-        if (a.second == 0) a = allocationOf(p, 1);
-        buffers.push_back(a);
+        buffers.emplace_back(start, size);
     }
     std::lock_guard<std::mutex> hold(launchLock);
     long blocks = (long) grid[0] * grid[1] * grid[2];
@@ -567,7 +569,9 @@ static void throwState(JNIEnv* env, const std::string& message) {
 
 // Checks [address, address + bytes) lies in one live allocation; throws otherwise.
 static bool checkRange(JNIEnv* env, jlong address, jlong bytes, const char* what) {
-    if (bytes == 0 || emu::allocationOf((uintptr_t) address, (size_t) bytes).second != 0) return true;
+    uintptr_t start;
+    size_t size;
+    if (bytes == 0 || emu::findAllocation((uintptr_t) address, (size_t) bytes, &start, &size)) return true;
     char hex[32];
     std::snprintf(hex, sizeof hex, "0x%llx", (unsigned long long) address);
     throwState(env, std::string(what) + " of " + std::to_string(bytes) + " bytes at " + hex

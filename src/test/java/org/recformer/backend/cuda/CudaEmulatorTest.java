@@ -62,6 +62,15 @@ class CudaEmulatorTest {
     }
 
     @Test
+    void emptyBuffersAndPointersToTheEndAreValidArguments() {
+        DeviceAllocator.Block empty = device.allocate(0), b = floats(8);
+        device.launch("fill", 1, 1, 1, 32, 1, 1, 0, empty.pointer(), 0L, 1f);
+        device.launch("fill", 1, 1, 1, 32, 1, 1, 0, b.pointer().withByteOffset(32), 0L, 1f);
+        device.release(empty);
+        device.release(b);
+    }
+
+    @Test
     void aWriteOnePastAnAllocationIsCaught() {
         CudaBackend be = new CudaBackend(device);
         Buffer src = be.fromArray(new float[40]), dst = be.fromArray(new float[30]);
