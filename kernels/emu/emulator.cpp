@@ -161,6 +161,7 @@ struct Fiber {
 struct Block {
     std::function<void()> body;  // runs the kernel for the current fiber
     std::vector<Fiber> fibers;
+    std::vector<unsigned> atWarp;  // per warp: the lanes waiting at a warp operation
     int threads = 0;
     void* schedulerSp = nullptr;
     int atBarrier = 0;
@@ -289,12 +290,11 @@ uint64_t warp(WarpOp op, unsigned mask, uint64_t value, int operand, const char*
     f->value = value;
     f->file = file;
     f->line = line;
-    for (int k = 0; k < 32; k++) {
-        if (!(mask >> k & 1u)) continue;
-        if (base + k >= B.threads || B.fibers[base + k].state != AT_WARP) {
-            yield();  // resumed once the last lane of the mask arrives
-            return f->result;
-        }
+    unsigned& waiting = B.atWarp[index >> 5];
+    waiting |= 1u << lane;
+    if ((waiting & mask) != mask) {
+        yield();  // resumed once the last lane of the mask arrives
+        return f->result;
     }
     // every lane of the mask is here: they must be at the same operation with the same mask
     for (int k = 0; k < 32; k++) {
@@ -322,6 +322,7 @@ uint64_t warp(WarpOp op, unsigned mask, uint64_t value, int operand, const char*
         g.result = op == SYNC_WARP ? 0 : B.fibers[base + from].value;
         g.state = READY;
     }
+    waiting &= ~mask;
     return f->result;
 }
 
@@ -361,6 +362,7 @@ static std::string deadlock(Block& B) {
 static std::string runBlock(Block& B, const dim3& index, const dim3& size, const dim3& gridSize) {
     ensureStacks(B.threads);
     B.fibers.assign(B.threads, Fiber{});
+    B.atWarp.assign((B.threads + 31) / 32, 0u);
     for (int i = 0; i < B.threads; i++) {
         Fiber& f = B.fibers[i];
         f.sp = initialStack(i);
@@ -605,6 +607,17 @@ JNIEXPORT void JNICALL Java_org_recformer_backend_cuda_EmulatorLibrary_copyFloat
                                                                                     jfloatArray dst) {
     jsize n = env->GetArrayLength(dst);
     if (checkRange(env, address, 4L * n, "a copy to the host")) env->SetFloatArrayRegion(dst, 0, n, (const jfloat*) address);
+}
+
+// Why this CPU cannot run the library (build.sh adds -mfma where the build machine has FMA), or null.
+JNIEXPORT jstring JNICALL Java_org_recformer_backend_cuda_EmulatorLibrary_unsupported(JNIEnv* env, jclass) {
+#ifdef __FMA__
+    if (!__builtin_cpu_supports("fma")) {
+        return env->NewStringUTF("it was built for CPUs with FMA instructions and this CPU has none: build it here"
+                                 " (mvn package) to get one without");
+    }
+#endif
+    return nullptr;
 }
 
 JNIEXPORT jint JNICALL Java_org_recformer_backend_cuda_EmulatorLibrary_sharedOptIn(JNIEnv*, jclass) {

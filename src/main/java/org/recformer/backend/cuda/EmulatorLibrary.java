@@ -34,6 +34,11 @@ final class EmulatorLibrary {
         try {
             String explicit = System.getProperty(LIBRARY_PROPERTY);
             System.load(explicit != null ? Path.of(explicit).toAbsolutePath().toString() : extract().toString());
+            String unsupported = unsupported();
+            if (unsupported != null) {
+                failure = new CudaUnavailableException("CUDA emulator: " + unsupported, null);
+                throw failure;
+            }
             loaded = true;
         } catch (IOException | UnsatisfiedLinkError e) {
             failure = new CudaUnavailableException("CUDA emulator: the library could not be loaded (" + e.getMessage() + ")", e);
@@ -54,6 +59,9 @@ final class EmulatorLibrary {
             return file;
         }
     }
+
+    /** Why this CPU cannot run the loaded library, or null. */
+    private static native String unsupported();
 
     /** Data address of a new allocation of {@code bytes} bytes between guard zones (filled with NaN), 0 when out of memory. */
     static native long allocate(long bytes);
