@@ -9,11 +9,12 @@ import org.recformer.tensor.UnaryOp;
 
 /**
  * The CUDA backend: the kernels of {@code kernels/*.cu} (one per CPU kernel family, same names and
- * semantics as backend/cpu, which stays the reference) launched through the JCuda driver API on one
- * stream, with device memory from a caching cuda. Integer arrays (ids, labels, masks) are
- * uploaded per call; nothing is copied back to the host inside a kernel except by
- * {@link #toArray}. Use {@link #instance()}; nothing here loads a native library before it is
- * called. With {@code -Drecformer.poison=true} new buffers are filled with NaN, as on the CPU.
+ * semantics as backend/cpu, which stays the reference) launched through a {@link Device}: the JCuda
+ * driver API on one stream, with device memory from a caching allocator ({@link #instance()}), or
+ * the CUDA emulator, the same kernels compiled for the CPU ({@link #emulated()}). Integer arrays
+ * (ids, labels, masks) are uploaded per call; nothing is copied back to the host inside a kernel
+ * except by {@link #toArray}. Nothing here loads a native library before one of those is called.
+ * With {@code -Drecformer.poison=true} new buffers are filled with NaN, as on the CPU.
  */
 public final class CudaBackend implements Backend {
     private static final int THREADS = 256;
