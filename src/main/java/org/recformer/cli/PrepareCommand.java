@@ -4,6 +4,7 @@ import org.recformer.data.prepare.AmazonPrepare;
 import org.recformer.data.prepare.AmazonPretrainPrepare;
 import org.recformer.data.prepare.CsvPrepare;
 import org.recformer.data.prepare.PrepareInputException;
+import org.recformer.data.prepare.PrepareOutput;
 import org.recformer.data.prepare.PrepareReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,11 +44,22 @@ public final class PrepareCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
+        @Option(names = "--overwrite", description = "Replace the dataset files of an output folder that already holds a"
+                + " dataset (input files are never written over).")
+        boolean overwrite;
+
         abstract PrepareReport prepare() throws IOException;
+
+        /** The output folder. */
+        abstract Path output();
+
+        /** The input files (or folders) of the run. */
+        abstract List<Path> inputs();
 
         @Override
         public Integer call() {
             try {
+                PrepareOutput.check(output(), overwrite, inputs());
                 PrepareReport report = prepare();
                 spec.commandLine().getOut().print(report.summary());
                 spec.commandLine().getOut().flush();
@@ -89,6 +101,16 @@ public final class PrepareCommand implements Runnable {
         PrepareReport prepare() throws IOException {
             return AmazonPrepare.run(new AmazonPrepare.Options(reviews, metadata, output, sampleFraction, seed));
         }
+
+        @Override
+        Path output() {
+            return output;
+        }
+
+        @Override
+        List<Path> inputs() {
+            return List.of(reviews, metadata);
+        }
     }
 
     @Command(name = "amazon-pretrain", mixinStandardHelpOptions = true,
@@ -114,6 +136,16 @@ public final class PrepareCommand implements Runnable {
         @Override
         PrepareReport prepare() throws IOException {
             return AmazonPretrainPrepare.run(new AmazonPretrainPrepare.Options(input, output, trainCategories, devCategory));
+        }
+
+        @Override
+        Path output() {
+            return output;
+        }
+
+        @Override
+        List<Path> inputs() {
+            return List.of(input);
         }
     }
 
@@ -162,6 +194,16 @@ public final class PrepareCommand implements Runnable {
         PrepareReport prepare() throws IOException {
             return CsvPrepare.run(new CsvPrepare.Options(interactions, userColumn, itemColumn, timeColumn, items,
                     itemIdColumn, attributes, minInteractions, valueSeparator, output));
+        }
+
+        @Override
+        Path output() {
+            return output;
+        }
+
+        @Override
+        List<Path> inputs() {
+            return List.of(interactions, items);
         }
     }
 }

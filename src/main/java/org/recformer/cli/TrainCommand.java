@@ -1,5 +1,6 @@
 package org.recformer.cli;
 
+import org.recformer.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.recformer.data.Dataset;
@@ -148,6 +149,7 @@ final class TrainCommand extends JobCommand {
             if (Files.exists(runDir.resolve(RUN_FILE))) {
                 throw new IllegalArgumentException(runDir + ": already holds a run; continue it with --resume " + runDir + " or choose another --output");
             }
+            requireNewRunFolder(runDir);
             int s1 = epochs != null ? epochs : stage1Epochs;
             int s2 = epochs != null ? epochs : stage2Epochs;
             if (negativeSamples < 0) throw new IllegalArgumentException("--negative-samples must be >= 0, got " + negativeSamples);
@@ -196,7 +198,10 @@ final class TrainCommand extends JobCommand {
         SequenceBatcher batcher = new SequenceBatcher(items, new SequenceEncoder(encoding));
 
         Files.createDirectories(runDir);
-        if (resume == null) JSON.writeValue(runDir.resolve(RUN_FILE).toFile(), run);
+        if (resume == null) {
+            byte[] runJson = JSON.writeValueAsBytes(run);
+            AtomicFiles.write(runDir.resolve(RUN_FILE), out -> out.write(runJson));
+        }
         try (RunLog log = new RunLog(spec.commandLine().getOut())) {
             log.openFile(runDir.resolve(LOG_FILE));
             if (run.synthetic()) log.println(syntheticNotice(dataDir));
@@ -221,6 +226,18 @@ final class TrainCommand extends JobCommand {
                     (System.nanoTime() - started) / 1e9, runDir);
         }
         return 0;
+    }
+
+    /** A new run writes only into a folder that is absent or empty: it never deletes or replaces files it did not write. */
+    static void requireNewRunFolder(Path runDir) throws IOException {
+        if (!Files.exists(runDir)) return;
+        if (!Files.isDirectory(runDir)) throw new IllegalArgumentException(runDir + ": --output exists and is not a folder");
+        try (var entries = Files.list(runDir)) {
+            if (entries.findAny().isPresent()) {
+                throw new IllegalArgumentException(runDir + ": --output is a folder that is not empty and holds no run of"
+                        + " `recformer train` (no " + RUN_FILE + "); choose a new or empty folder");
+            }
+        }
     }
 
     /** The fresh model's size; with no size options, {@link ModelSize#SMALL}. */

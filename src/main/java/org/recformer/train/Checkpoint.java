@@ -2,6 +2,7 @@ package org.recformer.train;
 
 import org.recformer.io.CheckpointFormatException;
 import org.recformer.io.CheckpointMismatchException;
+import org.recformer.io.FileTrees;
 import org.recformer.io.HostTensor;
 import org.recformer.io.LoadReport;
 import org.recformer.io.SafeTensors;
@@ -18,12 +19,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -63,7 +61,7 @@ public final class Checkpoint {
         Path target = dir.toAbsolutePath().normalize();
         Files.createDirectories(target.getParent());
         Path tmp = sibling(target, "tmp");
-        deleteTree(tmp);
+        FileTrees.deleteTree(tmp);
         Files.createDirectories(tmp);
         config.write(tmp.resolve(CONFIG_FILE));
         SafeTensors.write(tmp.resolve(MODEL_FILE), TiedWeights.forSaving(StateDicts.fromModel(model)));
@@ -72,10 +70,10 @@ public final class Checkpoint {
         if (state != null) Files.writeString(tmp.resolve(TrainerState.FILE_NAME), state.toJson(), StandardCharsets.UTF_8);
         if (extra != null) extra.writeInto(tmp);
         Path old = sibling(target, "old");
-        deleteTree(old);
+        FileTrees.deleteTree(old);
         if (Files.exists(target)) move(target, old);
         move(tmp, target);
-        deleteTree(old);
+        FileTrees.deleteTree(old);
     }
 
     /**
@@ -195,24 +193,5 @@ public final class Checkpoint {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(from, to);
         }
-    }
-
-    /** Deletes a folder tree if it exists. */
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) throw exc;
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }
