@@ -125,6 +125,23 @@ class TrainCommandTest {
     }
 
     @Test
+    void aNonEmptyOutputThatIsNotARunIsRefusedAndLeftAlone(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("mine");
+        Files.createDirectories(out.resolve("best"));
+        Path important = Files.writeString(out.resolve("best/IMPORTANT.txt"), "keep me");
+        CommandRun r = run(train("--data", data.toString(), "--epochs", "1", "--output", out.toString()));
+        assertEquals(2, r.status(), r.out());
+        assertTrue(r.err().contains(out + ": --output is a folder that is not empty and holds no run"), r.err());
+        assertEquals("keep me", Files.readString(important));
+        assertEquals(List.of(out.resolve("best")), Files.list(out).toList());
+
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        r = run(train("--data", data.toString(), "--epochs", "1", "--output", file.toString()));
+        assertEquals(2, r.status(), r.out());
+        assertTrue(r.err().contains(file + ": --output exists and is not a folder"), r.err());
+    }
+
+    @Test
     void missingDatasetFileStopsBeforeTrainingNamingIt(@TempDir Path tmp) throws Exception {
         Path broken = copyOfData(tmp);
         Files.delete(broken.resolve("val.json"));
