@@ -190,7 +190,7 @@ public final class Dataset {
                 if (json.next() != JsonToken.VALUE_NUMBER_INT) {
                     throw json.fail(key, "expected an integer " + what + " id, found " + json.describeToken());
                 }
-                if (rawIds.put(key, json.parser.getLongValue()) != null) {
+                if (rawIds.put(key, json.longValue()) != null) {
                     throw json.fail(key, "duplicate key");
                 }
             }
@@ -233,7 +233,7 @@ public final class Dataset {
                     if (json.next() != JsonToken.VALUE_STRING) {
                         throw json.fail(rawId, "attribute \"" + name + "\" must be a string, found " + json.describeToken());
                     }
-                    values.put(name, json.parser.getText());
+                    values.put(name, json.text());
                 }
                 if (item != null) {
                     if (attributes.get(item) != null) {
@@ -276,7 +276,7 @@ public final class Dataset {
                     if (token != JsonToken.VALUE_NUMBER_INT) {
                         throw json.fail(key, "expected an integer item id, found " + json.describeToken());
                     }
-                    long item = json.parser.getLongValue();
+                    long item = json.longValue();
                     if (item < 0 || item >= items) {
                         throw json.fail(key, "item id " + item + " has no entry in " + ITEM_MAP_FILE
                                 + " (item ids are 0.." + (items - 1) + ")");
