@@ -1,5 +1,7 @@
 package org.recformer.data;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
@@ -24,6 +26,8 @@ import java.util.Map;
  * the first bad record.
  */
 public final class Dataset {
+    private static final Logger LOG = LoggerFactory.getLogger(Dataset.class);
+
 
     public static final String TRAIN_FILE = "train.json";
     public static final String VALIDATION_FILE = "val.json";
@@ -107,8 +111,22 @@ public final class Dataset {
                 test[user] = EMPTY;
             }
         }
+        warnWhenMostItemsHaveNoText(directory.resolve(METADATA_FILE), attributes);
         return new Dataset(directory, rawUserIds, rawItemIds, Collections.unmodifiableList(attributes),
                 train, validation, test);
+    }
+
+    /**
+     * Recformer knows an item only by its text: when most items have none, their scores tie and the
+     * metrics say little (ties count one half, see {@link org.recformer.eval.RankingMetrics}).
+     */
+    private static void warnWhenMostItemsHaveNoText(Path metadataFile, List<LinkedHashMap<String, String>> attributes) {
+        long empty = attributes.stream().filter(a -> a.values().stream().allMatch(String::isBlank)).count();
+        if (2 * empty > attributes.size()) {
+            LOG.warn("WARNING: {} of {} items in {} have no text in any attribute; Recformer tells items apart only by"
+                    + " their text, so their scores tie and the metrics of this dataset say little", empty, attributes.size(),
+                    metadataFile);
+        }
     }
 
     /** The folder this dataset was read from. */
