@@ -49,8 +49,8 @@ public final class ItemEncoder {
                 throw new IllegalArgumentException("attribute '" + attribute.getKey() + "' has a null name or value");
             }
             int end = n + settings.maxAttrLength();
-            n = append(tokenizer.encode(attribute.getKey()), TokenTypes.KEY, ids, types, n, end);
-            n = append(tokenizer.encode(attribute.getValue()), TokenTypes.VALUE, ids, types, n, end);
+            n = append(tokenizer.encode(attribute.getKey(), end - n), TokenTypes.KEY, ids, types, n, end);
+            n = append(tokenizer.encode(attribute.getValue(), end - n), TokenTypes.VALUE, ids, types, n, end);
         }
         return new EncodedItem(Arrays.copyOf(ids, n), Arrays.copyOf(types, n));
     }
