@@ -175,6 +175,7 @@ public final class Tokenizer {
      * of such a word may differ).
      */
     public int[] encode(String text, int maxTokens) {
+        if (maxTokens <= 0) return new int[0];
         long keep = 2L * maxTokens * merges.longestSymbolBytes();
         if (text.length() > keep) {
             int end = (int) keep;

@@ -197,6 +197,16 @@ class TrainCommandTest {
         assertTrue(batch.err().contains("--batch-size"), batch.err());
     }
 
+    @Test
+    void aModelSizeThatCannotFitIsRefusedWithTheNumbers(@TempDir Path tmp) {
+        CommandRun overflow = run("train", "--data", data.toString(), "--hidden", "1000000000", "--output", tmp.resolve("a").toString());
+        assertEquals(2, overflow.status(), overflow.out());
+        assertTrue(overflow.err().contains("--hidden 1000000000: the FFN width 4 x hidden = 4000000000"), overflow.err());
+        CommandRun wide = run("train", "--data", data.toString(), "--hidden", "40000", "--heads", "8", "--output", tmp.resolve("b").toString());
+        assertEquals(2, wide.status(), wide.out());
+        assertTrue(wide.err().contains("model too large"), wide.err());
+    }
+
     static Path copyOfData(Path tmp) throws Exception {
         Path copy = tmp.resolve("data");
         Files.createDirectories(copy);
