@@ -214,7 +214,17 @@ final class TrainCommand extends JobCommand {
             Finetuner finetuner = new Finetuner(seqRec, tok, dataset, users, batcher, run.settings(), runDir, log, !noProgress,
                     folder -> CatalogueItems.write(dataset, folder.resolve(ITEMS_FILE)));
             int stop = stopAfterEpochs == null ? Integer.MAX_VALUE : stopAfterEpochs;
-            Finetuner.Outcome outcome = finetuner.run(resume != null, stop);
+            // Ctrl-C (or kill) during training: say where the run can be continued from
+            Thread interrupted = new Thread(() -> System.err.println("recformer train: interrupted; " + (Files.isDirectory(last)
+                    ? "continue the run with `recformer train --resume " + runDir + "` (from its last checkpoint, " + last + ")"
+                    : "no checkpoint was written yet (" + last + "), so start it again")));
+            Runtime.getRuntime().addShutdownHook(interrupted);
+            Finetuner.Outcome outcome;
+            try {
+                outcome = finetuner.run(resume != null, stop);
+            } finally {
+                Runtime.getRuntime().removeShutdownHook(interrupted);
+            }
             if (!outcome.completed()) return 0;
             TrainerState state = outcome.state();
             MetricsReport report = evaluate(seqRec, batcher, dataset, users, run.settings().evalBatchSize());
