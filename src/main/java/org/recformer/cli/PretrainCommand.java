@@ -95,4 +95,9 @@ public final class PretrainCommand extends JobCommand {
         out.flush();
         return 0;
     }
+
+    @Override
+    Path logFile() {
+        return output.resolve(Pretrainer.LOG_FILE);
+    }
 }

@@ -130,6 +130,14 @@ final class TrainCommand extends JobCommand {
     @Option(names = "--no-progress", description = "No progress bars (one log line per epoch only).")
     boolean noProgress;
 
+    /** The run's log once it is open. */
+    private Path logFile;
+
+    @Override
+    Path logFile() {
+        return logFile;
+    }
+
     /** What a run needs to be resumed: saved as run.json in the run folder. */
     record RunSpec(String data, boolean synthetic, int users, FinetuneSettings settings) {
     }
@@ -204,6 +212,7 @@ final class TrainCommand extends JobCommand {
         }
         try (RunLog log = new RunLog(spec.commandLine().getOut())) {
             log.openFile(runDir.resolve(LOG_FILE));
+            logFile = runDir.resolve(LOG_FILE);
             if (run.synthetic()) log.println(syntheticNotice(dataDir));
             log.printf("data: %s (%d users used of %d, %d items)", dataDir, users, dataset.userCount(), dataset.itemCount());
             log.printf("model: %d layers, hidden %d, %d heads, window %d, max %d tokens, %,d parameters; %s",

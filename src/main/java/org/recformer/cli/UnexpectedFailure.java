@@ -1,6 +1,5 @@
 package org.recformer.cli;
 
-import org.recformer.train.RunLog;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
@@ -38,7 +37,7 @@ final class UnexpectedFailure implements CommandLine.IExecutionExceptionHandler 
     /** Prints the one line, writes the trace, and returns the exit status (1). */
     static int report(Throwable failure, CommandLine commandLine, ParseResult parsed) {
         String command = commandName(parsed);
-        String where = traceFile(failure, command);
+        String where = traceFile(failure, command, runLog(parsed));
         String what = failure instanceof OutOfMemoryError
                 ? "out of memory (heap limit " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB; a larger -Xmx or a smaller model or batch may help)"
                 : "unexpected " + failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
@@ -72,11 +71,21 @@ final class UnexpectedFailure implements CommandLine.IExecutionExceptionHandler 
         return text.replaceAll("\\s*\\R\\s*", " ");
     }
 
-    /** Appends the trace to the run's log (or a new file) and returns that file, or a note when it cannot be written. */
-    private static String traceFile(Throwable failure, String command) {
+    /** The log file of the command that ran, when it is a job whose run folder exists; else null. */
+    private static Path runLog(ParseResult parsed) {
+        ParseResult last = parsed;
+        while (last.subcommand() != null) last = last.subcommand();
+        if (last.commandSpec().userObject() instanceof JobCommand job) {
+            Path log = job.logFile();
+            if (log != null && Files.isDirectory(log.toAbsolutePath().getParent())) return log;
+        }
+        return null;
+    }
+
+    /** Appends the trace to {@code log} (or, when null, a new file) and returns that file, or a note when it cannot be written. */
+    private static String traceFile(Throwable failure, String command, Path log) {
         StringWriter trace = new StringWriter();
         failure.printStackTrace(new PrintWriter(trace));
-        Path log = RunLog.lastFile();
         try {
             if (log == null) {
                 log = Path.of(System.getProperty("java.io.tmpdir"), "recformer-failure-" + ProcessHandle.current().pid() + ".log");

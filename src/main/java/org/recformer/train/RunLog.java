@@ -12,8 +12,6 @@ import java.nio.file.StandardOpenOption;
 
 /** What a job prints: to its console stream and, when a log file is open, appended to it too. */
 public final class RunLog implements Closeable {
-    private static volatile Path lastFile;
-
     private final PrintWriter console;
     private BufferedWriter file;
 
@@ -25,12 +23,6 @@ public final class RunLog implements Closeable {
     public void openFile(Path logFile) throws IOException {
         Files.createDirectories(logFile.toAbsolutePath().getParent());
         file = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        lastFile = logFile.toAbsolutePath();
-    }
-
-    /** The log file this process opened last (where a failure's details go), or null when none was opened. */
-    public static Path lastFile() {
-        return lastFile;
     }
 
     public void println(String line) {

@@ -9,16 +9,16 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every command's unexpected failure ends in one line naming its inputs and a log file with the trace. */
+/** Every command's unexpected failure ends in one line naming its inputs and the run's log file, which holds the trace. */
 class UnexpectedFailureTest {
 
+    /** A job whose run log is {@code --data}/run.log. */
     @Command(name = "boom")
-    static final class Boom implements Callable<Integer> {
+    static final class Boom extends JobCommand {
         @Option(names = "--data")
         Path data;
 
@@ -26,7 +26,12 @@ class UnexpectedFailureTest {
         String kind;
 
         @Override
-        public Integer call() {
+        Path logFile() {
+            return data.resolve("run.log");
+        }
+
+        @Override
+        int runJob() {
             switch (kind) {
                 case "bug" -> throw new IllegalStateException("a bug\nwith two lines");
                 case "memory" -> throw new OutOfMemoryError("Java heap space");
@@ -50,14 +55,14 @@ class UnexpectedFailureTest {
         assertEquals(1, err.lines().count(), err);
         assertTrue(err.startsWith("recformer boom: " + what), err);
         assertTrue(err.contains("(inputs: --data " + data + ")"), err);
-        Path log = Path.of(err.substring(err.indexOf("; details: ") + "; details: ".length()));
-        assertTrue(Files.readString(log).contains(traced), log.toString());
+        assertTrue(err.endsWith("; details: " + data.resolve("run.log")), err);
+        assertTrue(Files.readString(data.resolve("run.log")).contains(traced));
     }
 
     @Test
     void anExceptionIsOneLineNamingTheInputsWithTheTraceInALog(@TempDir Path tmp) throws Exception {
         assertOneLineWithTrace(boom(tmp, "bug"), tmp, "unexpected IllegalStateException: a bug with two lines",
-                "at org.recformer.cli.UnexpectedFailureTest$Boom.call");
+                "at org.recformer.cli.UnexpectedFailureTest$Boom.runJob");
     }
 
     @Test
