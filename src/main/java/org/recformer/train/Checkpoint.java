@@ -59,21 +59,25 @@ public final class Checkpoint {
     public static void save(Path dir, RecformerConfig config, Module model, Tokenizer tokenizer, TrainerState state,
                             AdamW optimizer, Extra extra) throws IOException {
         Path target = dir.toAbsolutePath().normalize();
-        Files.createDirectories(target.getParent());
-        Path tmp = sibling(target, "tmp");
-        FileTrees.deleteTree(tmp);
-        Files.createDirectories(tmp);
-        config.write(tmp.resolve(CONFIG_FILE));
-        SafeTensors.write(tmp.resolve(MODEL_FILE), TiedWeights.forSaving(StateDicts.fromModel(model)));
-        writeTokenizerFiles(tokenizer, tmp);
-        if (optimizer != null) SafeTensors.write(tmp.resolve(OPTIMIZER_FILE), optimizerState(optimizer));
-        if (state != null) Files.writeString(tmp.resolve(TrainerState.FILE_NAME), state.toJson(), StandardCharsets.UTF_8);
-        if (extra != null) extra.writeInto(tmp);
-        Path old = sibling(target, "old");
-        FileTrees.deleteTree(old);
-        if (Files.exists(target)) move(target, old);
-        move(tmp, target);
-        FileTrees.deleteTree(old);
+        try {
+            Files.createDirectories(target.getParent());
+            Path tmp = sibling(target, "tmp");
+            FileTrees.deleteTree(tmp);
+            Files.createDirectories(tmp);
+            config.write(tmp.resolve(CONFIG_FILE));
+            SafeTensors.write(tmp.resolve(MODEL_FILE), TiedWeights.forSaving(StateDicts.fromModel(model)));
+            writeTokenizerFiles(tokenizer, tmp);
+            if (optimizer != null) SafeTensors.write(tmp.resolve(OPTIMIZER_FILE), optimizerState(optimizer));
+            if (state != null) Files.writeString(tmp.resolve(TrainerState.FILE_NAME), state.toJson(), StandardCharsets.UTF_8);
+            if (extra != null) extra.writeInto(tmp);
+            Path old = sibling(target, "old");
+            FileTrees.deleteTree(old);
+            if (Files.exists(target)) move(target, old);
+            move(tmp, target);
+            FileTrees.deleteTree(old);
+        } catch (IOException e) {
+            throw new IOException(target + ": cannot write the checkpoint: " + e.getMessage(), e);
+        }
     }
 
     /**
