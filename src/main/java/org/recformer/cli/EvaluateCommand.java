@@ -49,11 +49,17 @@ final class EvaluateCommand extends JobCommand {
         ModelFactory models = new ModelFactory(device.backend());
         Evaluation.Split which = Evaluation.Split.parse(split);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
+        if (maxUsers != null && maxUsers < 1) throw new IllegalArgumentException("--max-users must be >= 1, got " + maxUsers);
         Dataset dataset = Dataset.load(data);
         ModelOnCatalogue m = ModelOnCatalogue.load(models, model, tokenizer, CatalogueItems.of(dataset), data, zeroShot, batchSize);
         int users = maxUsers == null ? dataset.userCount() : Math.min(maxUsers, dataset.userCount());
         List<EvalExample> examples = Evaluation.examples(dataset, users, which);
-        Map<String, Double> scores = Evaluation.model(m.model(), m.batcher(), examples, batchSize, true);
+        Map<String, Double> scores;
+        try {
+            scores = Evaluation.model(m.model(), m.batcher(), examples, batchSize, true);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(model + ": " + e.getMessage(), e);
+        }
         Map<String, Double> popularity = Evaluation.popularity(dataset.trainItemCounts(), examples);
         var out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "%s on %s, %s split, %d users; item table: %s%n", model, data, which.key(), examples.size(),

@@ -6,6 +6,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
@@ -19,6 +20,11 @@ abstract class JobCommand implements Callable<Integer> {
 
     /** The job; returns the exit status. */
     abstract int runJob() throws IOException;
+
+    /** The log file of the job's run, where an unexpected failure's trace goes; null when the job has none (yet). */
+    Path logFile() {
+        return null;
+    }
 
     @Override
     public final Integer call() {

@@ -35,6 +35,16 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         // bad input, including an unknown option or option value, is status 2
         cl.setExitCodeExceptionMapper(e -> e instanceof IllegalArgumentException || e instanceof CommandLine.ParameterException ? 2 : 1);
+        // anything else a command throws, errors (out of memory) included, is one line and a log file
+        cl.setExecutionExceptionHandler(new UnexpectedFailure());
+        CommandLine.IExecutionStrategy run = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parsed -> {
+            try {
+                return run.execute(parsed);
+            } catch (Error e) {
+                return UnexpectedFailure.report(e, parsed.commandSpec().commandLine(), parsed);
+            }
+        });
         return cl;
     }
 }

@@ -10,6 +10,7 @@ import org.recformer.data.encode.SequenceEncoder;
 import org.recformer.io.HostTensor;
 import org.recformer.io.SafeTensors;
 import org.recformer.io.StateDict;
+import org.recformer.io.StateDicts;
 import org.recformer.model.RecformerForSeqRec;
 import org.recformer.tensor.Tensor;
 import org.recformer.tokenizer.Tokenizer;
@@ -91,7 +92,7 @@ record ModelOnCatalogue(RecformerForSeqRec model, Tokenizer tokenizer, EncodingS
     private static String key(Path modelDir, Tokenizer tokenizer, CatalogueItems items) throws IOException {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = new DigestInputStream(Files.newInputStream(modelDir.resolve(Checkpoint.MODEL_FILE)), md)) {
+            try (InputStream in = new DigestInputStream(Files.newInputStream(StateDicts.weightsFile(modelDir)), md)) {
                 in.transferTo(java.io.OutputStream.nullOutputStream());
             }
             md.update(Files.readAllBytes(modelDir.resolve(Checkpoint.CONFIG_FILE)));

@@ -31,8 +31,12 @@ final class ModelSizeOptions {
      */
     ModelSize modelSize() {
         ModelSize preset = RecformerRecipe.size(size);
-        int ffn = intermediate != null ? intermediate : hidden != null ? 4 * hidden : preset.intermediate();
+        long ffn = intermediate != null ? intermediate : hidden != null ? 4L * hidden : preset.intermediate();
+        if (ffn > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("--hidden " + hidden + ": the FFN width 4 x hidden = " + ffn
+                    + " is more than " + Integer.MAX_VALUE + "; give a smaller --hidden");
+        }
         return new ModelSize(hidden != null ? hidden : preset.hidden(), layers != null ? layers : preset.layers(),
-                heads != null ? heads : preset.heads(), ffn);
+                heads != null ? heads : preset.heads(), (int) ffn);
     }
 }

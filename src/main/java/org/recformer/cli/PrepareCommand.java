@@ -4,6 +4,7 @@ import org.recformer.data.prepare.AmazonPrepare;
 import org.recformer.data.prepare.AmazonPretrainPrepare;
 import org.recformer.data.prepare.CsvPrepare;
 import org.recformer.data.prepare.PrepareInputException;
+import org.recformer.data.prepare.PrepareOutput;
 import org.recformer.data.prepare.PrepareReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,11 +44,22 @@ public final class PrepareCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
+        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Folder to write (the dataset or corpus).")
+        Path output;
+
+        @Option(names = "--overwrite", description = "Replace the dataset files of an output folder that already holds a"
+                + " dataset (input files are never written over).")
+        boolean overwrite;
+
         abstract PrepareReport prepare() throws IOException;
+
+        /** The input files (or folders) of the run. */
+        abstract List<Path> inputs();
 
         @Override
         public Integer call() {
             try {
+                PrepareOutput.check(output, overwrite, inputs());
                 PrepareReport report = prepare();
                 spec.commandLine().getOut().print(report.summary());
                 spec.commandLine().getOut().flush();
@@ -74,9 +86,6 @@ public final class PrepareCommand implements Runnable {
                 description = "Metadata file, e.g. meta_Industrial_and_Scientific.json.gz.")
         Path metadata;
 
-        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Dataset folder to write.")
-        Path output;
-
         @Option(names = "--sample-fraction", defaultValue = "0.2", paramLabel = "F",
                 description = "Share of the eligible users kept, in (0, 1] (default: ${DEFAULT-VALUE}, like the public code).")
         double sampleFraction;
@@ -89,6 +98,11 @@ public final class PrepareCommand implements Runnable {
         PrepareReport prepare() throws IOException {
             return AmazonPrepare.run(new AmazonPrepare.Options(reviews, metadata, output, sampleFraction, seed));
         }
+
+        @Override
+        List<Path> inputs() {
+            return List.of(reviews, metadata);
+        }
     }
 
     @Command(name = "amazon-pretrain", mixinStandardHelpOptions = true,
@@ -98,9 +112,6 @@ public final class PrepareCommand implements Runnable {
 
         @Option(names = "--input", required = true, paramLabel = "DIR", description = "Folder of raw files.")
         Path input;
-
-        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Corpus folder to write.")
-        Path output;
 
         @Option(names = "--train-categories", split = ",", paramLabel = "CATEGORY",
                 description = "Training categories (default: the paper's seven, Automotive,...,Movies_and_TV).")
@@ -114,6 +125,11 @@ public final class PrepareCommand implements Runnable {
         @Override
         PrepareReport prepare() throws IOException {
             return AmazonPretrainPrepare.run(new AmazonPretrainPrepare.Options(input, output, trainCategories, devCategory));
+        }
+
+        @Override
+        List<Path> inputs() {
+            return List.of(input);
         }
     }
 
@@ -155,13 +171,15 @@ public final class PrepareCommand implements Runnable {
                         + "MovieLens genres).")
         String valueSeparator;
 
-        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Dataset folder to write.")
-        Path output;
-
         @Override
         PrepareReport prepare() throws IOException {
             return CsvPrepare.run(new CsvPrepare.Options(interactions, userColumn, itemColumn, timeColumn, items,
                     itemIdColumn, attributes, minInteractions, valueSeparator, output));
+        }
+
+        @Override
+        List<Path> inputs() {
+            return List.of(interactions, items);
         }
     }
 }

@@ -101,4 +101,9 @@ public final class PretrainCommand extends JobCommand {
         out.flush();
         return 0;
     }
+
+    @Override
+    Path logFile() {
+        return output.resolve(Pretrainer.LOG_FILE);
+    }
 }

@@ -101,6 +101,12 @@ final class RecommendCommand extends JobCommand {
                 List<int[]> histories = new ArrayList<>();
                 for (String u : chunk) histories.add(request.histories.get(u));
                 float[] scores = scorer.scores(scorer.encode(batcher.histories(histories).toModelInput())).toArray();
+                for (float score : scores) {
+                    if (!Float.isFinite(score)) {
+                        throw new IllegalArgumentException(model + ": the model gives a score of " + score + " (its weights"
+                                + " hold or produce non-finite values); no recommendation can be made with it");
+                    }
+                }
                 for (int b = 0; b < chunk.size(); b++) {
                     ArrayNode list = out.putArray(chunk.get(b));
                     for (int item : top(scores, b * candidates, candidates, topK)) {

@@ -1,5 +1,6 @@
 package org.recformer.cli;
 
+import org.recformer.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.recformer.data.Dataset;
@@ -134,6 +135,14 @@ final class TrainCommand extends JobCommand {
     @Option(names = "--no-progress", description = "No progress bars (one log line per epoch only).")
     boolean noProgress;
 
+    /** The run's log once it is open. */
+    private Path logFile;
+
+    @Override
+    Path logFile() {
+        return logFile;
+    }
+
     /** What a run needs to be resumed: saved as run.json in the run folder. */
     record RunSpec(String data, boolean synthetic, int users, FinetuneSettings settings) {
     }
@@ -154,6 +163,7 @@ final class TrainCommand extends JobCommand {
             if (Files.exists(runDir.resolve(RUN_FILE))) {
                 throw new IllegalArgumentException(runDir + ": already holds a run; continue it with --resume " + runDir + " or choose another --output");
             }
+            requireNewRunFolder(runDir);
             int s1 = epochs != null ? epochs : stage1Epochs;
             int s2 = epochs != null ? epochs : stage2Epochs;
             if (negativeSamples < 0) throw new IllegalArgumentException("--negative-samples must be >= 0, got " + negativeSamples);
@@ -202,9 +212,13 @@ final class TrainCommand extends JobCommand {
         SequenceBatcher batcher = new SequenceBatcher(items, new SequenceEncoder(encoding));
 
         Files.createDirectories(runDir);
-        if (resume == null) JSON.writeValue(runDir.resolve(RUN_FILE).toFile(), run);
+        if (resume == null) {
+            byte[] runJson = JSON.writeValueAsBytes(run);
+            AtomicFiles.write(runDir.resolve(RUN_FILE), out -> out.write(runJson));
+        }
         try (RunLog log = new RunLog(spec.commandLine().getOut())) {
             log.openFile(runDir.resolve(LOG_FILE));
+            logFile = runDir.resolve(LOG_FILE);
             if (run.synthetic()) log.println(syntheticNotice(dataDir));
             log.printf("data: %s (%d users used of %d, %d items)", dataDir, users, dataset.userCount(), dataset.itemCount());
             log.printf("model: %d layers, hidden %d, %d heads, window %d, max %d tokens, %,d parameters; %s",
@@ -215,7 +229,17 @@ final class TrainCommand extends JobCommand {
             Finetuner finetuner = new Finetuner(seqRec, tok, dataset, users, batcher, run.settings(), runDir, log, !noProgress,
                     folder -> CatalogueItems.write(dataset, folder.resolve(ITEMS_FILE)));
             int stop = stopAfterEpochs == null ? Integer.MAX_VALUE : stopAfterEpochs;
-            Finetuner.Outcome outcome = finetuner.run(resume != null, stop);
+            // Ctrl-C (or kill) during training: say where the run can be continued from
+            Thread interrupted = new Thread(() -> System.err.println("recformer train: interrupted; " + (Files.isDirectory(last)
+                    ? "continue the run with `recformer train --resume " + runDir + "` (from its last checkpoint, " + last + ")"
+                    : "no checkpoint was written yet (" + last + "), so start it again")));
+            Runtime.getRuntime().addShutdownHook(interrupted);
+            Finetuner.Outcome outcome;
+            try {
+                outcome = finetuner.run(resume != null, stop);
+            } finally {
+                Runtime.getRuntime().removeShutdownHook(interrupted);
+            }
             if (!outcome.completed()) return 0;
             TrainerState state = outcome.state();
             MetricsReport report = evaluate(seqRec, batcher, dataset, users, run.settings().evalBatchSize());
@@ -227,6 +251,18 @@ final class TrainCommand extends JobCommand {
                     (System.nanoTime() - started) / 1e9, runDir);
         }
         return 0;
+    }
+
+    /** A new run writes only into a folder that is absent or empty: it never deletes or replaces files it did not write. */
+    static void requireNewRunFolder(Path runDir) throws IOException {
+        if (!Files.exists(runDir)) return;
+        if (!Files.isDirectory(runDir)) throw new IllegalArgumentException(runDir + ": --output exists and is not a folder");
+        try (var entries = Files.list(runDir)) {
+            if (entries.findAny().isPresent()) {
+                throw new IllegalArgumentException(runDir + ": --output is a folder that is not empty and holds no run of"
+                        + " `recformer train` (no " + RUN_FILE + "); choose a new or empty folder");
+            }
+        }
     }
 
     /** The fresh model's size; with no size options, {@link RecformerRecipe#SMALL}. */

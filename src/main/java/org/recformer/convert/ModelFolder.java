@@ -1,5 +1,6 @@
 package org.recformer.convert;
 
+import org.recformer.io.FileTrees;
 import org.recformer.io.SafeTensors;
 import org.recformer.io.StateDict;
 import org.recformer.io.StateDicts;
@@ -12,8 +13,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * A HuggingFace model folder ({@code config.json} + {@code model.safetensors}), written atomically:
@@ -45,7 +44,7 @@ public final class ModelFolder {
             }
             done = true;
         } finally {
-            if (!done) deleteTree(tmp);
+            if (!done) FileTrees.deleteTree(tmp);
         }
     }
 
@@ -56,13 +55,6 @@ public final class ModelFolder {
             if (entries.iterator().hasNext()) {
                 throw new FileAlreadyExistsException(target.toString(), null, "output folder exists and is not empty (choose a new folder)");
             }
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
         }
     }
 }

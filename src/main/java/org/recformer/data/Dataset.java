@@ -1,5 +1,7 @@
 package org.recformer.data;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
@@ -24,6 +26,8 @@ import java.util.Map;
  * the first bad record.
  */
 public final class Dataset {
+    private static final Logger LOG = LoggerFactory.getLogger(Dataset.class);
+
 
     public static final String TRAIN_FILE = "train.json";
     public static final String VALIDATION_FILE = "val.json";
@@ -107,8 +111,22 @@ public final class Dataset {
                 test[user] = EMPTY;
             }
         }
+        warnWhenMostItemsHaveNoText(directory.resolve(METADATA_FILE), attributes);
         return new Dataset(directory, rawUserIds, rawItemIds, Collections.unmodifiableList(attributes),
                 train, validation, test);
+    }
+
+    /**
+     * Recformer knows an item only by its text: when most items have none, their scores tie and the
+     * metrics say little (ties count one half, see {@link org.recformer.eval.RankingMetrics}).
+     */
+    private static void warnWhenMostItemsHaveNoText(Path metadataFile, List<LinkedHashMap<String, String>> attributes) {
+        long empty = attributes.stream().filter(a -> a.values().stream().allMatch(String::isBlank)).count();
+        if (2 * empty > attributes.size()) {
+            LOG.warn("WARNING: {} of {} items in {} have no text in any attribute; Recformer tells items apart only by"
+                    + " their text, so their scores tie and the metrics of this dataset say little", empty, attributes.size(),
+                    metadataFile);
+        }
     }
 
     /** The folder this dataset was read from. */
@@ -190,7 +208,7 @@ public final class Dataset {
                 if (json.next() != JsonToken.VALUE_NUMBER_INT) {
                     throw json.fail(key, "expected an integer " + what + " id, found " + json.describeToken());
                 }
-                if (rawIds.put(key, json.parser.getLongValue()) != null) {
+                if (rawIds.put(key, json.longValue()) != null) {
                     throw json.fail(key, "duplicate key");
                 }
             }
@@ -233,7 +251,7 @@ public final class Dataset {
                     if (json.next() != JsonToken.VALUE_STRING) {
                         throw json.fail(rawId, "attribute \"" + name + "\" must be a string, found " + json.describeToken());
                     }
-                    values.put(name, json.parser.getText());
+                    values.put(name, json.text());
                 }
                 if (item != null) {
                     if (attributes.get(item) != null) {
@@ -276,7 +294,7 @@ public final class Dataset {
                     if (token != JsonToken.VALUE_NUMBER_INT) {
                         throw json.fail(key, "expected an integer item id, found " + json.describeToken());
                     }
-                    long item = json.parser.getLongValue();
+                    long item = json.longValue();
                     if (item < 0 || item >= items) {
                         throw json.fail(key, "item id " + item + " has no entry in " + ITEM_MAP_FILE
                                 + " (item ids are 0.." + (items - 1) + ")");

@@ -1,9 +1,9 @@
 package org.recformer.data;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -32,10 +32,33 @@ final class JsonFile implements Closeable {
     JsonToken next() throws IOException {
         try {
             return parser.nextToken();
-        } catch (JsonParseException e) {
+        } catch (StreamReadException e) {
             throw new DatasetFormatException(file, null, "not valid JSON: " + e.getOriginalMessage()
                     + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
         }
+    }
+
+    /** The current string's text; bytes that are not UTF-8 are a {@link DatasetFormatException} naming the file. */
+    String text() throws IOException {
+        try {
+            return parser.getText();
+        } catch (StreamReadException e) {
+            throw located(e);
+        }
+    }
+
+    /** The current number as a long; one beyond the range of a long is a {@link DatasetFormatException} naming the file. */
+    long longValue() throws IOException {
+        try {
+            return parser.getLongValue();
+        } catch (StreamReadException e) {
+            throw located(e);
+        }
+    }
+
+    private DatasetFormatException located(StreamReadException e) {
+        return new DatasetFormatException(file, null, e.getOriginalMessage() + " (line " + e.getLocation().getLineNr()
+                + ", column " + e.getLocation().getColumnNr() + ")");
     }
 
     void startObject(String key) throws IOException {

@@ -85,7 +85,7 @@ public final class PretrainCorpus {
                     if (json.next() != JsonToken.VALUE_STRING) {
                         throw json.fail(asin, "attribute \"" + name + "\" must be a string, found " + json.describeToken());
                     }
-                    values.put(name, json.parser.getText());
+                    values.put(name, json.text());
                 }
                 items.add(values);
             }
@@ -109,9 +109,9 @@ public final class PretrainCorpus {
                 int length = 0;
                 for (JsonToken t = json.next(); t != JsonToken.END_ARRAY; t = json.next()) {
                     if (t != JsonToken.VALUE_STRING) throw json.fail(key, "expected an asin (a string), found " + json.describeToken());
-                    Integer item = ids.get(json.parser.getText());
+                    Integer item = ids.get(json.text());
                     if (item == null) {
-                        throw json.fail(key, "asin \"" + json.parser.getText() + "\" has no entry in " + Dataset.METADATA_FILE);
+                        throw json.fail(key, "asin \"" + json.text() + "\" has no entry in " + Dataset.METADATA_FILE);
                     }
                     if (length == sequence.length) sequence = Arrays.copyOf(sequence, 2 * length);
                     sequence[length++] = item;

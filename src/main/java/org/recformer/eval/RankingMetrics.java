@@ -5,9 +5,11 @@ import java.util.Map;
 
 /**
  * Full-ranking metrics of SPEC section 5, averaged over users. For each user the label's rank is
- * the number of items scoring strictly higher than it (ties favour the label, as in the public
- * code); then NDCG@k = 1/log2(rank+2) if rank &lt; k, Recall@k = [rank &lt; k], MRR = 1/(rank+1),
- * AUC = 1 - rank / numberOfItems.
+ * the number of items scoring strictly higher than it plus half the number of other items scoring
+ * exactly as high (its average 0-based position among the ties); then NDCG@k = 1/log2(rank+2) if
+ * rank &lt; k, Recall@k = [rank &lt; k], MRR = 1/(rank+1), AUC = 1 - rank / numberOfItems (a tie
+ * counts one half). Without ties this is the public code's rule; it counts ties for the label,
+ * which makes a model whose scores all tie perfect (docs/evaluation.md).
  */
 public final class RankingMetrics {
     /** The cut-offs reported: 10 and 50. */
@@ -25,21 +27,29 @@ public final class RankingMetrics {
         this.numItems = numItems;
     }
 
-    /** The rank of {@code label} among {@code scores} (number of items scoring strictly higher). */
-    public static int rank(float[] scores, int label) {
+    /**
+     * The rank of {@code label} among {@code scores}: items scoring strictly higher, plus half the
+     * other items scoring the same. Scores must be finite.
+     */
+    public static double rank(float[] scores, int label) {
         if (label < 0 || label >= scores.length) {
             throw new IllegalArgumentException("label " + label + " outside the " + scores.length + " scored items");
         }
         float target = scores[label];
-        if (Float.isNaN(target)) throw new IllegalArgumentException("score of label " + label + " is NaN");
-        int rank = 0;
-        for (float s : scores) if (s > target) rank++;
-        return rank;
+        int higher = 0;
+        int tied = 0;
+        for (int i = 0; i < scores.length; i++) {
+            float s = scores[i];
+            if (!Float.isFinite(s)) throw new IllegalArgumentException("score of item " + i + " is " + s + ", not a finite number");
+            if (s > target) higher++;
+            else if (s == target) tied++;
+        }
+        return higher + (tied - 1) / 2.0;
     }
 
     /** Adds one user whose label scored at {@code rank}. */
-    public void add(int rank) {
-        if (rank < 0 || rank >= numItems) throw new IllegalArgumentException("rank " + rank + " outside [0, " + numItems + ")");
+    public void add(double rank) {
+        if (!(rank >= 0 && rank < numItems)) throw new IllegalArgumentException("rank " + rank + " outside [0, " + numItems + ")");
         for (int c = 0; c < CUTOFFS.length; c++) {
             if (rank < CUTOFFS[c]) {
                 ndcg[c] += 1.0 / (Math.log(rank + 2) / Math.log(2));
@@ -47,7 +57,7 @@ public final class RankingMetrics {
             }
         }
         mrr += 1.0 / (rank + 1);
-        auc += 1.0 - (double) rank / numItems;
+        auc += 1.0 - rank / numItems;
         users++;
     }
 

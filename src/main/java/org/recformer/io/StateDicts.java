@@ -24,17 +24,20 @@ public final class StateDicts {
      * first bytes), or a model folder holding {@code model.safetensors} or {@code pytorch_model.bin}.
      */
     public static StateDict read(Path path) throws IOException {
-        if (Files.isDirectory(path)) {
-            for (String name : new String[] {SAFETENSORS_NAME, PYTORCH_NAME}) {
-                if (Files.isRegularFile(path.resolve(name))) return read(path.resolve(name));
-            }
-            throw new NoSuchFileException(path.toString(), null, "no " + SAFETENSORS_NAME + " or " + PYTORCH_NAME + " in this folder");
-        }
+        if (Files.isDirectory(path)) return read(weightsFile(path));
         byte[] head = new byte[2];
         try (InputStream in = Files.newInputStream(path)) {
             if (in.readNBytes(head, 0, 2) == 2 && head[0] == 'P' && head[1] == 'K') return TorchCheckpoint.read(path);
         }
         return SafeTensors.read(path);
+    }
+
+    /** The weights file of a model folder: {@code model.safetensors}, else {@code pytorch_model.bin}. */
+    public static Path weightsFile(Path folder) throws NoSuchFileException {
+        for (String name : new String[] {SAFETENSORS_NAME, PYTORCH_NAME}) {
+            if (Files.isRegularFile(folder.resolve(name))) return folder.resolve(name);
+        }
+        throw new NoSuchFileException(folder.toString(), null, "no " + SAFETENSORS_NAME + " or " + PYTORCH_NAME + " in this folder");
     }
 
     /** The model's parameters as float32 tensors under the model's own names, in registration order. */

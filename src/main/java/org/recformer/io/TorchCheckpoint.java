@@ -31,6 +31,12 @@ import java.util.zip.ZipFile;
  */
 public final class TorchCheckpoint {
     private static final long MAX_PICKLE_BYTES = 1L << 30;
+    /**
+     * The pickle's opcode budget per tensor storage in the archive (plus 16 storages' worth): a
+     * HuggingFace state dict runs about 40 per storage, metadata included; a pickle bomb that would
+     * build millions of values from a small file is refused at once.
+     */
+    private static final long OPCODES_PER_STORAGE = 1024;
 
     private TorchCheckpoint() {
     }
@@ -44,7 +50,9 @@ public final class TorchCheckpoint {
             checkByteOrder(zip, stem, source);
             TorchPickle torch = new TorchPickle(source);
             byte[] pickle = readEntry(zip, stem + "data.pkl", -1, MAX_PICKLE_BYTES, source);
-            Object root = new Unpickler(pickle, source + " [" + stem + "data.pkl]", torch, torch::persistentLoad).load();
+            long storages = zip.stream().filter(e -> e.getName().startsWith(stem + "data/")).count();
+            long maxOpcodes = OPCODES_PER_STORAGE * (storages + 16);
+            Object root = new Unpickler(pickle, source + " [" + stem + "data.pkl]", torch, torch::persistentLoad, maxOpcodes).load();
             Map<String, TorchPickle.View> views = stateDictOf(root, source);
             for (Map.Entry<String, TorchPickle.View> e : views.entrySet()) validate(zip, stem, e.getKey(), e.getValue(), source);
             Map<String, Integer> usesLeft = new HashMap<>(); // storage key -> views still to materialize

@@ -240,6 +240,49 @@ public final class RecformerConfig {
         if (finetuneNegativeSampleSize < 0) {
             throw new IllegalArgumentException("finetune_negative_sample_size must be >= 0, got " + finetuneNegativeSampleSize);
         }
+        checkSizes();
+    }
+
+    /** The most elements of one tensor (a Java array's length limit, less the JVM's header reserve). */
+    static final long MAX_TENSOR_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /**
+     * Parameters of the encoder ({@link RecformerModel}): embeddings (word, position, token type,
+     * item position, LayerNorm) and per layer the six local and global attention projections, the
+     * attention output, the FFN and two LayerNorms. In long arithmetic, so any configuration counts.
+     */
+    public long encoderParameterCount() {
+        long h = hiddenSize;
+        long ffn = intermediateSize;
+        long embeddings = h * ((long) vocabSize + maxPositionEmbeddings + tokenTypeSize + maxItemEmbeddings) + 2 * h;
+        long layer = 7 * (h * h + h) + 2 * h + (h * ffn + ffn) + (ffn * h + h) + 2 * h;
+        return embeddings + numHiddenLayers * layer;
+    }
+
+    /**
+     * Refuses a configuration whose model cannot be built in this JVM before anything is allocated:
+     * a tensor larger than a Java array, or weights (encoder, item table, LM head) that alone exceed
+     * the heap limit. The message gives the numbers and the limit.
+     */
+    private void checkSizes() {
+        long h = hiddenSize;
+        long[][] tensors = {{vocabSize, h}, {maxPositionEmbeddings, h}, {itemNum, h}, {h, intermediateSize}, {h, h}};
+        String[] names = {"vocab_size x hidden_size", "max_position_embeddings x hidden_size", "item_num x hidden_size",
+                "hidden_size x intermediate_size", "hidden_size x hidden_size"};
+        for (int i = 0; i < tensors.length; i++) {
+            long elements = tensors[i][0] * tensors[i][1];
+            if (elements > MAX_TENSOR_ELEMENTS) {
+                throw new IllegalArgumentException("model too large: " + names[i] + " = " + tensors[i][0] + " x " + tensors[i][1]
+                        + " = " + elements + " elements in one tensor, more than the limit of " + MAX_TENSOR_ELEMENTS);
+            }
+        }
+        long parameters = encoderParameterCount() + (long) itemNum * h + (h * h + 3 * h + (long) vocabSize * h + vocabSize);
+        long bytes = 4 * parameters;
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "model too large: %,d parameters need"
+                    + " %,d MiB as float32, more than the Java heap limit of %,d MiB (-Xmx)", parameters, bytes >> 20, heap >> 20));
+        }
     }
 
     private static int[] windows(JsonNode node, int layers) {

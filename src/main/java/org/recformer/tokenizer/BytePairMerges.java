@@ -1,10 +1,10 @@
 package org.recformer.tokenizer;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * merge results) are numbered internally; the caller maps them to vocabulary ids. A word is
  * merged like HuggingFace's slow tokenizer: repeatedly take the adjacent pair with the lowest
  * merge rank and merge all its non-overlapping occurrences left to right, until no pair has a
- * rank. Results are memoised per word (thread-safe, bounded).
+ * rank (in O(n log n) per word of n bytes). Results are memoised per word (thread-safe, bounded).
  */
 final class BytePairMerges {
 
@@ -27,6 +27,7 @@ final class BytePairMerges {
     private final Map<Long, Merge> merges = new HashMap<>();
     private final int[] byteSymbol = new int[256];
     private final Map<String, int[]> wordCache = new ConcurrentHashMap<>();
+    private final int longestSymbolBytes;
 
     /**
      * @param mergeLines the merge rules in rank order, each {@code "left right"}
@@ -50,6 +51,7 @@ final class BytePairMerges {
             // A repeated rule keeps its last rank, like the dict HuggingFace builds from the list.
             merges.put(pair(left, right), new Merge(rank, merged));
         }
+        longestSymbolBytes = symbols.stream().mapToInt(String::length).max().orElse(1);
     }
 
     private int symbol(String text) {
@@ -86,39 +88,59 @@ final class BytePairMerges {
         return result;
     }
 
+    /**
+     * The merge loop in O(n log n) for a word of n bytes: the symbols form a linked list and a heap
+     * holds each adjacent pair that has a rank, keyed by (rank, position). Popping the smallest key
+     * merges the lowest-ranked pair, leftmost first, which is what repeatedly merging all
+     * non-overlapping occurrences of the lowest-ranked pair left to right does (a merge result is
+     * longer than either part, so a merge never creates another occurrence of the pair being
+     * merged). A popped entry whose pair has changed since it was pushed is skipped. This is the
+     * order of HuggingFace's fast tokenizer too; it equals the slow one's pass-by-pass order for
+     * merge tables whose rules only join symbols made by earlier rules, as every trained table does.
+     */
     private int[] mergeUncached(String word) {
         byte[] bytes = word.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        int[] sym = new int[bytes.length];
-        for (int i = 0; i < bytes.length; i++) {
+        int n = bytes.length;
+        int[] sym = new int[n];
+        int[] next = new int[n];
+        int[] prev = new int[n];
+        for (int i = 0; i < n; i++) {
             sym[i] = byteSymbol[bytes[i] & 0xFF];
+            next[i] = i + 1 < n ? i + 1 : -1;
+            prev[i] = i - 1;
         }
-        int n = sym.length;
-        while (n > 1) {
-            Merge best = null;
-            int bestLeft = 0;
-            int bestRight = 0;
-            for (int i = 0; i + 1 < n; i++) {
-                Merge m = merges.get(pair(sym[i], sym[i + 1]));
-                if (m != null && (best == null || m.rank < best.rank)) {
-                    best = m;
-                    bestLeft = sym[i];
-                    bestRight = sym[i + 1];
-                }
-            }
-            if (best == null) {
-                break;
-            }
-            int w = 0;
-            for (int i = 0; i < n; ) {
-                if (i + 1 < n && sym[i] == bestLeft && sym[i + 1] == bestRight) {
-                    sym[w++] = best.merged;
-                    i += 2;
-                } else {
-                    sym[w++] = sym[i++];
-                }
-            }
-            n = w;
+        PriorityQueue<Long> heap = new PriorityQueue<>();
+        for (int i = 0; i + 1 < n; i++) push(heap, sym, i, i + 1);
+        int count = n;
+        while (!heap.isEmpty()) {
+            long key = heap.poll();
+            int rank = (int) (key >>> 32);
+            int left = (int) key;
+            int right = next[left];
+            if (sym[left] < 0 || right < 0) continue; // merged away, or no right neighbour any more
+            Merge m = merges.get(pair(sym[left], sym[right]));
+            if (m == null || m.rank != rank) continue; // this position now holds another pair
+            sym[left] = m.merged;
+            sym[right] = -1;
+            next[left] = next[right];
+            if (next[left] >= 0) prev[next[left]] = left;
+            count--;
+            if (prev[left] >= 0) push(heap, sym, prev[left], left);
+            if (next[left] >= 0) push(heap, sym, left, next[left]);
         }
-        return Arrays.copyOf(sym, n);
+        int[] out = new int[count];
+        int k = 0;
+        for (int i = n == 0 ? -1 : 0; i >= 0; i = next[i]) out[k++] = sym[i];
+        return out;
+    }
+
+    private void push(PriorityQueue<Long> heap, int[] sym, int left, int right) {
+        Merge m = merges.get(pair(sym[left], sym[right]));
+        if (m != null) heap.add(((long) m.rank << 32) | left);
+    }
+
+    /** The length in bytes of the longest symbol (no token covers more bytes of text). */
+    int longestSymbolBytes() {
+        return longestSymbolBytes;
     }
 }

@@ -162,9 +162,30 @@ public final class Tokenizer {
 
     /** The ids of {@code text} (no special tokens added). */
     public int[] encode(String text) {
-        int[] out = new int[Math.max(8, text.length())];
+        return encode(text, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The first ids of {@code text}, at least {@code maxTokens} of them when the text has that many,
+     * with work bounded by {@code maxTokens} rather than by the text: no token covers more than
+     * {@link BytePairMerges#longestSymbolBytes()} characters, so the text is first cut to twice as
+     * many characters as {@code maxTokens} tokens can cover, and words are merged only until
+     * {@code maxTokens} ids are out. The first {@code maxTokens} ids equal those of
+     * {@link #encode(String)} unless one word spans about half the kept text (merges near the cut
+     * of such a word may differ).
+     */
+    public int[] encode(String text, int maxTokens) {
+        if (maxTokens <= 0) return new int[0];
+        long keep = 2L * maxTokens * merges.longestSymbolBytes();
+        if (text.length() > keep) {
+            int end = (int) keep;
+            if (Character.isHighSurrogate(text.charAt(end - 1))) end--;
+            text = text.substring(0, end);
+        }
+        int[] out = new int[Math.max(8, Math.min(text.length(), maxTokens))];
         int n = 0;
         for (String piece : PreTokenizer.split(text)) {
+            if (n >= maxTokens) break;
             int[] symbols = merges.merge(piece);
             if (n + symbols.length > out.length) {
                 out = Arrays.copyOf(out, Math.max(out.length * 2, n + symbols.length));

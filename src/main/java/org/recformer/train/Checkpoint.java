@@ -2,6 +2,7 @@ package org.recformer.train;
 
 import org.recformer.io.CheckpointFormatException;
 import org.recformer.io.CheckpointMismatchException;
+import org.recformer.io.FileTrees;
 import org.recformer.io.HostTensor;
 import org.recformer.io.LoadReport;
 import org.recformer.io.SafeTensors;
@@ -18,12 +19,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -61,21 +59,25 @@ public final class Checkpoint {
     public static void save(Path dir, RecformerConfig config, Module model, Tokenizer tokenizer, TrainerState state,
                             AdamW optimizer, Extra extra) throws IOException {
         Path target = dir.toAbsolutePath().normalize();
-        Files.createDirectories(target.getParent());
-        Path tmp = sibling(target, "tmp");
-        deleteTree(tmp);
-        Files.createDirectories(tmp);
-        config.write(tmp.resolve(CONFIG_FILE));
-        SafeTensors.write(tmp.resolve(MODEL_FILE), TiedWeights.forSaving(StateDicts.fromModel(model)));
-        writeTokenizerFiles(tokenizer, tmp);
-        if (optimizer != null) SafeTensors.write(tmp.resolve(OPTIMIZER_FILE), optimizerState(optimizer));
-        if (state != null) Files.writeString(tmp.resolve(TrainerState.FILE_NAME), state.toJson(), StandardCharsets.UTF_8);
-        if (extra != null) extra.writeInto(tmp);
-        Path old = sibling(target, "old");
-        deleteTree(old);
-        if (Files.exists(target)) move(target, old);
-        move(tmp, target);
-        deleteTree(old);
+        try {
+            Files.createDirectories(target.getParent());
+            Path tmp = sibling(target, "tmp");
+            FileTrees.deleteTree(tmp);
+            Files.createDirectories(tmp);
+            config.write(tmp.resolve(CONFIG_FILE));
+            SafeTensors.write(tmp.resolve(MODEL_FILE), TiedWeights.forSaving(StateDicts.fromModel(model)));
+            writeTokenizerFiles(tokenizer, tmp);
+            if (optimizer != null) SafeTensors.write(tmp.resolve(OPTIMIZER_FILE), optimizerState(optimizer));
+            if (state != null) Files.writeString(tmp.resolve(TrainerState.FILE_NAME), state.toJson(), StandardCharsets.UTF_8);
+            if (extra != null) extra.writeInto(tmp);
+            Path old = sibling(target, "old");
+            FileTrees.deleteTree(old);
+            if (Files.exists(target)) move(target, old);
+            move(tmp, target);
+            FileTrees.deleteTree(old);
+        } catch (IOException e) {
+            throw new IOException(target + ": cannot write the checkpoint: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -195,24 +197,5 @@ public final class Checkpoint {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(from, to);
         }
-    }
-
-    /** Deletes a folder tree if it exists. */
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) throw exc;
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -28,7 +28,7 @@ public final class Encodings {
         if (config.maxTokenPositions() < config.maxTokenNum()) {
             throw new IllegalArgumentException(configSource + ": max_position_embeddings " + config.maxPositionEmbeddings()
                     + " is too small for max_token_num " + config.maxTokenNum() + " (needs max_token_num + token position of pad + 1 = "
-                    + (config.maxTokenNum() + config.positionPaddingIdx() + 1) + ")");
+                    + ((long) config.maxTokenNum() + config.positionPaddingIdx() + 1) + ")");
         }
         return new EncodingSettings(config.maxAttrNum(), config.maxAttrLength(), config.maxItemEmbeddings(),
                 config.maxTokenNum(), specials.bos(), specials.pad(), specials.mask());

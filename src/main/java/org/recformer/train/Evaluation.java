@@ -37,13 +37,20 @@ public final class Evaluation {
         }
     }
 
-    /** The examples of the first {@code users} users that have a validation/test item. */
+    /**
+     * The examples of the first {@code users} users that have a validation/test item; none is an
+     * IllegalArgumentException (metrics of no user would read as 0, not as "nothing evaluated").
+     */
     public static List<EvalExample> examples(Dataset data, int users, Split split) {
         List<EvalExample> out = new ArrayList<>();
         for (int u = 0; u < users; u++) {
             if (data.validation(u).length == 0) continue;
             out.add(split == Split.VALIDATION ? EvalExample.validation(data.train(u), data.validation(u)[0])
                     : EvalExample.test(data.train(u), data.validation(u)[0], data.test(u)[0]));
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(data.directory() + ": none of the " + users + " users used has a " + split.key()
+                    + " item (" + Dataset.VALIDATION_FILE + ", " + Dataset.TEST_FILE + "); nothing to evaluate");
         }
         return out;
     }

@@ -1,13 +1,12 @@
 package org.recformer.train;
 
+import org.recformer.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -48,9 +47,8 @@ public record MetricsReport(Map<String, Double> validation, Map<String, Double> 
     /** Writes {@code metrics.json} into {@code dir} (atomically). */
     public Path write(Path dir) throws IOException {
         Path file = dir.resolve(FILE_NAME);
-        Path tmp = dir.resolve(FILE_NAME + ".tmp");
-        JSON.writeValue(tmp.toFile(), toJson());
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        byte[] json = JSON.writeValueAsBytes(toJson());
+        AtomicFiles.write(file, out -> out.write(json));
         return file;
     }
 }

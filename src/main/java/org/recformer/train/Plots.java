@@ -1,5 +1,6 @@
 package org.recformer.train;
 
+import org.recformer.io.AtomicFiles;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -8,9 +9,7 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /** PNG line plots of training curves (training loss, validation NDCG@10), headless. */
@@ -29,8 +28,6 @@ public final class Plots {
         for (int i = 0; i < xs.size(); i++) series.add(xs.get(i), ys.get(i));
         JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, new XYSeriesCollection(series),
                 PlotOrientation.VERTICAL, false, false, false);
-        Path tmp = png.resolveSibling(png.getFileName() + ".tmp");
-        ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 800, 500);
-        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeFile(png, tmp -> ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 800, 500));
     }
 }

@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 public final class RunLog implements Closeable {
     private final PrintWriter console;
     private BufferedWriter file;
+    private Path filePath;
 
     public RunLog(PrintWriter console) {
         this.console = console;
@@ -23,6 +24,7 @@ public final class RunLog implements Closeable {
     public void openFile(Path logFile) throws IOException {
         Files.createDirectories(logFile.toAbsolutePath().getParent());
         file = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        filePath = logFile;
     }
 
     public void println(String line) {
@@ -39,7 +41,7 @@ public final class RunLog implements Closeable {
             file.newLine();
             file.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the log file", e);
+            throw new UncheckedIOException(filePath + ": cannot write the log file: " + e.getMessage(), e);
         }
     }
 

@@ -114,4 +114,42 @@ class EvaluateRecommendTest {
         assertEquals(2, r.status());
         assertTrue(r.err().contains("NOPE42") && r.err().contains("bad.json"), r.err());
     }
+
+    /** A copy of the trained model whose item table holds NaN. */
+    private static Path modelWithNaN() throws Exception {
+        Path copy = tmp.resolve("nan-model");
+        if (Files.exists(copy)) return copy;
+        Files.createDirectories(copy);
+        try (var files = Files.list(best)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, copy.resolve(f.getFileName()));
+        }
+        org.recformer.io.StateDict weights = org.recformer.io.SafeTensors.read(copy.resolve("model.safetensors"));
+        org.recformer.io.StateDict poisoned = new org.recformer.io.StateDict("poisoned");
+        for (String name : weights.names()) {
+            org.recformer.io.HostTensor t = weights.get(name);
+            float[] values = t.toFloatArray();
+            if (name.contains("item_embedding")) java.util.Arrays.fill(values, Float.NaN);
+            poisoned.put(name, org.recformer.io.HostTensor.ofFloats(values, t.intShape()));
+        }
+        org.recformer.io.SafeTensors.write(copy.resolve("model.safetensors"), poisoned);
+        return copy;
+    }
+
+    @Test
+    void recommendRefusesNonFiniteScoresNamingTheModel() throws Exception {
+        Path model = modelWithNaN();
+        Path input = tmp.resolve("nan.json");
+        Files.writeString(input, "{\"histories\": {\"dave\": [\"DEMO000001\"]}}");
+        CommandRun r = run("recommend", "--model", model.toString(), "--input", input.toString());
+        assertEquals(2, r.status(), r.out());
+        assertTrue(r.err().contains(model + ": the model gives a score of NaN"), r.err());
+        assertTrue(r.out().isBlank(), r.out());
+    }
+
+    @Test
+    void evaluatingNoUserIsAnError() {
+        CommandRun r = run("evaluate", "--model", best.toString(), "--data", data.toString(), "--max-users", "0");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("--max-users must be >= 1, got 0"), r.err());
+    }
 }

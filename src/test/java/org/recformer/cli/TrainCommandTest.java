@@ -125,6 +125,23 @@ class TrainCommandTest {
     }
 
     @Test
+    void aNonEmptyOutputThatIsNotARunIsRefusedAndLeftAlone(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("mine");
+        Files.createDirectories(out.resolve("best"));
+        Path important = Files.writeString(out.resolve("best/IMPORTANT.txt"), "keep me");
+        CommandRun r = run(train("--data", data.toString(), "--epochs", "1", "--output", out.toString()));
+        assertEquals(2, r.status(), r.out());
+        assertTrue(r.err().contains(out + ": --output is a folder that is not empty and holds no run"), r.err());
+        assertEquals("keep me", Files.readString(important));
+        assertEquals(List.of(out.resolve("best")), Files.list(out).toList());
+
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        r = run(train("--data", data.toString(), "--epochs", "1", "--output", file.toString()));
+        assertEquals(2, r.status(), r.out());
+        assertTrue(r.err().contains(file + ": --output exists and is not a folder"), r.err());
+    }
+
+    @Test
     void missingDatasetFileStopsBeforeTrainingNamingIt(@TempDir Path tmp) throws Exception {
         Path broken = copyOfData(tmp);
         Files.delete(broken.resolve("val.json"));
@@ -178,6 +195,16 @@ class TrainCommandTest {
         CommandRun batch = run("train", "--batch-size", "0", "--output", tmp.resolve("c").toString());
         assertEquals(2, batch.status());
         assertTrue(batch.err().contains("--batch-size"), batch.err());
+    }
+
+    @Test
+    void aModelSizeThatCannotFitIsRefusedWithTheNumbers(@TempDir Path tmp) {
+        CommandRun overflow = run("train", "--data", data.toString(), "--hidden", "1000000000", "--output", tmp.resolve("a").toString());
+        assertEquals(2, overflow.status(), overflow.out());
+        assertTrue(overflow.err().contains("--hidden 1000000000: the FFN width 4 x hidden = 4000000000"), overflow.err());
+        CommandRun wide = run("train", "--data", data.toString(), "--hidden", "40000", "--heads", "8", "--output", tmp.resolve("b").toString());
+        assertEquals(2, wide.status(), wide.out());
+        assertTrue(wide.err().contains("model too large"), wide.err());
     }
 
     static Path copyOfData(Path tmp) throws Exception {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.recformer.testing.SharedFiles;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -164,6 +165,17 @@ class DatasetTest {
         assertNames(failure("meta_data.json", "{\"i0\": {\"title\": 3}}"), "meta_data.json", "i0",
                 "attribute \"title\" must be a string, found number 3");
         assertNames(failure("smap.json", "[0, 1]"), "smap.json", null, "expected a JSON object, found a list");
+    }
+
+    @Test
+    void reportsBytesThatAreNotUtf8AndIdsBeyondALongNamingTheFile() throws IOException {
+        writeValid();
+        byte[] meta = "{\"i0\": {\"title\": \"caf\u00e9\"}, \"i1\": {}, \"i2\": {}, \"i3\": {}}".getBytes(StandardCharsets.ISO_8859_1);
+        Files.write(dir.resolve("meta_data.json"), meta); // é as the single byte 0xE9
+        DatasetFormatException notUtf8 = assertThrows(DatasetFormatException.class, () -> Dataset.load(dir));
+        assertNames(notUtf8, "meta_data.json", null, "UTF-8");
+        assertNames(failure("train.json", "{\"0\": [0, 99999999999999999999], \"1\": [2], \"2\": [3]}"),
+                "train.json", null, "out of range of long");
     }
 
     @Test

@@ -109,6 +109,18 @@ class TorchCheckpointTest {
     }
 
     @Test
+    void aPickleBombIsRefusedAtOnceInsteadOfBuildingMillionsOfValues() throws IOException {
+        // 64 MiB of EMPTY_LIST (a few hundred KB zipped) would build 64 million lists
+        byte[] bomb = new byte[64 << 20];
+        java.util.Arrays.fill(bomb, (byte) ']');
+        bomb[0] = (byte) 0x80;
+        bomb[1] = 2;
+        long start = System.nanoTime();
+        fails(torchZip("bomb.pt", bomb, Map.of("0", floats(1, 2))), "opcodes, far more than the tensors of this file need");
+        assertTrue(System.nanoTime() - start < 20_000_000_000L, "refused without running the pickle");
+    }
+
+    @Test
     void refusesOsSystem() throws IOException {
         byte[] pkl = PickleBytes.proto2().global("os", "system").str("echo pwned").op(0x85).reduce().stop().bytes();
         fails(torchZip("evil.pt", pkl, Map.of()), "refusing global 'os.system'", "never run code");

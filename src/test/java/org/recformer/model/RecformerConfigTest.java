@@ -131,4 +131,31 @@ class RecformerConfigTest {
         Exception io = assertThrows(java.io.IOException.class, () -> RecformerConfig.read(file));
         assertTrue(io.getMessage().contains(file.toString()), io.getMessage());
     }
+
+    @Test
+    void parameterCountIsTheEncodersNumberOfWeights() throws Exception {
+        RecformerConfig c = RecformerConfig.read(Path.of("test-fixtures/parity/dev-small/config.json"));
+        long actual = 0;
+        for (var p : new RecformerModel(c, 0).namedParameters().values()) actual += p.tensor().numel();
+        assertEquals(actual, c.encoderParameterCount());
+    }
+
+    @Test
+    void shapesThatCannotFitAreRefusedBeforeAllocatingWithTheNumbers() {
+        RecformerConfig c = RecformerConfig.defaults();
+        IllegalArgumentException wide = assertThrows(IllegalArgumentException.class, () -> RecformerConfig.fromJson(
+                JSON.readTree("{\"hidden_size\": 40000, \"num_attention_heads\": 8}")));
+        assertTrue(wide.getMessage().contains("more than the Java heap limit of"), wide.getMessage());
+        IllegalArgumentException vocab = assertThrows(IllegalArgumentException.class, () -> RecformerConfig.fromJson(
+                JSON.readTree("{\"hidden_size\": 40000, \"num_attention_heads\": 8, \"vocab_size\": 60000}")));
+        assertTrue(vocab.getMessage().contains("vocab_size x hidden_size = 60000 x 40000 = 2400000000 elements"), vocab.getMessage());
+        IllegalArgumentException positions = assertThrows(IllegalArgumentException.class,
+                () -> c.with("max_position_embeddings", 100_000_000));
+        assertTrue(positions.getMessage().contains("max_position_embeddings x hidden_size"), positions.getMessage());
+        IllegalArgumentException deep = assertThrows(IllegalArgumentException.class, () -> RecformerConfig.fromJson(
+                JSON.readTree("{\"num_hidden_layers\": 1000000}")));
+        assertTrue(deep.getMessage().contains("more than the Java heap limit of"), deep.getMessage());
+        IllegalArgumentException items = assertThrows(IllegalArgumentException.class, () -> c.with("item_num", 1_000_000_000));
+        assertTrue(items.getMessage().contains("item_num x hidden_size"), items.getMessage());
+    }
 }

@@ -166,4 +166,69 @@ class TokenizerTest {
         assertThrows(IllegalArgumentException.class, () -> t.decode(new int[] {t.vocabSize()}));
         assertThrows(IllegalArgumentException.class, () -> t.decode(new int[] {-1}));
     }
+
+    /** HuggingFace's slow byte-pair loop, on byte-character strings, as the reference for the heap-based one. */
+    private static List<String> slowMerge(String word, java.util.Map<String, Integer> ranks) {
+        List<String> parts = new ArrayList<>();
+        for (byte b : word.getBytes(StandardCharsets.UTF_8)) parts.add(String.valueOf(ByteLevel.charOf(b & 0xFF)));
+        while (parts.size() > 1) {
+            int best = Integer.MAX_VALUE;
+            for (int i = 0; i + 1 < parts.size(); i++) best = Math.min(best, ranks.getOrDefault(parts.get(i) + " " + parts.get(i + 1), Integer.MAX_VALUE));
+            if (best == Integer.MAX_VALUE) break;
+            List<String> merged = new ArrayList<>();
+            for (int i = 0; i < parts.size(); ) {
+                if (i + 1 < parts.size() && ranks.getOrDefault(parts.get(i) + " " + parts.get(i + 1), -1) == best) {
+                    merged.add(parts.get(i) + parts.get(i + 1));
+                    i += 2;
+                } else {
+                    merged.add(parts.get(i++));
+                }
+            }
+            parts = merged;
+        }
+        return parts;
+    }
+
+    @Test
+    void heapMergeLoopEqualsTheSlowLoopOnLongAndRepetitiveWords() throws IOException {
+        java.util.Map<String, Integer> ranks = new java.util.HashMap<>();
+        try (var in = Tokenizer.class.getResourceAsStream("/tokenizer/gpt3-encoder/vocab.bpe")) {
+            List<String> lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            for (int i = 1; i < lines.size(); i++) ranks.put(lines.get(i), i - 1);
+        }
+        Tokenizer t = Tokenizer.bundled();
+        java.util.Random random = new java.util.Random(7);
+        List<String> words = new ArrayList<>(List.of("a".repeat(777), "ab".repeat(500), "aaab".repeat(300),
+                "pneumonoultramicroscopicsilicovolcanoconiosis".repeat(30), "1234567890".repeat(100)));
+        for (int w = 0; w < 20; w++) {
+            StringBuilder word = new StringBuilder();
+            int letters = 1 + random.nextInt(26);
+            for (int i = 0, n = 1 + random.nextInt(1500); i < n; i++) word.append((char) ('a' + random.nextInt(letters)));
+            words.add(word.toString());
+        }
+        for (String word : words) assertEquals(slowMerge(word, ranks), t.tokenize(word), word);
+    }
+
+    @Test
+    void aLongUnbrokenWordTakesNearLinearTime() {
+        // 100,000 random letters: the pass-per-rank loop needs a pass for nearly every merge (over 2 minutes)
+        java.util.Random random = new java.util.Random(7);
+        StringBuilder word = new StringBuilder();
+        for (int i = 0; i < 100_000; i++) word.append((char) ('a' + random.nextInt(26)));
+        int[] ids = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> Tokenizer.bundled().encode(word.toString()));
+        assertEquals(word.toString(), Tokenizer.bundled().decode(ids));
+    }
+
+    @Test
+    void aBoundedEncodingGivesTheFirstIdsWithWorkBoundedByTheCount() {
+        Tokenizer t = Tokenizer.bundled();
+        String words = "Borealis precision beaker, 250 ml; borosilicate glass. ".repeat(2000);
+        assertArrayEquals(Arrays.copyOf(t.encode(words), 32), Arrays.copyOf(t.encode(words, 32), 32));
+        String megabyteWord = "x".repeat(1 << 20);
+        int[] first = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> t.encode(megabyteWord, 32));
+        assertTrue(first.length >= 32 && first.length < 10_000, "a bounded number of ids, got " + first.length);
+        assertArrayEquals(Arrays.copyOf(t.encode("x".repeat(4000)), 32), Arrays.copyOf(first, 32));
+    }
 }

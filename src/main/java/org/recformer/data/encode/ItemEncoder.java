@@ -36,7 +36,8 @@ public final class ItemEncoder {
      * example a {@link java.util.LinkedHashMap}).
      */
     public EncodedItem encode(Map<String, String> attributes) {
-        int capacity = Math.min(attributes.size(), settings.maxAttrNum()) * settings.maxAttrLength();
+        // long arithmetic: max_attr_length may be any int; the arrays grow as tokens come
+        int capacity = (int) Math.min((long) Math.min(attributes.size(), settings.maxAttrNum()) * settings.maxAttrLength(), 256);
         int[] ids = new int[capacity];
         int[] types = new int[capacity];
         int n = 0;
@@ -48,9 +49,16 @@ public final class ItemEncoder {
             if (attribute.getKey() == null || attribute.getValue() == null) {
                 throw new IllegalArgumentException("attribute '" + attribute.getKey() + "' has a null name or value");
             }
-            int end = n + settings.maxAttrLength();
-            n = append(tokenizer.encode(attribute.getKey()), TokenTypes.KEY, ids, types, n, end);
-            n = append(tokenizer.encode(attribute.getValue()), TokenTypes.VALUE, ids, types, n, end);
+            int end = (int) Math.min((long) n + settings.maxAttrLength(), Integer.MAX_VALUE);
+            for (int part = 0; part < 2; part++) {
+                int[] tokens = tokenizer.encode(part == 0 ? attribute.getKey() : attribute.getValue(), end - n);
+                int needed = n + Math.min(tokens.length, end - n);
+                if (needed > ids.length) {
+                    ids = Arrays.copyOf(ids, Math.max(needed, 2 * ids.length));
+                    types = Arrays.copyOf(types, ids.length);
+                }
+                n = append(tokens, part == 0 ? TokenTypes.KEY : TokenTypes.VALUE, ids, types, n, end);
+            }
         }
         return new EncodedItem(Arrays.copyOf(ids, n), Arrays.copyOf(types, n));
     }

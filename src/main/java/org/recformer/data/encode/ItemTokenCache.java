@@ -1,5 +1,6 @@
 package org.recformer.data.encode;
 
+import org.recformer.io.AtomicFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,7 +10,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -202,22 +202,11 @@ public final class ItemTokenCache {
 
     /** Writes atomically (temporary file then rename); false if the folder is not writable. */
     private static boolean write(Path file, byte[] bytes) {
-        Path tmp = null;
         try {
-            Files.createDirectories(file.getParent());
-            tmp = Files.createTempFile(file.getParent(), "items-", ".tmp");
-            Files.write(tmp, bytes);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(file, out -> out.write(bytes));
             return true;
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             LOG.debug("cannot write item token cache {}: {}", file, e.toString());
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort: a stray temporary file does no harm
-                }
-            }
             return false;
         }
     }

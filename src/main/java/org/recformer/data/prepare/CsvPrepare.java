@@ -68,9 +68,10 @@ public final class CsvPrepare {
         long[] withoutItem = new long[1];
         TableReader.read(options.interactions(),
                 List.of(options.userColumn(), options.itemColumn(), options.timeColumn()), report, (line, row) -> {
-                    String user = required(row[0], options.userColumn());
-                    String item = required(row[1], options.itemColumn());
-                    long time = parseTime(required(row[2], options.timeColumn()), options.timeColumn());
+                    String user = required(row[0], options.userColumn(), options.interactions(), line);
+                    String item = required(row[1], options.itemColumn(), options.interactions(), line);
+                    long time = parseTime(required(row[2], options.timeColumn(), options.interactions(), line),
+                            options.timeColumn());
                     read[0]++;
                     if (items.containsKey(item)) {
                         histories.add(user, item, time);
@@ -99,7 +100,7 @@ public final class CsvPrepare {
         Map<String, LinkedHashMap<String, String>> items = new HashMap<>();
         long[] replaced = new long[1];
         TableReader.read(options.items(), columns, report, (line, row) -> {
-            String id = required(row[0], options.itemIdColumn());
+            String id = required(row[0], options.itemIdColumn(), options.items(), line);
             LinkedHashMap<String, String> attributes = new LinkedHashMap<>();
             for (int i = 0; i < options.attributes().size(); i++) {
                 String value = row[i + 1] == null ? "" : row[i + 1];
@@ -118,9 +119,18 @@ public final class CsvPrepare {
         return items;
     }
 
-    private static String required(String value, String column) {
+    /**
+     * A non-empty id or time value. One holding a line break is a quote opened on {@code line} and
+     * closed rows later, which swallowed the rows between: that stops the run rather than lose them.
+     */
+    private static String required(String value, String column, Path file, long line) {
         if (value == null || value.isEmpty()) {
             throw new MalformedRecordException("empty \"" + column + "\"");
+        }
+        if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
+            throw new PrepareInputException(file, "line " + line + ": \"" + column + "\" holds a line break: a quote"
+                    + " opened on that line closes only on a later line, taking the rows between (an unclosed quote?);"
+                    + " fix that row");
         }
         return value;
     }

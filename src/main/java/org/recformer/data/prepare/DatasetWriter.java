@@ -38,6 +38,10 @@ final class DatasetWriter {
     static void write(OutputFolder output, SequenceSplitter.Sequences data,
                       Function<String, LinkedHashMap<String, String>> attributes, PrepareReport report) throws IOException {
         List<int[]> sequences = data.sequences();
+        if (sequences.isEmpty()) {
+            throw new PrepareInputException("no user is left to write, so there is no dataset (" + report.dropsOnOneLine()
+                    + "); nothing was written to " + output.directory());
+        }
         long interactions = 0;
         for (int[] sequence : sequences) {
             if (sequence.length < 3) {

@@ -45,6 +45,8 @@ final class OutputFolder implements AutoCloseable {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temporary,
                 StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), 1 << 16)) {
             content.writeTo(out);
+        } catch (IOException e) {
+            throw new IOException(temporary + ": cannot write: " + e.getMessage(), e);
         }
     }
 

@@ -67,6 +67,15 @@ public final class PrepareReport {
         return lines == null ? 0 : lines.count;
     }
 
+    /** What was dropped and how many lines were malformed, on one line (for an error that nothing is left). */
+    String dropsOnOneLine() {
+        List<String> parts = new ArrayList<>();
+        counts.forEach((name, value) -> parts.add(name + " " + value));
+        dropped.forEach((reason, amount) -> parts.add("dropped " + reason + " " + amount));
+        malformed.forEach((file, lines) -> parts.add("malformed lines in " + file + " " + lines.count));
+        return String.join(", ", parts);
+    }
+
     /** Human-readable summary, several lines. */
     public String summary() {
         StringBuilder text = new StringBuilder("recformer prepare ").append(command).append('\n');

@@ -1,18 +1,29 @@
 package org.recformer.data.prepare;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
- * Reads the rows of an input table by column name: a CSV file with a header row, or, when the
+ * Reads the rows of an input table by column name: a CSV file with a header row (RFC 4180, read
+ * by Commons CSV: quoted fields may hold commas, doubled quotes and line breaks), or, when the
  * file name contains ".json", a JSON-lines file (one object per line; a field that is a list
- * gives its elements joined with single spaces). Either may be gzip-compressed.
+ * gives its elements joined with single spaces). Either may be gzip-compressed. A row with the
+ * wrong number of fields or a value its handler rejects costs that row only and is reported
+ * with its line number; a record that breaks the CSV quoting rules stops the run.
  */
 final class TableReader {
+
+    /** RFC 4180; blank lines are kept as records (and skipped here) so that line numbers stay exact. */
+    private static final CSVFormat CSV_FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(false).get();
 
     /**
      * Receives one row.
@@ -38,13 +49,9 @@ final class TableReader {
 
     private static void readCsv(Path file, List<String> columns, PrepareReport report, RowHandler handler)
             throws IOException {
-        try (CsvReader csv = new CsvReader(InputFiles.open(file))) {
-            List<String> header;
-            try {
-                header = csv.next();
-            } catch (MalformedRecordException e) {
-                throw new PrepareInputException(file, "malformed header line: " + e.getMessage());
-            }
+        try (CSVParser csv = CSVParser.builder().setReader(InputFiles.open(file)).setFormat(CSV_FORMAT).get()) {
+            Iterator<CSVRecord> records = csv.iterator();
+            List<String> header = nextRecord(file, csv, records);
             if (header == null) {
                 throw new PrepareInputException(file, "empty file, expected a header line");
             }
@@ -60,13 +67,8 @@ final class TableReader {
                 }
             }
             while (true) {
-                List<String> fields;
-                try {
-                    fields = csv.next();
-                } catch (MalformedRecordException e) {
-                    report.malformed(file, csv.recordLine(), e.getMessage());
-                    continue;
-                }
+                long line = csv.getCurrentLineNumber() + 1;
+                List<String> fields = nextRecord(file, csv, records);
                 if (fields == null) {
                     return;
                 }
@@ -74,8 +76,7 @@ final class TableReader {
                     continue; // blank line
                 }
                 if (fields.size() != header.size()) {
-                    report.malformed(file, csv.recordLine(),
-                            "expected " + header.size() + " fields, found " + fields.size());
+                    report.malformed(file, line, "expected " + header.size() + " fields, found " + fields.size());
                     continue;
                 }
                 String[] values = new String[indexes.length];
@@ -83,11 +84,27 @@ final class TableReader {
                     values[i] = fields.get(indexes[i]);
                 }
                 try {
-                    handler.row(csv.recordLine(), values);
+                    handler.row(line, values);
                 } catch (MalformedRecordException e) {
-                    report.malformed(file, csv.recordLine(), e.getMessage());
+                    report.malformed(file, line, e.getMessage());
                 }
             }
+        }
+    }
+
+    /**
+     * The next record's fields, or null at the end. A record the CSV rules cannot read (a quote
+     * that never closes, text after a closing quote) stops the run naming the file and the line
+     * where that record starts: reading on from there would guess where the rows resume.
+     */
+    private static List<String> nextRecord(Path file, CSVParser csv, Iterator<CSVRecord> records) {
+        long line = csv.getCurrentLineNumber() + 1;
+        try {
+            return records.hasNext() ? new ArrayList<>(records.next().toList()) : null;
+        } catch (UncheckedIOException e) {
+            String cause = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
+            throw new PrepareInputException(file, "line " + line + ": not a valid CSV record (" + cause + "); nothing"
+                    + " after it can be read reliably (an unclosed or stray quote?): fix or remove that row");
         }
     }
 

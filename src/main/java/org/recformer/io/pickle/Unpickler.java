@@ -35,20 +35,32 @@ public final class Unpickler {
     private final List<Object> stack = new ArrayList<>();
     private final Deque<Integer> marks = new ArrayDeque<>();
     private final Map<Long, Object> memo = new HashMap<>();
+    private final long maxOpcodes;
     private int pos;
     private int opcodeStart;
+    private long opcodes;
 
-    public Unpickler(byte[] data, String source, PickleGlobals globals, PersistentLoader persistentLoader) {
+    /**
+     * @param maxOpcodes the most opcodes the pickle may run. Every value, container element, memo
+     *     entry and MARK costs at least one opcode, so this bounds all that the pickle can build
+     *     (a state dict needs a few dozen per tensor); a pickle past it is refused, not run on.
+     */
+    public Unpickler(byte[] data, String source, PickleGlobals globals, PersistentLoader persistentLoader, long maxOpcodes) {
         this.data = data;
         this.source = source;
         this.globals = globals;
         this.persistentLoader = persistentLoader;
+        this.maxOpcodes = maxOpcodes;
     }
 
     /** Runs the pickle to its STOP and returns the value it built. */
     public Object load() throws CheckpointFormatException {
         while (pos < data.length) {
             opcodeStart = pos;
+            if (++opcodes > maxOpcodes) {
+                throw error("the pickle runs more than " + maxOpcodes + " opcodes, far more than the tensors of this file"
+                        + " need; refusing it");
+            }
             int op = data[pos++] & 0xff;
             switch (op) {
                 case 0x80 -> { // PROTO

@@ -1,5 +1,6 @@
 package org.recformer.train.pretrain;
 
+import org.recformer.io.FileTrees;
 import org.recformer.autograd.GradMode;
 import org.recformer.data.PretrainCorpus;
 import org.recformer.data.batch.Batch;
@@ -35,11 +36,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * Recformer pretraining (SPEC sections 4-5): MLM + item-item contrastive loss on a
@@ -231,7 +230,7 @@ public final class Pretrainer {
         List<String> dropped = progress.offer(new PretrainProgress.Kept(folder, step, accuracy), o.saveTopK());
         if (!dropped.contains(folder)) Checkpoint.save(o.output().resolve(folder), config, model, tokenizer, state, null, progress::write);
         Checkpoint.save(o.output().resolve(LAST), config, model, tokenizer, state, optimizer.optimizer(), progress::write);
-        for (String name : dropped) deleteTree(o.output().resolve(name));
+        for (String name : dropped) FileTrees.deleteTree(o.output().resolve(name));
         writePlots(progress);
     }
 
@@ -273,12 +272,5 @@ public final class Pretrainer {
 
     private static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
     }
 }

@@ -144,4 +144,18 @@ class EncodingTest {
         EncodingSettings longer = new EncodingSettings(3, 32, 51, 1025, DEFAULTS.bosId(), DEFAULTS.padId(), DEFAULTS.maskId());
         assertEquals(1000 * (40 - itemRank) + j + 1, new SequenceEncoder(longer).encode(items).ids()[1024]);
     }
+
+    @Test
+    void anyAttributeLengthEncodesWithoutOverflowAndAHugeValueCostsOnlyItsKeptTokens() {
+        EncodingSettings huge = new EncodingSettings(3, 1_000_000_000, 51, 1024, DEFAULTS.bosId(), DEFAULTS.padId(), DEFAULTS.maskId());
+        EncodedItem item = new ItemEncoder(TOKENIZER, huge).encode(item("title", "Hello world", "brand", "Acme"));
+        assertArrayEquals(concat(TOKENIZER.encode("title"), TOKENIZER.encode("Hello world"), TOKENIZER.encode("brand"),
+                TOKENIZER.encode("Acme")), item.ids());
+        String megabyteTitle = "Borealis".repeat(1 << 17);
+        EncodedItem cut = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> new ItemEncoder(TOKENIZER, DEFAULTS).encode(item("title", megabyteTitle)));
+        assertEquals(DEFAULTS.maxAttrLength(), cut.ids().length);
+        assertArrayEquals(Arrays.copyOf(concat(TOKENIZER.encode("title"), TOKENIZER.encode("Borealis".repeat(200))),
+                DEFAULTS.maxAttrLength()), cut.ids());
+    }
 }

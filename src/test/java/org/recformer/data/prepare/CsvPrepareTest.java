@@ -119,7 +119,7 @@ class CsvPrepareTest {
                 "1,\"One, the\",A|B",
                 "2,Two,",
                 "2,Two again,C||D",
-                "3,Three,\"E\"x",
+                "3,Three",
                 "3,Three,E,extra",
                 "3,Three,E");
         Path output = dir.resolve("out");
@@ -144,14 +144,112 @@ class CsvPrepareTest {
         JsonNode itemErrors = stats.get("malformed_lines").get(items.toString());
         assertEquals(2, itemErrors.get("count").asInt());
         assertEquals(5, itemErrors.get("lines").get(0).get("line").asInt());
+        assertEquals("expected 3 fields, found 2", itemErrors.get("lines").get(0).get("reason").asText());
         assertEquals("expected 3 fields, found 4", itemErrors.get("lines").get(1).get("reason").asText());
 
-        // The default minimum (4) drops both users; a dataset needs at least one.
+        // The default minimum (4) drops both users; a dataset needs at least one, so that is an error.
         run = prepare(interactions, items, dir.resolve("out4"), "--value-separator", "|");
+        assertEquals(2, run.status(), run.err());
+        assertTrue(run.err().contains("no user is left to write"), run.err());
+        assertTrue(run.err().contains("dropped users_with_fewer_than_4_interactions 2"), run.err());
+        assertFalse(Files.exists(dir.resolve("out4/train.json")));
+    }
+
+    /** Ten users with five interactions each over items 1-5, one row per line after the header. */
+    private static List<String> fiftyInteractions() {
+        List<String> lines = new ArrayList<>(List.of("userId,movieId,timestamp"));
+        for (int u = 0; u < 10; u++) {
+            for (int t = 0; t < 5; t++) lines.add("u" + u + "," + (1 + (u + t) % 5) + "," + t);
+        }
+        return lines;
+    }
+
+    private Path fiveItems() throws IOException {
+        return PrepareTesting.writeLines(dir.resolve("items.csv"), "movieId,title,genres",
+                "1,One,A", "2,Two,B", "3,Three,C", "4,Four,D", "5,Five,E");
+    }
+
+    @Test
+    void aBrokenQuoteStopsTheRunNamingItsLineInsteadOfTruncatingTheFile() throws IOException {
+        Path items = fiveItems();
+        // A quote that never closes (line 12 of the file) would swallow every later row.
+        List<String> lines = fiftyInteractions();
+        lines.set(11, "u2,\"3,5");
+        Path unclosed = PrepareTesting.writeLines(dir.resolve("unclosed.csv"), lines.toArray(String[]::new));
+        CommandRun run = prepare(unclosed, items, dir.resolve("out1"));
+        assertEquals(2, run.status(), run.out() + run.err());
+        assertTrue(run.err().contains(unclosed + ": line 12: not a valid CSV record"), run.err());
+        assertFalse(Files.exists(dir.resolve("out1/train.json")));
+
+        // A quote that closes rows later takes the rows between into one value.
+        lines.set(30, "u5,3\",4");
+        Path closedLater = PrepareTesting.writeLines(dir.resolve("later.csv"), lines.toArray(String[]::new));
+        run = prepare(closedLater, items, dir.resolve("out2"));
+        assertEquals(2, run.status(), run.out() + run.err());
+        assertTrue(run.err().contains(closedLater + ": line 12: \"movieId\" holds a line break"), run.err());
+
+        // Text after a closing quote.
+        lines = fiftyInteractions();
+        lines.set(20, "u3,\"4\"x,2");
+        Path trailing = PrepareTesting.writeLines(dir.resolve("trailing.csv"), lines.toArray(String[]::new));
+        run = prepare(trailing, items, dir.resolve("out3"));
+        assertEquals(2, run.status(), run.out() + run.err());
+        assertTrue(run.err().contains(trailing + ": line 21: not a valid CSV record"), run.err());
+    }
+
+    @Test
+    void aRowWithTheWrongFieldCountCostsThatRowOnly() throws IOException {
+        List<String> lines = fiftyInteractions();
+        lines.set(11, "u2,3");
+        Path interactions = PrepareTesting.writeLines(dir.resolve("short.csv"), lines.toArray(String[]::new));
+        CommandRun run = prepare(interactions, fiveItems(), dir.resolve("out"), "--min-interactions", "3");
         assertEquals(0, run.status(), run.err());
-        JsonNode stats4 = MAPPER.readTree(dir.resolve("out4/stats.json").toFile());
-        assertEquals(2, stats4.get("dropped").get("users_with_fewer_than_4_interactions").asInt());
-        assertEquals(0, stats4.get("users").asInt());
+        JsonNode stats = MAPPER.readTree(dir.resolve("out/stats.json").toFile());
+        assertEquals(49, stats.get("interactions_read").asInt());
+        assertEquals(12, stats.get("malformed_lines").get(interactions.toString()).get("lines").get(0).get("line").asInt());
+    }
+
+    @Test
+    void aHeaderOnlyOrAllGarbageTableIsAnError() throws IOException {
+        Path headerOnly = PrepareTesting.writeLines(dir.resolve("empty.csv"), "userId,movieId,timestamp");
+        CommandRun run = prepare(headerOnly, fiveItems(), dir.resolve("out"));
+        assertEquals(2, run.status(), run.err());
+        assertTrue(run.err().contains("no user is left to write"), run.err());
+        Path garbage = PrepareTesting.writeLines(dir.resolve("garbage.csv"), "userId,movieId,timestamp", "x", "y,z", "1,2,soon");
+        run = prepare(garbage, fiveItems(), dir.resolve("out"));
+        assertEquals(2, run.status(), run.err());
+        assertTrue(run.err().contains("malformed lines in " + garbage + " 3"), run.err());
+    }
+
+    @Test
+    void anOutputHoldingADatasetNeedsOverwriteAndAnInputIsNeverWrittenOver() throws IOException {
+        Path interactions = PrepareTesting.writeLines(dir.resolve("ratings.csv"), fiftyInteractions().toArray(String[]::new));
+        Path items = fiveItems();
+        Path output = dir.resolve("out");
+        assertEquals(0, prepare(interactions, items, output).status());
+        byte[] first = Files.readAllBytes(output.resolve("train.json"));
+        CommandRun again = prepare(interactions, items, output);
+        assertEquals(2, again.status(), again.err());
+        assertTrue(again.err().contains(output + ": already holds a dataset (train.json)"), again.err());
+        assertEquals(0, prepare(interactions, items, output, "--overwrite").status());
+        assertTrue(java.util.Arrays.equals(first, Files.readAllBytes(output.resolve("train.json"))));
+
+        // Inputs named like the files a dataset holds, in the output folder itself: refused even with --overwrite.
+        Path inputs = dir.resolve("inputs");
+        Files.createDirectories(inputs);
+        Path namedTrain = Files.copy(interactions, inputs.resolve("train.json"));
+        byte[] before = Files.readAllBytes(namedTrain);
+        CommandRun onInput = PrepareTesting.run("prepare", "csv", "--interactions", namedTrain.toString(),
+                "--user-col", "userId", "--item-col", "movieId", "--time-col", "timestamp", "--items", items.toString(),
+                "--item-id-col", "movieId", "--attributes", "title,genres", "--output", inputs.toString(), "--overwrite");
+        assertEquals(2, onInput.status(), onInput.err());
+        assertTrue(onInput.err().contains(namedTrain + ": is an input of this run"), onInput.err());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(namedTrain)));
+
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        CommandRun onFile = prepare(interactions, items, file);
+        assertEquals(2, onFile.status());
+        assertTrue(onFile.err().contains(file + ": --output exists and is not a folder"), onFile.err());
     }
 
     @Test

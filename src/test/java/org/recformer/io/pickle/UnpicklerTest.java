@@ -31,7 +31,7 @@ class UnpicklerTest {
             + "038794284b014b024b034b0474945d94658c0162947d948c0163945d944b07618c016494680c8c0165944302000194752e";
 
     private static Object load(byte[] pickle) throws CheckpointFormatException {
-        return new Unpickler(pickle, "test.pkl", (m, n) -> null, (pid, where) -> pid).load();
+        return new Unpickler(pickle, "test.pkl", (m, n) -> null, (pid, where) -> pid, 100_000).load();
     }
 
     @SuppressWarnings("unchecked")
