@@ -28,14 +28,14 @@ public final class BenchCommand implements Runnable {
 
     /**
      * {@code recformer bench train-step}: times training steps of a random-weight model. Token ids
-     * follow the RoBERTa / Longformer vocabulary of SPEC section 1 (50265 ids, pad 1).
+     * follow the RoBERTa / Longformer vocabulary of docs/spec.md §1 (50265 ids, pad 1).
      */
     @Command(name = "train-step", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Time full training steps (forward, backward, clipping, AdamW update) of a random-weight model "
                     + "on random batches shaped like real ones (one global <s> token, items of 8-40 tokens, some padding).",
                     "Reports the median and spread of the step time and sequences (and encoder tokens) per second."})
     static final class TrainStep implements Callable<Integer> {
-        /** The RoBERTa / Longformer vocabulary of SPEC section 1. */
+        /** The RoBERTa / Longformer vocabulary of docs/spec.md §1. */
         static final int ROBERTA_VOCAB = 50265;
         static final SpecialTokens ROBERTA_SPECIALS = new SpecialTokens(0, 1, 2, 3, 50264);
 

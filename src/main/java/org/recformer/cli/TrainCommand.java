@@ -34,12 +34,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code recformer train}: two-stage finetuning (SPEC section 5) on a dataset folder, or with no
+ * {@code recformer train}: two-stage finetuning (docs/spec.md §5) on a dataset folder, or with no
  * arguments a small model on the synthetic demo catalogue. Writes checkpoints ({@code last/},
  * {@code best/}), {@code train.log}, plots and {@code metrics.json} into the run folder.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Finetune Recformer for sequential recommendation (two stages, SPEC section 5).",
+        description = {"Finetune Recformer for sequential recommendation (two stages, docs/spec.md §5).",
                 "With no arguments: a small model on the bundled SYNTHETIC demo catalogue (a few minutes on 2 cores)."})
 final class TrainCommand extends JobCommand {
     static final String RUN_FILE = "run.json";

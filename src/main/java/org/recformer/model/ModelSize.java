@@ -6,8 +6,8 @@ import org.recformer.tokenizer.SpecialTokens;
 
 /**
  * Encoder sizes of fresh (random-weight) models, and the config.json of such a model with every
- * SPEC value written explicitly (absent keys would take the public RecformerConfig defaults, which
- * differ from the SPEC recipe).
+ * value of docs/spec.md §1-3 written explicitly (absent keys would take the public RecformerConfig
+ * defaults, which differ from that recipe).
  *
  * @param hidden       hidden_size
  * @param layers       num_hidden_layers
@@ -32,7 +32,7 @@ public record ModelSize(int hidden, int layers, int heads, int intermediate) {
 
     /**
      * The configuration of a model of this size for a tokenizer of {@code vocabSize} ids with these
-     * special ids, SPEC sections 1-3: attention window 64 (per layer, both sides together), sequences
+     * special ids, docs/spec.md §1-3: attention window 64 (per layer, both sides together), sequences
      * of at most {@code maxTokenNum} tokens and 50 items (51 item positions), 3 attributes of 32 tokens,
      * LayerNorm eps 1e-5, dropout 0.1, cls pooling, temperature 0.05, MLM weight 0.1. The token
      * position table has {@code pad + 1 + maxTokenNum} rows, exactly what RoBERTa position ids need:

@@ -11,7 +11,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Token embeddings: word + token position + token type + item position, then LayerNorm and dropout
- * (SPEC section 3). Token positions follow RoBERTa: non-pad tokens are numbered pad+1, pad+2, ...
+ * (docs/spec.md §3). Token positions follow RoBERTa: non-pad tokens are numbered pad+1, pad+2, ...
  * in order, pad tokens get position pad. HuggingFace names: {@code word_embeddings},
  * {@code position_embeddings}, {@code token_type_embeddings}, {@code item_position_embeddings},
  * {@code LayerNorm}.

@@ -15,7 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Full-ranking evaluation (SPEC section 5) of a finetuned model and of the popularity baseline on
+ * Full-ranking evaluation (docs/spec.md §5) of a finetuned model and of the popularity baseline on
  * the validation or test split: every item is scored, history items included.
  */
 public final class Evaluation {

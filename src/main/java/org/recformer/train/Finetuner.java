@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Two-stage finetuning (SPEC section 5) of a {@link RecformerForSeqRec} on the first {@code users}
+ * Two-stage finetuning (docs/spec.md §5) of a {@link RecformerForSeqRec} on the first {@code users}
  * users of a dataset, with checkpoints in the run folder: {@code last/} after every epoch (with
  * trainer state and optimizer moments, for {@code --resume}) and {@code best/} at every new best
  * validation NDCG@10 (with its item table E).

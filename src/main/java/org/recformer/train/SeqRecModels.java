@@ -16,7 +16,7 @@ import java.nio.file.Path;
 
 /** Building a finetuning model for a dataset: a fresh one (configured by {@link org.recformer.model.ModelSize}), or one loaded from a model folder. */
 public final class SeqRecModels {
-    /** The most tokens a sequence may have (SPEC value). */
+    /** The most tokens a sequence may have (docs/spec.md §2). */
     public static final int MAX_TOKEN_NUM = 1024;
 
     private SeqRecModels() {

@@ -28,11 +28,11 @@ import java.nio.file.Path;
  * @param loadReport   what loading the start checkpoint matched, or a line saying the weights are random
  */
 record PretrainStart(RecformerConfig config, String configSource, Tokenizer tokenizer, RecformerForPretraining model, String loadReport) {
-    /** SPEC recipe values set on a Longformer config (it has no Recformer fields). */
+    /** The values of docs/spec.md §1-3 set on a Longformer config (it has no Recformer fields). */
     private static final Object[][] RECFORMER_FIELDS = {{"attention_window", 64}, {"token_type_size", 4},
             {"max_item_embeddings", 51}, {"max_attr_num", 3}, {"max_attr_length", 32},
             {"pooler_type", "cls"}, {"temp", 0.05}, {"mlm_weight", 0.1}};
-    /** SPEC max_token_num (fewer when a Longformer's position table is shorter). */
+    /** max_token_num of docs/spec.md §2 (fewer when a Longformer's position table is shorter). */
     private static final int MAX_TOKENS = 1024;
     /** Longformer's token type table has type_vocab_size (1) rows, Recformer's token_type_size (4): it starts random. */
     private static final String TOKEN_TYPES = "embeddings.token_type_embeddings.weight";
@@ -87,7 +87,7 @@ record PretrainStart(RecformerConfig config, String configSource, Tokenizer toke
     }
 
     private static String describe(Path model, boolean longformer, LoadReport report) {
-        return "weights from " + model + (longformer ? " (a Longformer: SPEC Recformer fields added to its config, its token type table not used)" : "")
+        return "weights from " + model + (longformer ? " (a Longformer: the Recformer fields of docs/spec.md §1-3 added to its config, its token type table not used)" : "")
                 + ", key layout: " + report.keyLayout() + "; " + report.missing().size() + " parameter(s) not in the checkpoint (random): "
                 + abbreviate(report.missing().toString()) + "; " + report.unexpected().size() + " checkpoint tensor(s) unused: "
                 + abbreviate(report.unexpected().toString());
