@@ -14,7 +14,6 @@ import org.recformer.model.RecformerForSeqRec;
 import org.recformer.tokenizer.Tokenizer;
 import org.recformer.train.Checkpoint;
 import org.recformer.train.Encodings;
-import org.recformer.train.Evaluation;
 import org.recformer.train.FinetuneSettings;
 import org.recformer.train.Finetuner;
 import org.recformer.train.MetricsReport;
@@ -212,12 +211,12 @@ final class TrainCommand extends JobCommand {
             Finetuner.Outcome outcome = finetuner.run(resume != null, stop);
             if (!outcome.completed()) return 0;
             TrainerState state = outcome.state();
-            MetricsReport report = evaluate(seqRec, batcher, dataset, users, run.settings().evalBatchSize());
+            MetricsReport report = MetricsReport.evaluate(seqRec, batcher, dataset, users, run.settings().evalBatchSize(), run.settings().seed());
             log.printf("best checkpoint: %s (validation NDCG@10 %.4f after epoch %d)", runDir.resolve(Finetuner.BEST), state.bestMetric, state.bestEpoch);
             report.table().forEach(log::println);
             report.write(runDir);
             if (run.synthetic()) log.println(syntheticNotice(dataDir));
-            log.printf("done in %.1f s; run folder: %s (metrics.json, train.log, loss.png, validation-ndcg10.png, best/, last/)",
+            log.printf("done in %.1f s; run folder: %s (metrics.json, train.log, report.png, loss.png, validation-ndcg10.png, best/, last/)",
                     (System.nanoTime() - started) / 1e9, runDir);
         }
         return 0;
@@ -233,15 +232,6 @@ final class TrainCommand extends JobCommand {
         return size.config(tok.vocabSize(), tok.specials(), maxTokenNum, window)
                 .with("item_num", dataset.itemCount())
                 .with("finetune_negative_sample_size", negativeSamples);
-    }
-
-    static MetricsReport evaluate(RecformerForSeqRec model, SequenceBatcher batcher, Dataset dataset, int users, int batchSize) {
-        var validation = Evaluation.examples(dataset, users, Evaluation.Split.VALIDATION);
-        var test = Evaluation.examples(dataset, users, Evaluation.Split.TEST);
-        int[] counts = dataset.trainItemCounts();
-        return new MetricsReport(Evaluation.model(model, batcher, validation, batchSize, false),
-                Evaluation.model(model, batcher, test, batchSize, false),
-                Evaluation.popularity(counts, validation), Evaluation.popularity(counts, test));
     }
 
     static String syntheticNotice(Path dataDir) {
