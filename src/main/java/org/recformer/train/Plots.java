@@ -96,15 +96,16 @@ public final class Plots {
         chart.getLegend().setVisible(true);
     }
 
-    /** Marks {@code x} with a vertical line labelled {@code label}. */
+    /** Marks {@code x} with a vertical line labelled {@code label} (on the side with more room, given the x range set). */
     public static void markX(JFreeChart chart, double x, String label) {
         ValueMarker marker = new ValueMarker(x, MARK, new BasicStroke(1.5f));
         marker.setLabel(label);
         marker.setLabelPaint(MARK);
         marker.setLabelBackgroundColor(new Color(255, 255, 255, 0));
         marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        marker.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
-        marker.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+        boolean rightHalf = x > chart.getXYPlot().getDomainAxis().getRange().getCentralValue();
+        marker.setLabelAnchor(rightHalf ? RectangleAnchor.TOP_LEFT : RectangleAnchor.TOP_RIGHT);
+        marker.setLabelTextAnchor(rightHalf ? TextAnchor.TOP_RIGHT : TextAnchor.TOP_LEFT);
         chart.getXYPlot().addDomainMarker(marker);
     }
 

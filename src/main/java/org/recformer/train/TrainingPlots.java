@@ -39,7 +39,7 @@ public final class TrainingPlots {
         for (JFreeChart chart : List.of(loss, validation)) {
             Plots.xRange(chart, 0.5, epochs + 0.5);
             if (state.bestEpoch > 0) {
-                Plots.markX(chart, state.bestEpoch, String.format(Locale.ROOT, " best: epoch %d (%.4f)", state.bestEpoch, state.bestMetric));
+                Plots.markX(chart, state.bestEpoch, String.format(Locale.ROOT, " best: epoch %d (%.4f) ", state.bestEpoch, state.bestMetric));
             }
         }
         Plots.save(runDir.resolve(LOSS_FILE), loss);
