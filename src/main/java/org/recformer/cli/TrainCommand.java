@@ -125,7 +125,7 @@ final class TrainCommand extends JobCommand {
     @Option(names = "--stop-after-epochs", paramLabel = "N", description = "Stop (as if killed) once N epochs in total are done; continue later with --resume.")
     Integer stopAfterEpochs;
 
-    @Option(names = "--no-progress", description = "No progress bars (one log line per epoch only).")
+    @Option(names = "--no-progress", description = "No progress bar or progress lines (one log line per epoch only).")
     boolean noProgress;
 
     /** What a run needs to be resumed: saved as run.json in the run folder. */
