@@ -2,7 +2,8 @@ package org.recformer.cli;
 
 import org.recformer.model.ModelSize;
 import org.recformer.model.RecformerConfig;
-import org.recformer.tokenizer.SpecialTokens;
+import org.recformer.model.RecformerRecipe;
+import org.recformer.train.ModelFactory;
 import org.recformer.train.bench.TrainStepBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,20 +36,16 @@ public final class BenchCommand implements Runnable {
                     + "on random batches shaped like real ones (one global <s> token, items of 8-40 tokens, some padding).",
                     "Reports the median and spread of the step time and sequences (and encoder tokens) per second."})
     static final class TrainStep implements Callable<Integer> {
-        /** The RoBERTa / Longformer vocabulary of docs/spec.md §1. */
-        static final int ROBERTA_VOCAB = 50265;
-        static final SpecialTokens ROBERTA_SPECIALS = new SpecialTokens(0, 1, 2, 3, 50264);
-
         @Spec
         CommandSpec spec;
 
         @Mixin
         ModelSizeOptions model;
 
-        @Option(names = "--seq", defaultValue = "1024", paramLabel = "T", description = "Tokens per sequence, padding included. Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--seq", defaultValue = "" + RecformerRecipe.MAX_TOKEN_NUM, paramLabel = "T", description = "Tokens per sequence, padding included. Default: ${DEFAULT-VALUE}.")
         int seq;
 
-        @Option(names = "--window", defaultValue = "64", paramLabel = "W", description = "attention_window (both sides together). Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--window", defaultValue = "" + RecformerRecipe.ATTENTION_WINDOW, paramLabel = "W", description = "attention_window (both sides together). Default: ${DEFAULT-VALUE}.")
         int window;
 
         @Option(names = "--batch", defaultValue = "4", paramLabel = "B", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
@@ -67,8 +64,8 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--items", defaultValue = "1000", paramLabel = "N", description = "Item table size of the finetune objective. Default: ${DEFAULT-VALUE}.")
         int items;
 
-        @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu", description = "Where to run (only cpu for now). Default: ${DEFAULT-VALUE}.")
-        String device;
+        @Mixin
+        DeviceOption device;
 
         @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of weights and batches. Default: ${DEFAULT-VALUE}.")
         long seed;
@@ -78,17 +75,15 @@ public final class BenchCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             try {
-                if (!device.equals("cpu")) {
-                    throw new IllegalArgumentException("--device '" + device + "' is not available: this build runs on cpu only");
-                }
+                ModelFactory models = new ModelFactory(device.backend());
                 ModelSize modelSize = model.modelSize();
                 if (window < 2 || window % 2 != 0) throw new IllegalArgumentException("--window " + window + ": must be even and at least 2");
-                RecformerConfig config = modelSize.config(ROBERTA_VOCAB, ROBERTA_SPECIALS, seq, window);
+                RecformerConfig config = RecformerRecipe.freshConfig(modelSize, RecformerRecipe.ROBERTA_VOCAB_SIZE, RecformerRecipe.ROBERTA_SPECIALS, seq, window);
                 TrainStepBenchmark.Settings settings = new TrainStepBenchmark.Settings(objective, batch, seq, steps, warmupSteps, items, seed);
                 out.printf("bench train-step: %s model (%s), %s objective, batch %d x %d tokens, window %d, device %s, %d threads%n",
-                        model.size, modelSize, objective, batch, seq, window, device, Runtime.getRuntime().availableProcessors());
+                        model.size, modelSize, objective, batch, seq, window, models.backend().name(), Runtime.getRuntime().availableProcessors());
                 out.flush();
-                TrainStepBenchmark.Result result = TrainStepBenchmark.run(config, ROBERTA_SPECIALS, settings);
+                TrainStepBenchmark.Result result = TrainStepBenchmark.run(models, config, RecformerRecipe.ROBERTA_SPECIALS, settings);
                 out.printf("%,d trainable parameters%n%s%n", result.parameters(), result.report());
                 out.flush();
                 return 0;

@@ -8,6 +8,7 @@ import org.recformer.convert.PretrainedConversion;
 import org.recformer.io.StateDict;
 import org.recformer.io.StateDicts;
 import org.recformer.model.RecformerConfig;
+import org.recformer.model.RecformerRecipe;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,17 +66,17 @@ public final class ConvertCommand implements Runnable {
         @CommandLine.Mixin
         Io io = new Io();
 
-        @Option(names = "--max-item-embeddings", defaultValue = "51", description = "Rows of the item position table (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--max-item-embeddings", defaultValue = "" + RecformerRecipe.MAX_ITEM_EMBEDDINGS, description = "Rows of the item position table (default: ${DEFAULT-VALUE}).")
         int maxItemEmbeddings;
-        @Option(names = "--max-attr-num", defaultValue = "3", description = "Attributes per item (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--max-attr-num", defaultValue = "" + RecformerRecipe.MAX_ATTR_NUM, description = "Attributes per item (default: ${DEFAULT-VALUE}).")
         int maxAttrNum;
-        @Option(names = "--max-attr-length", defaultValue = "32", description = "Tokens per attribute (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--max-attr-length", defaultValue = "" + RecformerRecipe.MAX_ATTR_LENGTH, description = "Tokens per attribute (default: ${DEFAULT-VALUE}).")
         int maxAttrLength;
-        @Option(names = "--max-token-num", defaultValue = "1024", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--max-token-num", defaultValue = "" + RecformerRecipe.MAX_TOKEN_NUM, description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
         int maxTokenNum;
-        @Option(names = "--attention-window", defaultValue = "64", description = "Attention window of every layer (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--attention-window", defaultValue = "" + RecformerRecipe.ATTENTION_WINDOW, description = "Attention window of every layer (default: ${DEFAULT-VALUE}).")
         int attentionWindow;
-        @Option(names = "--token-type-size", defaultValue = "4", description = "Rows of the token type table (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--token-type-size", defaultValue = "" + RecformerRecipe.TOKEN_TYPE_SIZE, description = "Rows of the token type table (default: ${DEFAULT-VALUE}).")
         int tokenTypeSize;
         @Option(names = "--seed", defaultValue = "42", description = "Seed of the random initialization (default: ${DEFAULT-VALUE}).")
         long seed;

@@ -3,8 +3,10 @@ package org.recformer.cli;
 import org.recformer.data.Dataset;
 import org.recformer.data.batch.EvalExample;
 import org.recformer.train.Evaluation;
+import org.recformer.train.ModelFactory;
 import org.recformer.train.TrainerState;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -39,12 +41,16 @@ final class EvaluateCommand extends JobCommand {
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Mixin
+    DeviceOption device;
+
     @Override
     int runJob() throws IOException {
+        ModelFactory models = new ModelFactory(device.backend());
         Evaluation.Split which = Evaluation.Split.parse(split);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         Dataset dataset = Dataset.load(data);
-        ModelOnCatalogue m = ModelOnCatalogue.load(model, tokenizer, CatalogueItems.of(dataset), data, zeroShot, batchSize);
+        ModelOnCatalogue m = ModelOnCatalogue.load(models, model, tokenizer, CatalogueItems.of(dataset), data, zeroShot, batchSize);
         int users = maxUsers == null ? dataset.userCount() : Math.min(maxUsers, dataset.userCount());
         List<EvalExample> examples = Evaluation.examples(dataset, users, which);
         Map<String, Double> scores = Evaluation.model(m.model(), m.batcher(), examples, batchSize, true);

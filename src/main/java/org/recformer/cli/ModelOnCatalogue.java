@@ -16,7 +16,7 @@ import org.recformer.tokenizer.Tokenizer;
 import org.recformer.train.Checkpoint;
 import org.recformer.train.Encodings;
 import org.recformer.train.ItemTable;
-import org.recformer.train.SeqRecModels;
+import org.recformer.train.ModelFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,11 +40,11 @@ import java.util.Map;
 record ModelOnCatalogue(RecformerForSeqRec model, Tokenizer tokenizer, EncodingSettings settings, ItemTokens tokens,
                         SequenceBatcher batcher, boolean finetunedTable) {
 
-    static ModelOnCatalogue load(Path modelDir, Path tokenizerDir, CatalogueItems items, Path dataDir, boolean reencode,
-                                 int batchSize) throws IOException {
+    static ModelOnCatalogue load(ModelFactory models, Path modelDir, Path tokenizerDir, CatalogueItems items, Path dataDir,
+                                 boolean reencode, int batchSize) throws IOException {
         Tokenizer tokenizer = tokenizerDir != null ? Tokenizer.load(tokenizerDir)
                 : Checkpoint.tokenizerOrNull(modelDir) != null ? Checkpoint.tokenizerOrNull(modelDir) : Tokenizer.bundled();
-        SeqRecModels.Loaded loaded = SeqRecModels.load(modelDir, items.size(), null);
+        ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(modelDir, items.size(), null);
         EncodingSettings settings = Encodings.settings(loaded.config(), tokenizer, modelDir.resolve(Checkpoint.CONFIG_FILE).toString());
         ItemTokens tokens = ItemTokenCache.load(dataDir, items.attributes(), new ItemEncoder(tokenizer, settings));
         SequenceBatcher batcher = new SequenceBatcher(tokens, new SequenceEncoder(settings));
@@ -71,7 +71,7 @@ record ModelOnCatalogue(RecformerForSeqRec model, Tokenizer tokenizer, EncodingS
         for (Path file : places) {
             if (Files.isRegularFile(file)) {
                 HostTensor t = SafeTensors.read(file).get("item_table");
-                if (t != null) return Tensor.of(t.toFloatArray(), t.intShape());
+                if (t != null) return Tensor.of(model.backend(), t.toFloatArray(), t.intShape());
             }
         }
         Tensor table = ItemTable.encode(model, batcher, items.size(), batchSize, true);

@@ -1,6 +1,7 @@
 package org.recformer.cli;
 
 import org.recformer.model.ModelSize;
+import org.recformer.model.RecformerRecipe;
 import picocli.CommandLine.Option;
 
 /** The {@code --size} preset of a random-weight model and its per-field overrides (a picocli mixin). */
@@ -29,7 +30,7 @@ final class ModelSizeOptions {
      * FFN = 4 x hidden); an unknown preset is an IllegalArgumentException.
      */
     ModelSize modelSize() {
-        ModelSize preset = ModelSize.named(size);
+        ModelSize preset = RecformerRecipe.size(size);
         int ffn = intermediate != null ? intermediate : hidden != null ? 4 * hidden : preset.intermediate();
         return new ModelSize(hidden != null ? hidden : preset.hidden(), layers != null ? layers : preset.layers(),
                 heads != null ? heads : preset.heads(), ffn);

@@ -2,7 +2,9 @@ package org.recformer.cli;
 
 import org.recformer.model.parity.ParityResult;
 import org.recformer.model.parity.ParityRunner;
+import org.recformer.tensor.Backend;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -26,13 +28,23 @@ public final class ParityCommand implements Callable<Integer> {
     @Option(names = "--dump", paramLabel = "OUT", description = "Write each computed tensor to OUT/<name>.npy (float32).")
     Path dump;
 
+    @Mixin
+    DeviceOption device;
+
     @Override
     public Integer call() throws Exception {
+        Backend backend;
+        try {
+            backend = device.backend();
+        } catch (IllegalArgumentException e) {
+            System.err.println("parity: " + e.getMessage());
+            return 2;
+        }
         if (!Files.isDirectory(fixtures)) throw new IllegalArgumentException("--fixtures " + fixtures + " is not a directory");
         if (weights != null && !Files.isRegularFile(weights)) throw new IllegalArgumentException("--weights " + weights + " is not a file");
         ParityResult result;
         try {
-            result = ParityRunner.run(fixtures, weights);
+            result = ParityRunner.run(fixtures, weights, backend);
         } catch (IOException | IllegalArgumentException e) {
             System.err.println("parity: " + e.getMessage());
             return 2;

@@ -1,5 +1,7 @@
 package org.recformer.cli;
 
+import org.recformer.model.RecformerRecipe;
+import org.recformer.train.ModelFactory;
 import org.recformer.train.pretrain.PretrainOptions;
 import org.recformer.train.pretrain.Pretrainer;
 import picocli.CommandLine.Command;
@@ -35,7 +37,7 @@ public final class PretrainCommand extends JobCommand {
             description = "Tokenizer folder (vocab.json + merges.txt); default: the --model folder's, else the bundled GPT-2 one.")
     Path tokenizer;
 
-    @Option(names = "--max-tokens", defaultValue = "1024", paramLabel = "N", description = "max_token_num of a random-weight model. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-tokens", defaultValue = "" + RecformerRecipe.MAX_TOKEN_NUM, paramLabel = "N", description = "max_token_num of a random-weight model. Default: ${DEFAULT-VALUE}.")
     int maxTokens;
 
     @Option(names = "--batch", defaultValue = "16", paramLabel = "B", description = "Sequences per micro-batch (in-batch negatives). Default: ${DEFAULT-VALUE}.")
@@ -84,13 +86,17 @@ public final class PretrainCommand extends JobCommand {
     @Option(names = "--resume", description = "Continue the run in --output from its last checkpoint (same options).")
     boolean resume;
 
+    @Mixin
+    DeviceOption device;
+
     @Override
     int runJob() throws IOException {
+        ModelFactory models = new ModelFactory(device.backend());
         PretrainOptions options = new PretrainOptions(data, output, model, size.modelSize(), tokenizer, maxTokens, batch,
                 accumulation, epochs, maxSteps, learningRate, warmupSteps, weightDecay, freezeWordEmbeddings, evalSteps,
                 evalSequences, saveTopK, logSteps, mlmProbability, seed, resume);
         PrintWriter out = spec.commandLine().getOut();
-        Pretrainer.Result result = Pretrainer.run(options, out, true);
+        Pretrainer.Result result = Pretrainer.run(options, models, out, true);
         out.println("pretraining finished after " + result.steps() + " steps; run folder " + result.output().toAbsolutePath());
         out.flush();
         return 0;

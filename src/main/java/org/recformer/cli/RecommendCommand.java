@@ -12,7 +12,9 @@ import org.recformer.data.encode.ItemTokens;
 import org.recformer.data.encode.SequenceEncoder;
 import org.recformer.model.RecformerForSeqRec;
 import org.recformer.tensor.Tensor;
+import org.recformer.train.ModelFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -53,8 +55,12 @@ final class RecommendCommand extends JobCommand {
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer folder (default: the model folder's, else the bundled one).")
     Path tokenizer;
 
+    @Mixin
+    DeviceOption device;
+
     @Override
     int runJob() throws IOException {
+        ModelFactory models = new ModelFactory(device.backend());
         if (topK < 1) throw new IllegalArgumentException("--top-k must be >= 1, got " + topK);
         CatalogueItems catalogue = data != null ? CatalogueItems.of(Dataset.load(data)) : CatalogueItems.readOrNull(model);
         if (catalogue == null) {
@@ -64,7 +70,7 @@ final class RecommendCommand extends JobCommand {
         // New items can only be encoded by the model's current encoder, while a finetuned model's own
         // table E comes from its stage-1 encoder: with new candidates every catalogue item is encoded
         // by the current encoder too (cached), so that all scores are comparable.
-        ModelOnCatalogue m = ModelOnCatalogue.load(model, tokenizer, catalogue, data != null ? data : model,
+        ModelOnCatalogue m = ModelOnCatalogue.load(models, model, tokenizer, catalogue, data != null ? data : model,
                 !request.newItems.isEmpty(), 64);
 
         int n = catalogue.size();
@@ -80,7 +86,7 @@ final class RecommendCommand extends JobCommand {
             float[] fresh = scorer.encodeItems(batcher.singleItems(n, candidates).toModelInput()).toArray();
             System.arraycopy(fresh, 0, table, n * m.model().config().hiddenSize(), fresh.length);
         }
-        scorer.setItemEmbeddings(Tensor.of(table, candidates, m.model().config().hiddenSize()));
+        scorer.setItemEmbeddings(Tensor.of(scorer.backend(), table, candidates, m.model().config().hiddenSize()));
         scorer.eval();
 
         List<String> names = new ArrayList<>(catalogue.rawIds());

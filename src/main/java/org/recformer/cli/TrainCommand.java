@@ -11,14 +11,16 @@ import org.recformer.data.encode.SequenceEncoder;
 import org.recformer.model.ModelSize;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForSeqRec;
+import org.recformer.model.RecformerRecipe;
 import org.recformer.tokenizer.Tokenizer;
 import org.recformer.train.Checkpoint;
+import org.recformer.train.DatasetTokens;
 import org.recformer.train.Encodings;
 import org.recformer.train.FinetuneSettings;
 import org.recformer.train.Finetuner;
 import org.recformer.train.MetricsReport;
+import org.recformer.train.ModelFactory;
 import org.recformer.train.RunLog;
-import org.recformer.train.SeqRecModels;
 import org.recformer.train.TrainerState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,7 +60,7 @@ final class TrainCommand extends JobCommand {
     @Option(names = "--output", paramLabel = "DIR", description = "Run folder (default: runs/train-<timestamp>).")
     Path output;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its last checkpoint, with the settings saved in its run.json (other options are ignored).")
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its last checkpoint, with the settings saved in its run.json (other options are ignored; --device still chooses where it runs).")
     Path resume;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs of each stage (sets both --stage1-epochs and --stage2-epochs).")
@@ -116,7 +118,10 @@ final class TrainCommand extends JobCommand {
     @Mixin
     ModelSizeOptions modelSize;
 
-    @Option(names = "--window", paramLabel = "W", defaultValue = "64", description = "Fresh model: attention window, both sides together (default: ${DEFAULT-VALUE}).")
+    @Mixin
+    DeviceOption device;
+
+    @Option(names = "--window", paramLabel = "W", defaultValue = "" + RecformerRecipe.ATTENTION_WINDOW, description = "Fresh model: attention window, both sides together (default: ${DEFAULT-VALUE}).")
     int window;
 
     @Option(names = "--pooler", paramLabel = "P", defaultValue = "avg", description = "Fresh model: pooled output, avg (mean of the tokens) or cls (the first token, as the paper does with a pretrained model); from random weights avg learns from the first epoch, cls hardly at all (default: ${DEFAULT-VALUE}).")
@@ -135,6 +140,7 @@ final class TrainCommand extends JobCommand {
     @Override
     int runJob() throws IOException {
         long started = System.nanoTime();
+        ModelFactory models = new ModelFactory(device.backend());
         Path runDir;
         RunSpec run;
         if (resume != null) {
@@ -171,27 +177,27 @@ final class TrainCommand extends JobCommand {
             config = Checkpoint.readConfig(last);
             configSource = last.resolve(Checkpoint.CONFIG_FILE).toString();
             checkItems(config, dataset, configSource);
-            seqRec = new RecformerForSeqRec(config, run.settings().seed());
+            seqRec = models.seqRec(config, run.settings().seed());
         } else {
             tok = tokenizer != null ? Tokenizer.load(tokenizer)
                     : model != null && Checkpoint.tokenizerOrNull(model) != null ? Checkpoint.tokenizerOrNull(model) : Tokenizer.bundled();
             if (model != null) {
-                SeqRecModels.Loaded loaded = SeqRecModels.load(model, dataset.itemCount(), negativeSamples);
+                ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(model, dataset.itemCount(), negativeSamples);
                 config = loaded.config();
                 seqRec = loaded.model();
                 configSource = model.resolve(Checkpoint.CONFIG_FILE).toString();
             } else {
                 ModelSize size = freshSize();
-                RecformerConfig probe = freshConfig(size, tok, dataset, SeqRecModels.MAX_TOKEN_NUM);
+                RecformerConfig probe = freshConfig(size, tok, dataset, RecformerRecipe.MAX_TOKEN_NUM);
                 EncodingSettings probeSettings = Encodings.settings(probe, tok, "default model");
-                int tokens = SeqRecModels.tokensNeeded(dataset, users, SeqRecModels.itemTokens(dataset, tok, probeSettings), probeSettings.maxItems());
+                int tokens = DatasetTokens.tokensNeeded(dataset, users, DatasetTokens.itemTokens(dataset, tok, probeSettings), probeSettings.maxItems());
                 config = freshConfig(size, tok, dataset, tokens).with("pooler_type", pooler);
-                seqRec = SeqRecModels.fresh(config, seed);
+                seqRec = models.freshSeqRec(config, seed);
                 configSource = "default model";
             }
         }
         EncodingSettings encoding = Encodings.settings(config, tok, configSource);
-        ItemTokens items = SeqRecModels.itemTokens(dataset, tok, encoding);
+        ItemTokens items = DatasetTokens.itemTokens(dataset, tok, encoding);
         SequenceBatcher batcher = new SequenceBatcher(items, new SequenceEncoder(encoding));
 
         Files.createDirectories(runDir);
@@ -222,14 +228,14 @@ final class TrainCommand extends JobCommand {
         return 0;
     }
 
-    /** The fresh model's size; with no size options, {@link ModelSize#SMALL}. */
+    /** The fresh model's size; with no size options, {@link RecformerRecipe#SMALL}. */
     ModelSize freshSize() {
         return modelSize.modelSize();
     }
 
-    /** A fresh model's configuration for the dataset's items: {@link ModelSize#config} plus item_num and the negative sample count. */
+    /** A fresh model's configuration for the dataset's items: {@link RecformerRecipe#freshConfig} plus item_num and the negative sample count. */
     private RecformerConfig freshConfig(ModelSize size, Tokenizer tok, Dataset dataset, int maxTokenNum) {
-        return size.config(tok.vocabSize(), tok.specials(), maxTokenNum, window)
+        return RecformerRecipe.freshConfig(size, tok.vocabSize(), tok.specials(), maxTokenNum, window)
                 .with("item_num", dataset.itemCount())
                 .with("finetune_negative_sample_size", negativeSamples);
     }

@@ -1,6 +1,7 @@
 package org.recformer.convert;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.recformer.backend.Backends;
 import org.recformer.io.CheckpointMismatchException;
 import org.recformer.io.HostTensor;
 import org.recformer.io.StateDict;
@@ -55,7 +56,7 @@ public final class LongformerConversion {
      * @param seed       seed of the random initialization
      */
     public static Converted convert(StateDict longformer, RecformerConfig config, long seed) throws CheckpointMismatchException {
-        RecformerForPretraining model = new RecformerForPretraining(config, seed);
+        RecformerForPretraining model = new RecformerForPretraining(config, Backends.cpu(), seed);
         ModelInit.initialize(model, config, seed);
         StateDict initial = StateDicts.fromModel(model);
 

@@ -1,5 +1,6 @@
 package org.recformer.convert;
 
+import org.recformer.backend.Backends;
 import org.recformer.io.CheckpointMismatchException;
 import org.recformer.io.HostTensor;
 import org.recformer.io.LoadReport;
@@ -72,7 +73,7 @@ public final class PretrainedConversion {
             derived.add(target.prefix + WORD_EMBEDDINGS + " <- " + wordEmbeddings.source());
         }
 
-        RecformerModel model = new RecformerModel(config, 0L);
+        RecformerModel model = new RecformerModel(config, Backends.cpu(), 0L);
         LoadReport report = StateDictLoader.load(model, encoder, false);
         if (!report.missing().isEmpty()) {
             throw new CheckpointMismatchException(pretrained.source() + ": the encoder is incomplete: missing " + report.missing().size()

@@ -6,6 +6,7 @@ import org.recformer.nn.Module;
 import org.recformer.nn.Parameter;
 import org.recformer.ops.Activations;
 import org.recformer.ops.MatMul;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 /**
@@ -24,12 +25,12 @@ public final class LMHead extends Module {
     private final LayerNorm layerNorm;
     private final Linear decoder;
 
-    public LMHead(RecformerConfig config) {
+    public LMHead(RecformerConfig config, Backend backend) {
         int c = config.hiddenSize();
-        bias = registerParameter("bias", Tensor.zeros(config.vocabSize()));
-        dense = registerModule("dense", new Linear(c, c, true));
-        layerNorm = registerModule("layer_norm", new LayerNorm(c, config.layerNormEps()));
-        decoder = registerModule("decoder", new Linear(c, config.vocabSize(), false));
+        bias = registerParameter("bias", Tensor.zeros(backend, config.vocabSize()));
+        dense = registerModule("dense", new Linear(backend, c, c, true));
+        layerNorm = registerModule("layer_norm", new LayerNorm(backend, c, config.layerNormEps()));
+        decoder = registerModule("decoder", new Linear(backend, c, config.vocabSize(), false));
     }
 
     /** hidden [..., C] -> logits [..., vocab]. */

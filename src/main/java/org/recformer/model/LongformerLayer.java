@@ -3,6 +3,7 @@ package org.recformer.model;
 import org.recformer.nn.Linear;
 import org.recformer.nn.Module;
 import org.recformer.ops.Activations;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 import java.util.function.LongSupplier;
@@ -17,10 +18,10 @@ public final class LongformerLayer extends Module {
     private final Intermediate intermediate;
     private final LongformerOutput output;
 
-    public LongformerLayer(RecformerConfig config, int layer, LongSupplier dropoutSeeds) {
-        attention = registerModule("attention", new Attention(config, layer, dropoutSeeds));
-        intermediate = registerModule("intermediate", new Intermediate(config));
-        output = registerModule("output", new LongformerOutput(config.intermediateSize(), config, dropoutSeeds));
+    public LongformerLayer(RecformerConfig config, Backend backend, int layer, LongSupplier dropoutSeeds) {
+        attention = registerModule("attention", new Attention(config, backend, layer, dropoutSeeds));
+        intermediate = registerModule("intermediate", new Intermediate(config, backend));
+        output = registerModule("output", new LongformerOutput(config.intermediateSize(), config, backend, dropoutSeeds));
     }
 
     /** hidden [B, T, C] -> [B, T, C]; masks [B*T]. */
@@ -34,9 +35,9 @@ public final class LongformerLayer extends Module {
         private final LongformerSelfAttention self;
         private final LongformerOutput output;
 
-        Attention(RecformerConfig config, int layer, LongSupplier dropoutSeeds) {
-            self = registerModule("self", new LongformerSelfAttention(config, layer, dropoutSeeds));
-            output = registerModule("output", new LongformerOutput(config.hiddenSize(), config, dropoutSeeds));
+        Attention(RecformerConfig config, Backend backend, int layer, LongSupplier dropoutSeeds) {
+            self = registerModule("self", new LongformerSelfAttention(config, backend, layer, dropoutSeeds));
+            output = registerModule("output", new LongformerOutput(config.hiddenSize(), config, backend, dropoutSeeds));
         }
 
         Tensor forward(Tensor hidden, int[] attentionMask, int[] globalMask, int batch, int seq) {
@@ -48,8 +49,8 @@ public final class LongformerLayer extends Module {
     static final class Intermediate extends Module {
         private final Linear dense;
 
-        Intermediate(RecformerConfig config) {
-            dense = registerModule("dense", new Linear(config.hiddenSize(), config.intermediateSize(), true));
+        Intermediate(RecformerConfig config, Backend backend) {
+            dense = registerModule("dense", new Linear(backend, config.hiddenSize(), config.intermediateSize(), true));
         }
 
         Tensor forward(Tensor x) {

@@ -5,6 +5,7 @@ import org.recformer.nn.LayerNorm;
 import org.recformer.nn.Linear;
 import org.recformer.nn.Module;
 import org.recformer.ops.Arithmetic;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 import java.util.function.LongSupplier;
@@ -19,9 +20,9 @@ public final class LongformerOutput extends Module {
     private final LayerNorm layerNorm;
     private final Dropout dropout;
 
-    public LongformerOutput(int in, RecformerConfig config, LongSupplier dropoutSeeds) {
-        dense = registerModule("dense", new Linear(in, config.hiddenSize(), true));
-        layerNorm = registerModule("LayerNorm", new LayerNorm(config.hiddenSize(), config.layerNormEps()));
+    public LongformerOutput(int in, RecformerConfig config, Backend backend, LongSupplier dropoutSeeds) {
+        dense = registerModule("dense", new Linear(backend, in, config.hiddenSize(), true));
+        layerNorm = registerModule("LayerNorm", new LayerNorm(backend, config.hiddenSize(), config.layerNormEps()));
         dropout = registerModule("dropout", new Dropout(config.hiddenDropoutProb(), dropoutSeeds));
     }
 

@@ -3,6 +3,7 @@ package org.recformer.model;
 import org.recformer.nn.Linear;
 import org.recformer.nn.Module;
 import org.recformer.ops.Attention;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 import java.util.function.LongSupplier;
@@ -26,14 +27,14 @@ public final class LongformerSelfAttention extends Module {
     private final float dropoutP;
     private final LongSupplier dropoutSeeds;
 
-    public LongformerSelfAttention(RecformerConfig config, int layer, LongSupplier dropoutSeeds) {
+    public LongformerSelfAttention(RecformerConfig config, Backend backend, int layer, LongSupplier dropoutSeeds) {
         int c = config.hiddenSize();
-        query = registerModule("query", new Linear(c, c, true));
-        key = registerModule("key", new Linear(c, c, true));
-        value = registerModule("value", new Linear(c, c, true));
-        queryGlobal = registerModule("query_global", new Linear(c, c, true));
-        keyGlobal = registerModule("key_global", new Linear(c, c, true));
-        valueGlobal = registerModule("value_global", new Linear(c, c, true));
+        query = registerModule("query", new Linear(backend, c, c, true));
+        key = registerModule("key", new Linear(backend, c, c, true));
+        value = registerModule("value", new Linear(backend, c, c, true));
+        queryGlobal = registerModule("query_global", new Linear(backend, c, c, true));
+        keyGlobal = registerModule("key_global", new Linear(backend, c, c, true));
+        valueGlobal = registerModule("value_global", new Linear(backend, c, c, true));
         heads = config.numAttentionHeads();
         oneSidedWindow = config.attentionWindow(layer) / 2;
         dropoutP = (float) config.attentionProbsDropoutProb();

@@ -9,29 +9,31 @@ import java.util.Random;
 
 /**
  * HuggingFace's {@code _init_weights} for a fresh model: matrices (linear weights, embedding tables)
- * normal(0, initializer_range), biases 0, LayerNorm weights 1, and the padding rows of the word and
- * token-position tables 0. Parameters are filled in registration order from one seeded generator.
+ * normal(0, initializer_range), biases 0, LayerNorm weights 1, and the padding rows of the word
+ * (pad_token_id) and token-position ({@link RecformerConfig#positionPaddingIdx()}) tables 0. Parameters are filled in registration order from one seeded generator.
  */
 public final class ModelInit {
     private ModelInit() {}
 
     public static void initialize(Module module, RecformerConfig config, long seed) {
         Random random = new Random(seed);
-        int pad = config.padTokenId();
         for (Map.Entry<String, Parameter> e : module.namedParameters().entrySet()) {
             String name = e.getKey();
             Parameter p = e.getValue();
             float[] values = new float[p.tensor().numel()];
             if (p.shape().length == 2) {
                 for (int i = 0; i < values.length; i++) values[i] = (float) (random.nextGaussian() * config.initializerRange());
-                if (name.endsWith("word_embeddings.weight") || name.endsWith("embeddings.position_embeddings.weight")) {
-                    int cols = p.shape()[1];
-                    Arrays.fill(values, pad * cols, (pad + 1) * cols, 0f);
-                }
+                int cols = p.shape()[1];
+                if (name.endsWith("word_embeddings.weight")) zeroRow(values, config.padTokenId(), cols);
+                if (name.endsWith("embeddings.position_embeddings.weight")) zeroRow(values, config.positionPaddingIdx(), cols);
             } else if (!name.endsWith("bias")) {
                 Arrays.fill(values, 1f); // LayerNorm weight
             }
             p.tensor().copyFrom(values);
         }
+    }
+
+    private static void zeroRow(float[] values, int row, int cols) {
+        Arrays.fill(values, row * cols, (row + 1) * cols, 0f);
     }
 }

@@ -26,6 +26,12 @@ import java.util.TreeMap;
  * value is an {@link IllegalArgumentException} naming the field.
  */
 public final class RecformerConfig {
+    /**
+     * The project's key for the token position of pad tokens (real tokens are numbered from it + 1);
+     * absent, it is {@code pad_token_id}, HuggingFace's RoBERTa rule. Fresh models set it to 0 (see
+     * {@link RecformerRecipe#freshConfig}).
+     */
+    public static final String POSITION_PADDING_IDX = "position_padding_idx";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     // LongformerConfig
@@ -46,6 +52,8 @@ public final class RecformerConfig {
     private final int bosTokenId;
     private final int eosTokenId;
     private final int sepTokenId;
+    /** The token position of pad tokens, or null when config.json does not give it (then pad_token_id). */
+    private final Integer positionPaddingIdx;
     /** One window (both sides together, even) per layer. */
     private final int[] attentionWindow;
     /** Whether config.json gave attention_window as one int (written back the same way). */
@@ -83,6 +91,7 @@ public final class RecformerConfig {
         bosTokenId = f.intValue("bos_token_id", 0);
         eosTokenId = f.intValue("eos_token_id", 2);
         sepTokenId = f.intValue("sep_token_id", 2);
+        positionPaddingIdx = f.intOrNull(POSITION_PADDING_IDX);
         JsonNode window = f.take("attention_window");
         attentionWindowScalar = window == null || window.isNumber();
         attentionWindow = windows(window, numHiddenLayers);
@@ -154,6 +163,7 @@ public final class RecformerConfig {
         sorted.put("bos_token_id", n.numberNode(bosTokenId));
         sorted.put("eos_token_id", n.numberNode(eosTokenId));
         sorted.put("sep_token_id", n.numberNode(sepTokenId));
+        if (positionPaddingIdx != null) sorted.put(POSITION_PADDING_IDX, n.numberNode(positionPaddingIdx));
         if (attentionWindowScalar) {
             sorted.put("attention_window", n.numberNode(attentionWindow[0]));
         } else {
@@ -206,9 +216,12 @@ public final class RecformerConfig {
         tokenId("bos_token_id", bosTokenId);
         tokenId("eos_token_id", eosTokenId);
         tokenId("sep_token_id", sepTokenId);
-        if (maxPositionEmbeddings < padTokenId + 2) {
-            throw new IllegalArgumentException("max_position_embeddings " + maxPositionEmbeddings
-                    + " leaves no position for a token (positions start at pad_token_id + 1 = " + (padTokenId + 1) + ")");
+        if (positionPaddingIdx != null && positionPaddingIdx < 0) {
+            throw new IllegalArgumentException(POSITION_PADDING_IDX + " must be >= 0, got " + positionPaddingIdx);
+        }
+        if (maxPositionEmbeddings < positionPaddingIdx() + 2) {
+            throw new IllegalArgumentException("max_position_embeddings " + maxPositionEmbeddings + " leaves no position for a token (positions start at "
+                    + (positionPaddingIdx == null ? "pad_token_id" : POSITION_PADDING_IDX) + " + 1 = " + (positionPaddingIdx() + 1) + ")");
         }
         positive("token_type_size", tokenTypeSize);
         positive("max_token_num", maxTokenNum);
@@ -286,8 +299,13 @@ public final class RecformerConfig {
         }
 
         int intValue(String key, int dflt) {
+            Integer v = intOrNull(key);
+            return v == null ? dflt : v;
+        }
+
+        Integer intOrNull(String key) {
             JsonNode v = take(key);
-            if (v == null) return dflt;
+            if (v == null) return null;
             if (!v.isIntegralNumber() || !v.canConvertToInt()) {
                 throw new IllegalArgumentException(key + " must be an integer, got " + v);
             }
@@ -332,6 +350,10 @@ public final class RecformerConfig {
     public int bosTokenId() { return bosTokenId; }
     public int eosTokenId() { return eosTokenId; }
     public int sepTokenId() { return sepTokenId; }
+    /** The token position of pad tokens: {@value #POSITION_PADDING_IDX} when given, else pad_token_id (HuggingFace). */
+    public int positionPaddingIdx() { return positionPaddingIdx != null ? positionPaddingIdx : padTokenId; }
+    /** The most non-pad tokens a row may have: the position table's rows after the pad position. */
+    public int maxTokenPositions() { return maxPositionEmbeddings - positionPaddingIdx() - 1; }
     /** The window (both sides together) of layer {@code layer}. */
     public int attentionWindow(int layer) { return attentionWindow[layer]; }
     public int[] attentionWindows() { return attentionWindow.clone(); }

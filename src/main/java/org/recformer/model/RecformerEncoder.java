@@ -2,6 +2,7 @@ package org.recformer.model;
 
 import org.recformer.nn.Module;
 import org.recformer.nn.ModuleList;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -12,9 +13,9 @@ import java.util.function.LongSupplier;
 public final class RecformerEncoder extends Module {
     private final ModuleList<LongformerLayer> layers;
 
-    public RecformerEncoder(RecformerConfig config, LongSupplier dropoutSeeds) {
+    public RecformerEncoder(RecformerConfig config, Backend backend, LongSupplier dropoutSeeds) {
         List<LongformerLayer> list = new ArrayList<>();
-        for (int i = 0; i < config.numHiddenLayers(); i++) list.add(new LongformerLayer(config, i, dropoutSeeds));
+        for (int i = 0; i < config.numHiddenLayers(); i++) list.add(new LongformerLayer(config, backend, i, dropoutSeeds));
         layers = registerModule("layer", new ModuleList<>(list));
     }
 

@@ -6,6 +6,7 @@ import org.recformer.ops.Indexing;
 import org.recformer.ops.Losses;
 import org.recformer.ops.Shapes;
 import org.recformer.ops.Similarity;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 /**
@@ -23,10 +24,11 @@ public final class RecformerForPretraining extends Module {
     private final RecformerModel longformer;
     private final LMHead lmHead;
 
-    public RecformerForPretraining(RecformerConfig config, long seed) {
+    /** A model with zero weights on {@code backend}; dropout seeds from {@code seed}. */
+    public RecformerForPretraining(RecformerConfig config, Backend backend, long seed) {
         this.config = config;
-        longformer = registerModule("longformer", new RecformerModel(config, seed));
-        lmHead = registerModule("lm_head", new LMHead(config));
+        longformer = registerModule("longformer", new RecformerModel(config, backend, seed));
+        lmHead = registerModule("lm_head", new LMHead(config, backend));
     }
 
     public PretrainOutput forward(PretrainInput in) {

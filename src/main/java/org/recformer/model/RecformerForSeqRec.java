@@ -6,6 +6,7 @@ import org.recformer.nn.Module;
 import org.recformer.ops.Indexing;
 import org.recformer.ops.Losses;
 import org.recformer.ops.Shapes;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 import java.util.Arrays;
@@ -23,12 +24,12 @@ public final class RecformerForSeqRec extends Module {
     private final RecformerModel longformer;
     private final Embedding itemEmbedding;
 
-    /** A new model with its own encoder (zero weights until loaded). */
-    public RecformerForSeqRec(RecformerConfig config, long seed) {
-        this(config, new RecformerModel(config, seed));
+    /** A new model with its own encoder on {@code backend} (zero weights until loaded). */
+    public RecformerForSeqRec(RecformerConfig config, Backend backend, long seed) {
+        this(config, new RecformerModel(config, backend, seed));
     }
 
-    /** A model around an existing encoder (its weights are shared, not copied). */
+    /** A model around an existing encoder, on its backend (its weights are shared, not copied). */
     public RecformerForSeqRec(RecformerConfig config, RecformerModel longformer) {
         if (config.itemNum() <= 0) throw new IllegalArgumentException("item_num must be > 0 for RecformerForSeqRec, got " + config.itemNum());
         if (config.hiddenSize() != longformer.config().hiddenSize()) {
@@ -36,7 +37,7 @@ public final class RecformerForSeqRec extends Module {
         }
         this.config = config;
         this.longformer = registerModule("longformer", longformer);
-        itemEmbedding = registerModule("item_embedding", new Embedding(config.itemNum(), config.hiddenSize(), -1));
+        itemEmbedding = registerModule("item_embedding", new Embedding(longformer.backend(), config.itemNum(), config.hiddenSize(), -1));
         itemEmbedding.weight().setFrozen(true);
     }
 
@@ -116,6 +117,10 @@ public final class RecformerForSeqRec extends Module {
         if (item < 0 || item >= config.itemNum()) {
             throw new IllegalArgumentException(field + " row " + row + ": item id " + item + " is outside [0, item_num " + config.itemNum() + ")");
         }
+    }
+
+    public Backend backend() {
+        return longformer.backend();
     }
 
     public RecformerConfig config() {

@@ -3,6 +3,7 @@ package org.recformer.model;
 import org.recformer.nn.Module;
 import org.recformer.nn.SeedSource;
 import org.recformer.ops.Shapes;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -17,16 +18,21 @@ import java.util.List;
  */
 public final class RecformerModel extends Module {
     private final RecformerConfig config;
+    private final Backend backend;
     private final SeedSource dropoutSeeds;
     private final RecformerEmbeddings embeddings;
     private final RecformerEncoder encoder;
 
-    /** A model with zero weights (load a checkpoint, or call {@link ModelInit#initialize}); dropout seeds from {@code seed}. */
-    public RecformerModel(RecformerConfig config, long seed) {
+    /**
+     * A model with zero weights on {@code backend} (load a checkpoint, or call {@link ModelInit#initialize});
+     * dropout seeds from {@code seed}.
+     */
+    public RecformerModel(RecformerConfig config, Backend backend, long seed) {
         this.config = config;
+        this.backend = backend;
         this.dropoutSeeds = new SeedSource(seed);
-        embeddings = registerModule("embeddings", new RecformerEmbeddings(config, dropoutSeeds));
-        encoder = registerModule("encoder", new RecformerEncoder(config, dropoutSeeds));
+        embeddings = registerModule("embeddings", new RecformerEmbeddings(config, backend, dropoutSeeds));
+        encoder = registerModule("encoder", new RecformerEncoder(config, backend, dropoutSeeds));
     }
 
     public RecformerModelOutput forward(ModelInput in) {
@@ -51,9 +57,9 @@ public final class RecformerModel extends Module {
         return hidden.dim(1) == seq ? hidden : Shapes.slice(hidden, 1, 0, seq);
     }
 
-    /** The number of non-pad tokens of a row must fit the token position table (positions start at pad + 1). */
+    /** The number of non-pad tokens of a row must fit the token position table (see {@link RecformerConfig#maxTokenPositions()}). */
     private void checkSequenceLength(ModelInput in) {
-        int limit = config.maxPositionEmbeddings() - config.padTokenId() - 1;
+        int limit = config.maxTokenPositions();
         for (int b = 0; b < in.batch(); b++) {
             int count = 0;
             for (int t = 0; t < in.seq(); t++) if (in.inputIds()[b * in.seq() + t] != config.padTokenId()) count++;
@@ -67,6 +73,11 @@ public final class RecformerModel extends Module {
     /** Restarts the dropout seed stream (training runs are reproducible from it). */
     public void setDropoutSeed(long seed) {
         dropoutSeeds.reset(seed);
+    }
+
+    /** The backend every parameter lives on (inputs are placed there too). */
+    public Backend backend() {
+        return backend;
     }
 
     public RecformerConfig config() {

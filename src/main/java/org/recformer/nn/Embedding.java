@@ -1,6 +1,7 @@
 package org.recformer.nn;
 
 import org.recformer.ops.Indexing;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 /**
@@ -13,10 +14,10 @@ public final class Embedding extends Module {
     private final int rows;
     private final int paddingIdx;
 
-    /** The table starts at zero; load or initialise it (see {@link Init}). */
-    public Embedding(int rows, int dim, int paddingIdx) {
+    /** The table starts at zero on {@code backend}; load or initialise it (see {@link Init}). */
+    public Embedding(Backend backend, int rows, int dim, int paddingIdx) {
         if (paddingIdx >= rows) throw new IllegalArgumentException("padding index " + paddingIdx + " outside a table of " + rows + " rows");
-        weight = registerParameter("weight", Tensor.zeros(rows, dim));
+        weight = registerParameter("weight", Tensor.zeros(backend, rows, dim));
         this.rows = rows;
         this.paddingIdx = paddingIdx;
     }

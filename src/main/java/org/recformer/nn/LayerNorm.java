@@ -1,6 +1,7 @@
 package org.recformer.nn;
 
 import org.recformer.ops.Norms;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 /** Layer normalisation over the last dimension with an elementwise affine transform, as {@code torch.nn.LayerNorm}. */
@@ -9,10 +10,10 @@ public final class LayerNorm extends Module {
     private final Parameter bias;
     private final float eps;
 
-    /** Weight starts at one and bias at zero. */
-    public LayerNorm(int size, double eps) {
-        weight = registerParameter("weight", Tensor.full(org.recformer.backend.Backends.getDefault(), 1f, size));
-        bias = registerParameter("bias", Tensor.zeros(size));
+    /** Weight starts at one and bias at zero, on {@code backend}. */
+    public LayerNorm(Backend backend, int size, double eps) {
+        weight = registerParameter("weight", Tensor.full(backend, 1f, size));
+        bias = registerParameter("bias", Tensor.zeros(backend, size));
         this.eps = (float) eps;
     }
 

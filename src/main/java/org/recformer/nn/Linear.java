@@ -1,6 +1,7 @@
 package org.recformer.nn;
 
 import org.recformer.ops.MatMul;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 /** {@code y = x W^T + b} over the last dimension, as {@code torch.nn.Linear}: weight [out, in], bias [out]. */
@@ -8,10 +9,10 @@ public final class Linear extends Module {
     private final Parameter weight;
     private final Parameter bias;
 
-    /** Weight and bias start at zero; load or initialise them (see {@link Init}). */
-    public Linear(int in, int out, boolean withBias) {
-        weight = registerParameter("weight", Tensor.zeros(out, in));
-        bias = withBias ? registerParameter("bias", Tensor.zeros(out)) : null;
+    /** Weight and bias start at zero on {@code backend}; load or initialise them (see {@link Init}). */
+    public Linear(Backend backend, int in, int out, boolean withBias) {
+        weight = registerParameter("weight", Tensor.zeros(backend, out, in));
+        bias = withBias ? registerParameter("bias", Tensor.zeros(backend, out)) : null;
     }
 
     /** x [..., in] -> [..., out]. */

@@ -46,11 +46,11 @@ public final class DenseAttention {
                 }
             }
         }
-        Tensor localOut = attend(ql, kl, vl, Tensor.of(localBlocked, batch, 1, seq, seq));
-        Tensor globalOut = attend(qgl, kgl, vgl, Tensor.of(globalBlocked, batch, 1, seq, seq));
+        Tensor localOut = attend(ql, kl, vl, Tensor.of(q.backend(), localBlocked, batch, 1, seq, seq));
+        Tensor globalOut = attend(qgl, kgl, vgl, Tensor.of(q.backend(), globalBlocked, batch, 1, seq, seq));
         Tensor out = Arithmetic.add(
-                Arithmetic.mul(localOut, Tensor.of(localRows, batch, 1, seq, 1)),
-                Arithmetic.mul(globalOut, Tensor.of(globalRows, batch, 1, seq, 1)));
+                Arithmetic.mul(localOut, Tensor.of(q.backend(), localRows, batch, 1, seq, 1)),
+                Arithmetic.mul(globalOut, Tensor.of(q.backend(), globalRows, batch, 1, seq, 1)));
         // [B, H, T, D] -> [B, T, H*D]
         return Shapes.reshape(Shapes.permute(out, 0, 2, 1, 3), batch, seq, heads * headDim);
     }

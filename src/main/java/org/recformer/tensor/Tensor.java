@@ -3,7 +3,6 @@ package org.recformer.tensor;
 import org.recformer.autograd.Autograd;
 import org.recformer.autograd.GradMode;
 import org.recformer.autograd.Node;
-import org.recformer.backend.Backends;
 
 import java.util.Arrays;
 
@@ -33,23 +32,11 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- factories
 
-    public static Tensor of(float[] data, int... shape) {
-        return of(Backends.getDefault(), data, shape);
-    }
-
     public static Tensor of(Backend backend, float[] data, int... shape) {
         if (data.length != Shape.numel(shape)) {
             throw new IllegalArgumentException(data.length + " values for shape " + Arrays.toString(shape));
         }
         return new Tensor(backend, backend.fromArray(data), shape);
-    }
-
-    public static Tensor scalar(float value) {
-        return of(new float[] {value});
-    }
-
-    public static Tensor zeros(int... shape) {
-        return full(Backends.getDefault(), 0f, shape);
     }
 
     public static Tensor zeros(Backend backend, int... shape) {

@@ -25,10 +25,10 @@ public final class Encodings {
             throw new IllegalArgumentException(configSource + ": pad_token_id " + config.padTokenId() + " differs from <pad> = "
                     + specials.pad() + " of tokenizer " + tokenizer.source());
         }
-        if (config.maxPositionEmbeddings() < config.maxTokenNum() + config.padTokenId() + 1) {
+        if (config.maxTokenPositions() < config.maxTokenNum()) {
             throw new IllegalArgumentException(configSource + ": max_position_embeddings " + config.maxPositionEmbeddings()
-                    + " is too small for max_token_num " + config.maxTokenNum() + " (needs max_token_num + pad_token_id + 1 = "
-                    + (config.maxTokenNum() + config.padTokenId() + 1) + ")");
+                    + " is too small for max_token_num " + config.maxTokenNum() + " (needs max_token_num + token position of pad + 1 = "
+                    + (config.maxTokenNum() + config.positionPaddingIdx() + 1) + ")");
         }
         return new EncodingSettings(config.maxAttrNum(), config.maxAttrLength(), config.maxItemEmbeddings(),
                 config.maxTokenNum(), specials.bos(), specials.pad(), specials.mask());

@@ -26,6 +26,6 @@ public final class ItemTable {
                 progress.step(to - from, null);
             }
         }
-        return Tensor.of(table, itemCount, hidden);
+        return Tensor.of(model.backend(), table, itemCount, hidden);
     }
 }

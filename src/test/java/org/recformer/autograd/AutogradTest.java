@@ -1,6 +1,7 @@
 package org.recformer.autograd;
 
 import org.junit.jupiter.api.Test;
+import org.recformer.backend.Backends;
 import org.recformer.nn.Module;
 import org.recformer.nn.Parameter;
 import org.recformer.ops.Arithmetic;
@@ -21,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AutogradTest {
 
     private static Tensor leaf(float... values) {
-        return Tensor.of(values, values.length).requiresGrad(true);
+        return Tensor.of(Backends.cpu(), values, values.length).requiresGrad(true);
     }
 
     @Test
@@ -50,7 +51,7 @@ class AutogradTest {
         // the first gradient is copied into the leaf, so later in-place accumulation cannot
         // change a tensor of the graph that produced it
         Tensor x = leaf(1f, 2f);
-        Tensor g = Tensor.of(new float[] {1f, 1f}, 2);
+        Tensor g = Tensor.of(Backends.cpu(), new float[] {1f, 1f}, 2);
         Arithmetic.addScalar(x, 0f).backward(g);
         Arithmetic.addScalar(x, 0f).backward(g);
         assertArrayEquals(new float[] {1f, 1f}, g.toArray());
@@ -92,7 +93,7 @@ class AutogradTest {
     @Test
     void aDeepChainDoesNotOverflowTheStack() {
         Tensor x = leaf(0.5f);
-        Tensor one = Tensor.of(new float[] {1f}, 1);
+        Tensor one = Tensor.of(Backends.cpu(), new float[] {1f}, 1);
         Tensor y = x;
         int depth = 10_000;
         for (int i = 0; i < depth; i++) y = Arithmetic.add(y, one);
@@ -116,14 +117,14 @@ class AutogradTest {
 
     private static final class Linear extends Module {
         Linear(int in, int out) {
-            registerParameter("weight", Tensor.zeros(out, in));
-            registerParameter("bias", Tensor.zeros(out));
+            registerParameter("weight", Tensor.zeros(Backends.cpu(), out, in));
+            registerParameter("bias", Tensor.zeros(Backends.cpu(), out));
         }
     }
 
     private static final class Block extends Module {
         Block() {
-            registerParameter("scale", Tensor.zeros(1));
+            registerParameter("scale", Tensor.zeros(Backends.cpu(), 1));
             registerModule("query", new Linear(2, 3));
             registerModule("key", new Linear(2, 3));
         }
@@ -133,10 +134,10 @@ class AutogradTest {
         final Block first;
 
         Model() {
-            registerParameter("embedding", Tensor.zeros(4, 2));
+            registerParameter("embedding", Tensor.zeros(Backends.cpu(), 4, 2));
             first = registerModule("layer0", new Block());
             registerModule("layer1", new Block());
-            registerParameter("head", Tensor.zeros(2));
+            registerParameter("head", Tensor.zeros(Backends.cpu(), 2));
         }
     }
 

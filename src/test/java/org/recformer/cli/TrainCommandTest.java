@@ -7,7 +7,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.recformer.data.demo.DemoCatalogue;
-import org.recformer.model.ModelSize;
+import org.recformer.model.RecformerRecipe;
 import org.recformer.testing.CommandRun;
 import picocli.CommandLine;
 
@@ -175,7 +175,7 @@ class TrainCommandTest {
     void defaultFreshModelIsTheSmallPresetOfBench() {
         TrainCommand command = new TrainCommand();
         new CommandLine(command).parseArgs();
-        assertEquals(ModelSize.SMALL, command.freshSize());
+        assertEquals(RecformerRecipe.SMALL, command.freshSize());
     }
 
     @Test

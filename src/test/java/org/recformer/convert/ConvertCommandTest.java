@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.recformer.backend.Backends;
 import org.recformer.io.DType;
 import org.recformer.io.HostTensor;
 import org.recformer.io.LoadReport;
@@ -75,7 +76,7 @@ class ConvertCommandTest {
     private static StateDict loadPretraining(Path dir) throws IOException {
         RecformerConfig config = RecformerConfig.read(dir.resolve("config.json"));
         StateDict sd = StateDicts.read(dir);
-        LoadReport report = StateDictLoader.load(new RecformerForPretraining(config, 0), TiedWeights.forLoading(sd), true);
+        LoadReport report = StateDictLoader.load(new RecformerForPretraining(config, Backends.cpu(), 0), TiedWeights.forLoading(sd), true);
         assertEquals("names as they are", report.keyLayout());
         return sd;
     }
@@ -188,7 +189,7 @@ class ConvertCommandTest {
 
         RecformerConfig config = RecformerConfig.read(out.resolve("config.json"));
         StateDict sd = StateDicts.read(out);
-        assertEquals("names as they are", StateDictLoader.load(new RecformerModel(config, 0), sd, true).keyLayout());
+        assertEquals("names as they are", StateDictLoader.load(new RecformerModel(config, Backends.cpu(), 0), sd, true).keyLayout());
         String prefix = "_forward_module.model.longformer.";
         int compared = 0;
         for (Map.Entry<String, float[]> e : expected("pretrain").entrySet()) {
@@ -208,7 +209,7 @@ class ConvertCommandTest {
 
         RecformerConfig config = RecformerConfig.read(out.resolve("config.json")).with("item_num", 3);
         StateDict sd = StateDicts.read(out);
-        LoadReport report = StateDictLoader.load(new RecformerForSeqRec(config, 0), sd, false);
+        LoadReport report = StateDictLoader.load(new RecformerForSeqRec(config, Backends.cpu(), 0), sd, false);
         assertEquals(List.of("item_embedding.weight"), report.missing()); // built at finetuning from the items
         assertEquals(List.of(), report.unexpected());
         assertEquals("names as they are", report.keyLayout());

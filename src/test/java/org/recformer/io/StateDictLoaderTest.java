@@ -2,6 +2,7 @@ package org.recformer.io;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.recformer.backend.Backends;
 import org.recformer.nn.Module;
 import org.recformer.tensor.Tensor;
 
@@ -27,7 +28,7 @@ class StateDictLoaderTest {
             params.forEach((name, shape) -> {
                 int dot = name.indexOf('.');
                 if (dot < 0) {
-                    registerParameter(name, Tensor.zeros(shape));
+                    registerParameter(name, Tensor.zeros(Backends.cpu(), shape));
                 } else {
                     grouped.computeIfAbsent(name.substring(0, dot), k -> new java.util.LinkedHashMap<>()).put(name.substring(dot + 1), shape);
                 }

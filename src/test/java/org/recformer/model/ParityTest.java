@@ -2,6 +2,7 @@ package org.recformer.model;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.recformer.backend.Backends;
 import org.recformer.model.parity.ParityResult;
 import org.recformer.model.parity.ParityRow;
 import org.recformer.model.parity.ParityRunner;
@@ -33,7 +34,7 @@ class ParityTest {
     })
     void matchesHuggingFace(String config, String weights) throws IOException {
         Path dir = Path.of("test-fixtures/parity", config);
-        ParityResult result = ParityRunner.run(dir, dir.resolve(weights));
+        ParityResult result = ParityRunner.run(dir, dir.resolve(weights), Backends.cpu());
         System.out.println(config + " / " + weights + "\n" + result.table());
 
         Set<String> compared = result.rows().stream().map(ParityRow::output).collect(Collectors.toCollection(TreeSet::new));

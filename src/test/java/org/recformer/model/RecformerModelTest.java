@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.recformer.autograd.GradMode;
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Tensor;
 
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ class RecformerModelTest {
     }
 
     static RecformerModel model(RecformerConfig config) {
-        RecformerModel m = new RecformerModel(config, 1);
+        RecformerModel m = new RecformerModel(config, Backends.cpu(), 1);
         ModelInit.initialize(m, config, 42);
         m.eval();
         return m;
@@ -73,7 +74,7 @@ class RecformerModelTest {
         expected.remove("longformer.embeddings.position_ids");
         expected.remove("lm_head.decoder.bias");
         RecformerConfig config = RecformerConfig.read(Path.of("test-fixtures/parity/dev-tiny/config.json"));
-        List<String> names = new ArrayList<>(new RecformerForPretraining(config, 0).namedParameters().keySet());
+        List<String> names = new ArrayList<>(new RecformerForPretraining(config, Backends.cpu(), 0).namedParameters().keySet());
         assertEquals(expected, names);
     }
 
@@ -210,7 +211,7 @@ class RecformerModelTest {
     @Test
     void mlmLabelsOutsideTheVocabularyAreNamed() {
         RecformerConfig config = tiny("cls");
-        RecformerForPretraining m = new RecformerForPretraining(config, 1);
+        RecformerForPretraining m = new RecformerForPretraining(config, Backends.cpu(), 1);
         ModelInit.initialize(m, config, 5);
         m.eval();
         SplittableRandom r = new SplittableRandom(2);

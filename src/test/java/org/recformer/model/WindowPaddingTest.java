@@ -2,6 +2,7 @@ package org.recformer.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.recformer.backend.Backends;
 import org.recformer.ops.Shapes;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -15,7 +16,7 @@ class WindowPaddingTest {
         RecformerConfig config = RecformerConfig.fromJson(new ObjectMapper().readTree("{\"vocab_size\": 50, \"hidden_size\": 16,"
                 + " \"num_hidden_layers\": 1, \"num_attention_heads\": 2, \"intermediate_size\": 32, \"attention_window\": [8],"
                 + " \"max_position_embeddings\": 60, \"max_item_embeddings\": 8, \"layer_norm_eps\": 1e-5, \"pad_token_id\": 40}"));
-        RecformerModel model = new RecformerModel(config, 1);
+        RecformerModel model = new RecformerModel(config, Backends.cpu(), 1);
         ModelInit.initialize(model, config, 5);
         model.eval();
         int[] ids = {0, 5, 6, 7, 8, 9};        // 6 tokens: window padding adds 2

@@ -3,6 +3,7 @@ package org.recformer.ops;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
 import org.recformer.testing.Ref;
@@ -43,7 +44,7 @@ class ActivationsTest {
         GradCheck.check("gelu", t -> Activations.gelu(t[0]), map(Ref::gelu),
                 GradCheck.options().range(-12, 12).elementwise(), LARGE);
         float[] x = {-10f, -5f, -1e-3f, 0f, 1e-3f, 5f, 10f};
-        float[] y = Activations.gelu(Tensor.of(x, x.length)).toArray();
+        float[] y = Activations.gelu(Tensor.of(Backends.cpu(), x, x.length)).toArray();
         double[] expected = new double[x.length];
         for (int i = 0; i < x.length; i++) expected[i] = Ref.gelu(x[i]);
         GradCheck.assertClose("gelu at chosen points", expected, y, 0, 1e-6);
@@ -58,7 +59,7 @@ class ActivationsTest {
     @Test
     void tanhKeepsRelativePrecisionForTinyAndLargeInputs() {
         float[] x = {-1e-30f, 1e-20f, 3e-8f, -1e-4f, 1.0001e-4f, 0.3f, -2f, 9f, 20f, -100f, Float.POSITIVE_INFINITY};
-        float[] y = Activations.tanh(Tensor.of(x, x.length)).toArray();
+        float[] y = Activations.tanh(Tensor.of(Backends.cpu(), x, x.length)).toArray();
         double[] expected = new double[x.length];
         for (int i = 0; i < x.length; i++) expected[i] = Math.tanh(x[i]);
         GradCheck.assertClose("tanh at chosen points", expected, y, 0, 1e-7);
@@ -78,10 +79,10 @@ class ActivationsTest {
 
     @Test
     void clampMinPassesTheGradientAtTheBoundLikePyTorch() {
-        Tensor x = Tensor.of(new float[] {-1f, 0.25f, 0.5f}, 3).requiresGrad(true);
+        Tensor x = Tensor.of(Backends.cpu(), new float[] {-1f, 0.25f, 0.5f}, 3).requiresGrad(true);
         Tensor y = Activations.clampMin(x, 0.25f);
         assertArrayEquals(new float[] {0.25f, 0.25f, 0.5f}, y.toArray());
-        y.backward(Tensor.of(new float[] {1f, 1f, 1f}, 3));
+        y.backward(Tensor.of(Backends.cpu(), new float[] {1f, 1f, 1f}, 3));
         assertArrayEquals(new float[] {0f, 1f, 1f}, x.grad().toArray());
     }
 
@@ -102,8 +103,8 @@ class ActivationsTest {
 
     @Test
     void powZeroHasZeroGradientEvenAtZero() {
-        Tensor x = Tensor.of(new float[] {0f, 2f}, 2).requiresGrad(true);
-        Activations.pow(x, 0f).backward(Tensor.of(new float[] {1f, 1f}, 2));
+        Tensor x = Tensor.of(Backends.cpu(), new float[] {0f, 2f}, 2).requiresGrad(true);
+        Activations.pow(x, 0f).backward(Tensor.of(Backends.cpu(), new float[] {1f, 1f}, 2));
         assertArrayEquals(new float[] {0f, 0f}, x.grad().toArray());
     }
 

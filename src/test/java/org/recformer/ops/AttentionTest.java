@@ -165,7 +165,7 @@ class AttentionTest {
         e = assertThrows(IllegalArgumentException.class, () -> Attention.longformerSelfAttention(
                 x[0], x[1], x[2], x[3], x[4], x[5], m.attention(), m.global(), 2, 4, 4, 1, 0f, 0));
         assertTrue(e.getMessage().contains("4 heads"), e.getMessage());
-        Tensor shortK = Tensor.zeros(2, 3, 6);
+        Tensor shortK = Tensor.zeros(Backends.cpu(), 2, 3, 6);
         e = assertThrows(IllegalArgumentException.class, () -> Attention.longformerSelfAttention(
                 x[0], shortK, x[2], x[3], x[4], x[5], m.attention(), m.global(), 2, 4, 2, 1, 0f, 0));
         assertTrue(e.getMessage().contains("k has shape [2, 3, 6]"), e.getMessage());
@@ -182,7 +182,7 @@ class AttentionTest {
         for (int i = 0; i < x.length; i++) {
             float[] data = new float[m.batch() * m.seq() * channels];
             for (int j = 0; j < data.length; j++) data[j] = (float) (rng.nextDouble() * 2 - 1);
-            x[i] = Tensor.of(data, m.batch(), m.seq(), channels);
+            x[i] = Tensor.of(Backends.cpu(), data, m.batch(), m.seq(), channels);
         }
         return x;
     }

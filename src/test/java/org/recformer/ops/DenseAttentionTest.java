@@ -4,6 +4,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.recformer.attention.DenseLongformerAttention.Masks;
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
 
@@ -65,7 +66,7 @@ class DenseAttentionTest {
         for (int i = 0; i < x.length; i++) {
             float[] data = new float[m.batch() * m.seq() * channels];
             for (int j = 0; j < data.length; j++) data[j] = (float) (rng.nextDouble() * 4 - 2);
-            x[i] = Tensor.of(data, m.batch(), m.seq(), channels).requiresGrad(true);
+            x[i] = Tensor.of(Backends.cpu(), data, m.batch(), m.seq(), channels).requiresGrad(true);
         }
         return x;
     }

@@ -3,6 +3,7 @@ package org.recformer.ops;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Tensor;
 
 import java.util.SplittableRandom;
@@ -42,7 +43,7 @@ class DropoutTest {
     void keepsAboutOneMinusPAndScalesTheKeptValues(float p) {
         long seed = 1234567L;
         float[] x = nonZero(N, 7);
-        float[] y = Dropout.dropout(Tensor.of(x, N), p, true, seed).toArray();
+        float[] y = Dropout.dropout(Tensor.of(Backends.cpu(), x, N), p, true, seed).toArray();
         float scale = 1f / (1f - p);
         int keptCount = 0;
         for (int i = 0; i < N; i++) {
@@ -59,9 +60,9 @@ class DropoutTest {
     void sameSeedSameMaskOtherSeedIndependentMask() {
         float p = 0.5f;
         float[] x = nonZero(N, 8);
-        float[] a = Dropout.dropout(Tensor.of(x, N), p, true, 42).toArray();
-        float[] b = Dropout.dropout(Tensor.of(x, N), p, true, 42).toArray();
-        float[] c = Dropout.dropout(Tensor.of(x, N), p, true, 43).toArray();
+        float[] a = Dropout.dropout(Tensor.of(Backends.cpu(), x, N), p, true, 42).toArray();
+        float[] b = Dropout.dropout(Tensor.of(Backends.cpu(), x, N), p, true, 42).toArray();
+        float[] c = Dropout.dropout(Tensor.of(Backends.cpu(), x, N), p, true, 43).toArray();
         assertArrayEquals(a, b);
         int both = 0;
         for (int i = 0; i < N; i++) if (a[i] != 0 && c[i] != 0) both++;
@@ -75,10 +76,10 @@ class DropoutTest {
         float p = 0.3f;
         long seed = -99;
         int n = 1009;
-        Tensor x = Tensor.of(nonZero(n, 9), 1009).requiresGrad(true);
+        Tensor x = Tensor.of(Backends.cpu(), nonZero(n, 9), 1009).requiresGrad(true);
         Tensor y = Dropout.dropout(x, p, true, seed);
         float[] g = nonZero(n, 10);
-        y.backward(Tensor.of(g, n));
+        y.backward(Tensor.of(Backends.cpu(), g, n));
         float[] grad = x.grad().toArray();
         float scale = 1f / (1f - p);
         for (int i = 0; i < n; i++) assertEquals(kept(seed, i, p) ? g[i] * scale : 0f, grad[i], 0f, "element " + i);
@@ -86,28 +87,28 @@ class DropoutTest {
 
     @Test
     void identityInEvalModeAndAtZeroProbability() {
-        Tensor x = Tensor.of(new float[] {1, 2, 3}, 3);
+        Tensor x = Tensor.of(Backends.cpu(), new float[] {1, 2, 3}, 3);
         assertSame(x, Dropout.dropout(x, 0.5f, false, 1));
         assertSame(x, Dropout.dropout(x, 0f, true, 1));
     }
 
     @Test
     void probabilityOneDropsEverything() {
-        float[] y = Dropout.dropout(Tensor.of(nonZero(101, 11), 101), 1f, true, 5).toArray();
+        float[] y = Dropout.dropout(Tensor.of(Backends.cpu(), nonZero(101, 11), 101), 1f, true, 5).toArray();
         for (float v : y) assertEquals(0f, v, 0f);
     }
 
     @Test
     void worksOnScalarsAndEmptyTensors() {
-        Tensor scalar = Tensor.of(new float[] {2f});
+        Tensor scalar = Tensor.of(Backends.cpu(), new float[] {2f});
         float y = Dropout.dropout(scalar, 0.5f, true, 3).item();
         assertEquals(kept(3, 0, 0.5f) ? 4f : 0f, y, 0f);
-        assertEquals(0, Dropout.dropout(Tensor.zeros(0, 3), 0.5f, true, 3).numel());
+        assertEquals(0, Dropout.dropout(Tensor.zeros(Backends.cpu(), 0, 3), 0.5f, true, 3).numel());
     }
 
     @Test
     void probabilityOutsideZeroOneIsRejected() {
-        Tensor x = Tensor.zeros(3);
+        Tensor x = Tensor.zeros(Backends.cpu(), 3);
         assertThrows(IllegalArgumentException.class, () -> Dropout.dropout(x, -0.1f, true, 1));
         assertThrows(IllegalArgumentException.class, () -> Dropout.dropout(x, 1.5f, true, 1));
         assertThrows(IllegalArgumentException.class, () -> Dropout.dropout(x, Float.NaN, true, 1));

@@ -1,6 +1,7 @@
 package org.recformer.ops;
 
 import org.junit.jupiter.api.Test;
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
 
@@ -42,7 +43,7 @@ class IndexingTest {
         double[] table = random(rows * cols, 1);
         GradCheck.checkAt("embedding", t -> Indexing.embedding(t[0], ids, idsShape, pad), lookup(ids, cols, pad, table.clone()),
                 GradCheck.options(), new double[][] {table}, new int[] {rows, cols});
-        assertArrayEquals(new int[] {2, 2, 3, cols}, Indexing.embedding(Tensor.zeros(rows, cols), ids, idsShape, pad).shape());
+        assertArrayEquals(new int[] {2, 2, 3, cols}, Indexing.embedding(Tensor.zeros(Backends.cpu(), rows, cols), ids, idsShape, pad).shape());
     }
 
     @Test
@@ -78,10 +79,10 @@ class IndexingTest {
         int pad = ids[0];
         double[] table = random(rows * cols, 5);
         double[] r = random(n * cols, 6);
-        Tensor t = Tensor.of(GradCheck.toFloat(table), rows, cols).requiresGrad(true);
+        Tensor t = Tensor.of(Backends.cpu(), GradCheck.toFloat(table), rows, cols).requiresGrad(true);
         Tensor y = Indexing.embedding(t, ids, new int[] {n}, pad);
         GradCheck.assertClose("large lookup", lookup(ids, cols, pad, table).apply(new double[][] {table}), y.toArray(), 0, 0);
-        y.backward(Tensor.of(GradCheck.toFloat(r), n, cols));
+        y.backward(Tensor.of(Backends.cpu(), GradCheck.toFloat(r), n, cols));
         double[] expected = new double[rows * cols]; // d sum(r * y) / d table, in double
         for (int i = 0; i < n; i++) {
             if (ids[i] == pad) continue;
@@ -92,7 +93,7 @@ class IndexingTest {
 
     @Test
     void anIdOutsideTheTableIsNamed() {
-        Tensor table = Tensor.zeros(4, 3);
+        Tensor table = Tensor.zeros(Backends.cpu(), 4, 3);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Indexing.embedding(table, new int[] {0, 2, 4, 1}, new int[] {4}, -1));
         assertTrue(e.getMessage().contains("id 4") && e.getMessage().contains("position 2") && e.getMessage().contains("4 rows"),
@@ -102,9 +103,9 @@ class IndexingTest {
 
     @Test
     void badArgumentsAreRejected() {
-        Tensor table = Tensor.zeros(4, 3);
+        Tensor table = Tensor.zeros(Backends.cpu(), 4, 3);
         assertThrows(IllegalArgumentException.class, () -> Indexing.embedding(table, new int[] {0, 1}, new int[] {3}, -1));
         assertThrows(IllegalArgumentException.class, () -> Indexing.embedding(table, new int[] {0}, new int[] {1}, 4));
-        assertThrows(IllegalArgumentException.class, () -> Indexing.embedding(Tensor.zeros(12), new int[] {0}, new int[] {1}, -1));
+        assertThrows(IllegalArgumentException.class, () -> Indexing.embedding(Tensor.zeros(Backends.cpu(), 12), new int[] {0}, new int[] {1}, -1));
     }
 }

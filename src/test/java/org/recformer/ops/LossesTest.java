@@ -1,6 +1,7 @@
 package org.recformer.ops;
 
 import org.junit.jupiter.api.Test;
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
 
@@ -42,7 +43,7 @@ class LossesTest {
         int[] labels = {2, IGNORE, 0, IGNORE, 10};
         GradCheck.check("crossEntropy ignore", t -> Losses.crossEntropy(t[0], labels, IGNORE), ref(5, 11, labels),
                 GradCheck.options().range(-3, 3), new int[] {5, 11});
-        Tensor logits = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true);
+        Tensor logits = Tensor.of(Backends.cpu(), new float[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true);
         Losses.crossEntropy(logits, new int[] {IGNORE, 1}, IGNORE).backward();
         float[] g = logits.grad().toArray();
         assertArrayEquals(new float[] {0, 0, 0}, new float[] {g[0], g[1], g[2]});
@@ -50,7 +51,7 @@ class LossesTest {
 
     @Test
     void allRowsIgnoredGivesZeroLossAndGradient() {
-        Tensor logits = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true);
+        Tensor logits = Tensor.of(Backends.cpu(), new float[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true);
         Tensor loss = Losses.crossEntropy(logits, new int[] {IGNORE, IGNORE}, IGNORE);
         assertEquals(0, loss.rank());
         assertEquals(0f, loss.item());
@@ -70,9 +71,9 @@ class LossesTest {
     @Test
     void badLabelNamesRowAndLabel() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Losses.crossEntropy(Tensor.zeros(3, 4), new int[] {0, 1, 4}, IGNORE));
+                () -> Losses.crossEntropy(Tensor.zeros(Backends.cpu(), 3, 4), new int[] {0, 1, 4}, IGNORE));
         assertTrue(e.getMessage().contains("label 4") && e.getMessage().contains("row 2"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Losses.crossEntropy(Tensor.zeros(3, 4), new int[] {0, -1, 2}, IGNORE));
-        assertThrows(IllegalArgumentException.class, () -> Losses.crossEntropy(Tensor.zeros(3, 4), new int[] {0, 1}, IGNORE));
+        assertThrows(IllegalArgumentException.class, () -> Losses.crossEntropy(Tensor.zeros(Backends.cpu(), 3, 4), new int[] {0, -1, 2}, IGNORE));
+        assertThrows(IllegalArgumentException.class, () -> Losses.crossEntropy(Tensor.zeros(Backends.cpu(), 3, 4), new int[] {0, 1}, IGNORE));
     }
 }

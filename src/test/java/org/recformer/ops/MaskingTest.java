@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
@@ -53,16 +54,16 @@ class MaskingTest {
 
     @Test
     void fillsWithMinusInfinity() {
-        Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
-        Tensor mask = Tensor.of(new float[] {0, 1, 0}, 3);
+        Tensor x = Tensor.of(Backends.cpu(), new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor mask = Tensor.of(Backends.cpu(), new float[] {0, 1, 0}, 3);
         float inf = Float.NEGATIVE_INFINITY;
         assertArrayEquals(new float[] {1, inf, 3, 4, inf, 6}, Masking.maskedFill(x, mask, inf).toArray());
     }
 
     @Test
     void aMaskThatDoesNotBroadcastIsRejected() {
-        Tensor x = Tensor.zeros(2, 3);
-        assertThrows(IllegalArgumentException.class, () -> Masking.maskedFill(x, Tensor.zeros(2), 0f));
-        assertThrows(IllegalArgumentException.class, () -> Masking.maskedFill(x, Tensor.zeros(1, 2, 3), 0f));
+        Tensor x = Tensor.zeros(Backends.cpu(), 2, 3);
+        assertThrows(IllegalArgumentException.class, () -> Masking.maskedFill(x, Tensor.zeros(Backends.cpu(), 2), 0f));
+        assertThrows(IllegalArgumentException.class, () -> Masking.maskedFill(x, Tensor.zeros(Backends.cpu(), 1, 2, 3), 0f));
     }
 }

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
@@ -67,20 +68,20 @@ class MatMulTest {
 
     @Test
     void outputShapes() {
-        Tensor a = Tensor.zeros(2, 3, 4, 5);
-        assertArrayEquals(new int[] {2, 3, 4, 6}, MatMul.matmul(a, Tensor.zeros(5, 6)).shape());
-        assertArrayEquals(new int[] {2, 3, 5, 5}, MatMul.matmul(a, Tensor.zeros(2, 3, 4, 5), true, false).shape());
-        assertArrayEquals(new int[] {2, 3, 4, 7}, MatMul.linear(a, Tensor.zeros(7, 5), null).shape());
+        Tensor a = Tensor.zeros(Backends.cpu(), 2, 3, 4, 5);
+        assertArrayEquals(new int[] {2, 3, 4, 6}, MatMul.matmul(a, Tensor.zeros(Backends.cpu(), 5, 6)).shape());
+        assertArrayEquals(new int[] {2, 3, 5, 5}, MatMul.matmul(a, Tensor.zeros(Backends.cpu(), 2, 3, 4, 5), true, false).shape());
+        assertArrayEquals(new int[] {2, 3, 4, 7}, MatMul.linear(a, Tensor.zeros(Backends.cpu(), 7, 5), null).shape());
     }
 
     @Test
     void badShapesNameBothOperands() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> MatMul.matmul(Tensor.zeros(3, 4), Tensor.zeros(5, 6)));
+                () -> MatMul.matmul(Tensor.zeros(Backends.cpu(), 3, 4), Tensor.zeros(Backends.cpu(), 5, 6)));
         assertTrue(e.getMessage().contains("[3, 4]") && e.getMessage().contains("[5, 6]"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> MatMul.matmul(Tensor.zeros(2, 3, 4), Tensor.zeros(3, 4, 5)));
-        assertThrows(IllegalArgumentException.class, () -> MatMul.linear(Tensor.zeros(3, 4), Tensor.zeros(5, 3), null));
-        assertThrows(IllegalArgumentException.class, () -> MatMul.linear(Tensor.zeros(3, 4), Tensor.zeros(5, 4), Tensor.zeros(4)));
+        assertThrows(IllegalArgumentException.class, () -> MatMul.matmul(Tensor.zeros(Backends.cpu(), 2, 3, 4), Tensor.zeros(Backends.cpu(), 3, 4, 5)));
+        assertThrows(IllegalArgumentException.class, () -> MatMul.linear(Tensor.zeros(Backends.cpu(), 3, 4), Tensor.zeros(Backends.cpu(), 5, 3), null));
+        assertThrows(IllegalArgumentException.class, () -> MatMul.linear(Tensor.zeros(Backends.cpu(), 3, 4), Tensor.zeros(Backends.cpu(), 5, 4), Tensor.zeros(Backends.cpu(), 4)));
     }
 
     static Stream<Arguments> linearShapes() {

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
@@ -87,16 +88,16 @@ class NormsTest {
 
     @Test
     void l2NormOfZeroRowHasZeroGradient() {
-        Tensor x = Tensor.of(new float[] {0, 0, 0, 3, 4, 0}, 2, 3).requiresGrad(true);
+        Tensor x = Tensor.of(Backends.cpu(), new float[] {0, 0, 0, 3, 4, 0}, 2, 3).requiresGrad(true);
         Tensor n = Norms.l2Norm(x);
         assertArrayEquals(new float[] {0, 5}, n.toArray());
-        n.backward(Tensor.of(new float[] {1, 1}, 2));
+        n.backward(Tensor.of(Backends.cpu(), new float[] {1, 1}, 2));
         assertArrayEquals(new float[] {0, 0, 0, 0.6f, 0.8f, 0}, x.grad().toArray(), 1e-7f);
     }
 
     @Test
     void layerNormRejectsMismatchedWeight() {
         assertThrows(IllegalArgumentException.class,
-                () -> Norms.layerNorm(Tensor.zeros(2, 3), Tensor.zeros(4), Tensor.zeros(3), 1e-5f));
+                () -> Norms.layerNorm(Tensor.zeros(Backends.cpu(), 2, 3), Tensor.zeros(Backends.cpu(), 4), Tensor.zeros(Backends.cpu(), 3), 1e-5f));
     }
 }

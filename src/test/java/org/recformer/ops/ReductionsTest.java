@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
@@ -59,7 +60,7 @@ class ReductionsTest {
     @MethodSource("allShapes")
     void sumOfAll(int[] shape) {
         GradCheck.check("sum", t -> Reductions.sum(t[0]), reduce(shape, all(shape.length), false), shape);
-        assertArrayEquals(new int[0], Reductions.sum(Tensor.zeros(shape)).shape());
+        assertArrayEquals(new int[0], Reductions.sum(Tensor.zeros(Backends.cpu(), shape)).shape());
     }
 
     @ParameterizedTest
@@ -97,7 +98,7 @@ class ReductionsTest {
         for (boolean keepDim : new boolean[] {false, true}) {
             GradCheck.check("sum " + Arrays.toString(dims) + " keepDim " + keepDim, t -> Reductions.sum(t[0], dims, keepDim),
                     reduce(shape, dims, false), shape);
-            assertArrayEquals(expectedShape(shape, dims, keepDim), Reductions.sum(Tensor.zeros(shape), dims, keepDim).shape());
+            assertArrayEquals(expectedShape(shape, dims, keepDim), Reductions.sum(Tensor.zeros(Backends.cpu(), shape), dims, keepDim).shape());
         }
     }
 
@@ -105,7 +106,7 @@ class ReductionsTest {
     @MethodSource("dims")
     void meanOverDims(int[] shape, int[] dims) {
         for (boolean keepDim : new boolean[] {false, true}) {
-            Tensor probe = Reductions.mean(Tensor.zeros(shape), dims, keepDim);
+            Tensor probe = Reductions.mean(Tensor.zeros(Backends.cpu(), shape), dims, keepDim);
             assertArrayEquals(expectedShape(shape, dims, keepDim), probe.shape());
             if (Shape.numel(shape) == 0) continue;
             GradCheck.check("mean " + Arrays.toString(dims) + " keepDim " + keepDim, t -> Reductions.mean(t[0], dims, keepDim),
@@ -115,7 +116,7 @@ class ReductionsTest {
 
     @Test
     void meanOverAnEmptyDimensionIsNaNLikePyTorch() {
-        float[] y = Reductions.mean(Tensor.zeros(3, 0, 2), new int[] {1}, false).toArray();
+        float[] y = Reductions.mean(Tensor.zeros(Backends.cpu(), 3, 0, 2), new int[] {1}, false).toArray();
         assertEquals(6, y.length);
         for (float v : y) assertTrue(Float.isNaN(v));
     }
@@ -144,7 +145,7 @@ class ReductionsTest {
 
     @Test
     void badDimensionsAreRejected() {
-        Tensor x = Tensor.zeros(2, 3);
+        Tensor x = Tensor.zeros(Backends.cpu(), 2, 3);
         assertThrows(IllegalArgumentException.class, () -> Reductions.sum(x, new int[] {2}, false));
         assertThrows(IllegalArgumentException.class, () -> Reductions.sum(x, new int[] {1, -1}, false));
         assertThrows(IllegalArgumentException.class, () -> Reductions.mean(x, new int[0], false));

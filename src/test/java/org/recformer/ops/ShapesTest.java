@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
@@ -37,17 +38,17 @@ class ShapesTest {
     void reshape(int[] from, int[] to, int[] expected) {
         // values keep their row-major order: the reference is the identity
         GradCheck.check("reshape", t -> Shapes.reshape(t[0], to), x -> x[0].clone(), from);
-        assertArrayEquals(expected, Shapes.reshape(Tensor.zeros(from), to).shape());
+        assertArrayEquals(expected, Shapes.reshape(Tensor.zeros(Backends.cpu(), from), to).shape());
     }
 
     @Test
     void badReshapesAreRejected() {
-        Tensor x = Tensor.zeros(2, 3);
+        Tensor x = Tensor.zeros(Backends.cpu(), 2, 3);
         assertThrows(IllegalArgumentException.class, () -> Shapes.reshape(x, 4, 2));
         assertThrows(IllegalArgumentException.class, () -> Shapes.reshape(x, -1, -1));
         assertThrows(IllegalArgumentException.class, () -> Shapes.reshape(x, 4, -1));
         assertThrows(IllegalArgumentException.class, () -> Shapes.reshape(x, -2, -3));
-        assertThrows(IllegalArgumentException.class, () -> Shapes.reshape(Tensor.zeros(0, 3), 0, -1));
+        assertThrows(IllegalArgumentException.class, () -> Shapes.reshape(Tensor.zeros(Backends.cpu(), 0, 3), 0, -1));
     }
 
     // ---------------------------------------------------------------- permute, transpose
@@ -108,7 +109,7 @@ class ShapesTest {
 
     @Test
     void badPermutationsAreRejected() {
-        Tensor x = Tensor.zeros(2, 3);
+        Tensor x = Tensor.zeros(Backends.cpu(), 2, 3);
         assertThrows(IllegalArgumentException.class, () -> Shapes.permute(x, 0));
         assertThrows(IllegalArgumentException.class, () -> Shapes.permute(x, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> Shapes.permute(x, 0, 2));
@@ -153,7 +154,7 @@ class ShapesTest {
 
     @Test
     void badSlicesAreRejected() {
-        Tensor x = Tensor.zeros(2, 3);
+        Tensor x = Tensor.zeros(Backends.cpu(), 2, 3);
         assertThrows(IllegalArgumentException.class, () -> Shapes.slice(x, 1, 2, 4));
         assertThrows(IllegalArgumentException.class, () -> Shapes.slice(x, 1, 2, 1));
         assertThrows(IllegalArgumentException.class, () -> Shapes.slice(x, 1, -1, 1));
@@ -197,11 +198,11 @@ class ShapesTest {
 
     @Test
     void concatOnlyGivesGradientsToInputsThatWantThem() {
-        Tensor a = Tensor.of(new float[] {1, 2}, 1, 2).requiresGrad(true);
-        Tensor b = Tensor.of(new float[] {3, 4, 5, 6}, 2, 2);
+        Tensor a = Tensor.of(Backends.cpu(), new float[] {1, 2}, 1, 2).requiresGrad(true);
+        Tensor b = Tensor.of(Backends.cpu(), new float[] {3, 4, 5, 6}, 2, 2);
         Tensor y = Shapes.concat(0, a, b);
         assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, y.toArray());
-        y.backward(Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 3, 2));
+        y.backward(Tensor.of(Backends.cpu(), new float[] {1, 2, 3, 4, 5, 6}, 3, 2));
         assertArrayEquals(new float[] {1, 2}, a.grad().toArray());
         assertTrue(b.grad() == null);
     }
@@ -209,8 +210,8 @@ class ShapesTest {
     @Test
     void badConcatsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> Shapes.concat(0));
-        assertThrows(IllegalArgumentException.class, () -> Shapes.concat(0, Tensor.zeros(2, 3), Tensor.zeros(2, 4)));
-        assertThrows(IllegalArgumentException.class, () -> Shapes.concat(0, Tensor.zeros(2, 3), Tensor.zeros(6)));
-        assertThrows(IllegalArgumentException.class, () -> Shapes.concat(2, Tensor.zeros(2, 3)));
+        assertThrows(IllegalArgumentException.class, () -> Shapes.concat(0, Tensor.zeros(Backends.cpu(), 2, 3), Tensor.zeros(Backends.cpu(), 2, 4)));
+        assertThrows(IllegalArgumentException.class, () -> Shapes.concat(0, Tensor.zeros(Backends.cpu(), 2, 3), Tensor.zeros(Backends.cpu(), 6)));
+        assertThrows(IllegalArgumentException.class, () -> Shapes.concat(2, Tensor.zeros(Backends.cpu(), 2, 3)));
     }
 }

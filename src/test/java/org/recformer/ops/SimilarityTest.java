@@ -3,6 +3,7 @@ package org.recformer.ops;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
 
@@ -49,11 +50,11 @@ class SimilarityTest {
 
     @Test
     void zeroRowGivesZeroSimilarityAndFiniteGradient() {
-        Tensor a = Tensor.of(new float[] {0, 0, 1, 0}, 2, 2).requiresGrad(true);
-        Tensor b = Tensor.of(new float[] {3, 4}, 1, 2).requiresGrad(true);
+        Tensor a = Tensor.of(Backends.cpu(), new float[] {0, 0, 1, 0}, 2, 2).requiresGrad(true);
+        Tensor b = Tensor.of(Backends.cpu(), new float[] {3, 4}, 1, 2).requiresGrad(true);
         Tensor s = Similarity.cosineSimilarityMatrix(a, b, 1e-8f);
         assertArrayEquals(new float[] {0, 0.6f}, s.toArray(), 1e-6f);
-        s.backward(Tensor.of(new float[] {1, 1}, 2, 1));
+        s.backward(Tensor.of(Backends.cpu(), new float[] {1, 1}, 2, 1));
         for (float g : a.grad().toArray()) assertFalse(Float.isNaN(g));
         for (float g : b.grad().toArray()) assertFalse(Float.isNaN(g));
     }

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
@@ -63,7 +64,7 @@ class SoftmaxTest {
 
     @Test
     void rowsSumToOne() {
-        float[] p = Softmax.softmax(Tensor.of(new float[] {0.5f, -2, 3, 1, 1, 1}, 2, 3)).toArray();
+        float[] p = Softmax.softmax(Tensor.of(Backends.cpu(), new float[] {0.5f, -2, 3, 1, 1, 1}, 2, 3)).toArray();
         GradCheck.assertClose("row sums", new double[] {1, 1}, new float[] {p[0] + p[1] + p[2], p[3] + p[4] + p[5]}, 1e-6, 0);
     }
 }

@@ -1,5 +1,6 @@
 package org.recformer.testing;
 
+import org.recformer.backend.Backends;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.Tensor;
 
@@ -103,7 +104,7 @@ public final class GradCheck {
     public static void checkAt(String name, Function<Tensor[], Tensor> op, Reference ref, Options o, double[][] x, int[]... shapes) {
         Tensor[] inputs = new Tensor[shapes.length];
         for (int i = 0; i < shapes.length; i++) {
-            inputs[i] = Tensor.of(toFloat(x[i]), shapes[i]);
+            inputs[i] = Tensor.of(Backends.cpu(), toFloat(x[i]), shapes[i]);
             if (isDifferentiable(o, i)) inputs[i].requiresGrad(true);
         }
         Tensor out = op.apply(inputs);
@@ -117,7 +118,7 @@ public final class GradCheck {
         boolean anyGrad = false;
         for (int i = 0; i < inputs.length; i++) anyGrad |= isDifferentiable(o, i);
         if (!anyGrad) return;
-        out.backward(Tensor.of(toFloat(r), out.shape()));
+        out.backward(Tensor.of(Backends.cpu(), toFloat(r), out.shape()));
 
         for (int i = 0; i < inputs.length; i++) {
             if (!isDifferentiable(o, i)) continue;

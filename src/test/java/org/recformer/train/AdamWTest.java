@@ -1,6 +1,7 @@
 package org.recformer.train;
 
 import org.junit.jupiter.api.Test;
+import org.recformer.backend.Backends;
 import org.recformer.nn.Module;
 import org.recformer.nn.Parameter;
 import org.recformer.tensor.Tensor;
@@ -20,8 +21,8 @@ class AdamWTest {
         final Parameter bias;
 
         Toy(float[] w, float[] b) {
-            weight = registerParameter("dense.weight", Tensor.of(w, w.length));
-            bias = registerParameter("dense.bias", Tensor.of(b, b.length));
+            weight = registerParameter("dense.weight", Tensor.of(Backends.cpu(), w, w.length));
+            bias = registerParameter("dense.bias", Tensor.of(Backends.cpu(), b, b.length));
         }
     }
 
@@ -43,8 +44,8 @@ class AdamWTest {
             float[] g = new float[n];
             for (int i = 0; i < n; i++) g[i] = (float) rng.nextGaussian();
             toy.zeroGrad();
-            toy.weight.tensor().accumulateGrad(Tensor.of(g, n));
-            toy.bias.tensor().accumulateGrad(Tensor.of(new float[] {1, 1, 1, 1, 1}, 5));
+            toy.weight.tensor().accumulateGrad(Tensor.of(Backends.cpu(), g, n));
+            toy.bias.tensor().accumulateGrad(Tensor.of(Backends.cpu(), new float[] {1, 1, 1, 1, 1}, 5));
             opt.step((float) lr);
             for (int i = 0; i < n; i++) {
                 p[i] -= lr * wd * p[i];
@@ -72,7 +73,7 @@ class AdamWTest {
     @Test
     void frozenParametersAreSkipped() {
         Toy toy = new Toy(new float[] {1, 2}, new float[] {3});
-        toy.weight.tensor().accumulateGrad(Tensor.of(new float[] {1, 1}, 2));
+        toy.weight.tensor().accumulateGrad(Tensor.of(Backends.cpu(), new float[] {1, 1}, 2));
         toy.weight.setFrozen(true);
         new AdamW(toy.namedParameters(), 0.1f).step(1f);
         assertEquals(1f, toy.weight.tensor().toArray()[0]);

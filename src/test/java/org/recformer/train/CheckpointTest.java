@@ -3,6 +3,7 @@ package org.recformer.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.recformer.backend.Backends;
 import org.recformer.model.ModelInit;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForSeqRec;
@@ -31,7 +32,7 @@ class CheckpointTest {
     }
 
     private static RecformerForSeqRec model(RecformerConfig config, long seed) {
-        RecformerForSeqRec m = new RecformerForSeqRec(config, 1);
+        RecformerForSeqRec m = new RecformerForSeqRec(config, Backends.cpu(), 1);
         ModelInit.initialize(m, config, seed);
         return m;
     }

@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.recformer.autograd.GradMode;
+import org.recformer.backend.Backends;
 import org.recformer.ops.Attention;
 import org.recformer.ops.DenseAttention;
 import org.recformer.tensor.Tensor;
@@ -58,8 +59,8 @@ public class AttentionBench {
         SplittableRandom rng = new SplittableRandom(1);
         int n = batch * seq * heads * headDim;
         inputs = new Tensor[6];
-        for (int i = 0; i < 6; i++) inputs[i] = Tensor.of(random(rng, n), batch, seq, heads * headDim).requiresGrad(true);
-        gradOut = Tensor.of(random(rng, n), batch, seq, heads * headDim);
+        for (int i = 0; i < 6; i++) inputs[i] = Tensor.of(Backends.cpu(), random(rng, n), batch, seq, heads * headDim).requiresGrad(true);
+        gradOut = Tensor.of(Backends.cpu(), random(rng, n), batch, seq, heads * headDim);
         attentionMask = new int[batch * seq];
         globalMask = new int[batch * seq];
         java.util.Arrays.fill(attentionMask, 1);

@@ -1,5 +1,6 @@
 package org.recformer.data.encode;
 
+import org.recformer.model.RecformerRecipe;
 import org.recformer.tokenizer.SpecialTokens;
 
 /**
@@ -28,9 +29,10 @@ public record EncodingSettings(int maxAttrNum, int maxAttrLength, int maxItemEmb
         }
     }
 
-    /** The public Recformer defaults (3 attributes, 32 tokens each, 51 item positions, 1024 tokens). */
+    /** The limits of the Recformer recipe ({@link RecformerRecipe}: 3 attributes, 32 tokens each, 51 item positions, 1024 tokens). */
     public static EncodingSettings recformerDefaults(SpecialTokens specials) {
-        return new EncodingSettings(3, 32, 51, 1024, specials.bos(), specials.pad(), specials.mask());
+        return new EncodingSettings(RecformerRecipe.MAX_ATTR_NUM, RecformerRecipe.MAX_ATTR_LENGTH, RecformerRecipe.MAX_ITEM_EMBEDDINGS,
+                RecformerRecipe.MAX_TOKEN_NUM, specials.bos(), specials.pad(), specials.mask());
     }
 
     /** The most items a sequence keeps: {@code maxItemEmbeddings - 1}. */

@@ -13,6 +13,7 @@ import org.recformer.model.RecformerForSeqRec;
 import org.recformer.model.RecformerModelOutput;
 import org.recformer.model.TiedWeights;
 import org.recformer.nn.Parameter;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 import java.io.IOException;
@@ -43,11 +44,12 @@ public final class ParityRunner {
     /**
      * @param fixtures the folder with {@code config.json}, inputs and expected outputs
      * @param weights a {@code .safetensors} or PyTorch {@code .bin} checkpoint; null = the folder's {@code model.safetensors}
+     * @param backend where the model runs
      */
-    public static ParityResult run(Path fixtures, Path weights) throws IOException {
+    public static ParityResult run(Path fixtures, Path weights, Backend backend) throws IOException {
         RecformerConfig config = RecformerConfig.read(fixtures.resolve("config.json"));
         Path weightFile = weights != null ? weights : fixtures.resolve("model.safetensors");
-        RecformerForPretraining model = new RecformerForPretraining(config, 0L);
+        RecformerForPretraining model = new RecformerForPretraining(config, backend, 0L);
         StateDictLoader.load(model, TiedWeights.forLoading(StateDicts.read(weightFile)), true);
         model.eval();
         ParityInputs inputs = ParityInputs.read(fixtures);

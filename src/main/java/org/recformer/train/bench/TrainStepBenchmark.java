@@ -1,6 +1,5 @@
 package org.recformer.train.bench;
 
-import org.recformer.model.ModelInit;
 import org.recformer.model.ModelInput;
 import org.recformer.model.PretrainInput;
 import org.recformer.model.RecformerConfig;
@@ -10,6 +9,7 @@ import org.recformer.nn.Module;
 import org.recformer.tensor.Tensor;
 import org.recformer.tokenizer.SpecialTokens;
 import org.recformer.train.LinearSchedule;
+import org.recformer.train.ModelFactory;
 import org.recformer.train.OptimizerStep;
 
 import java.util.Locale;
@@ -68,24 +68,22 @@ public final class TrainStepBenchmark {
     private TrainStepBenchmark() {
     }
 
-    /** Builds the model for {@code config} (random weights from the seed) and times the steps. */
-    public static Result run(RecformerConfig config, SpecialTokens specials, Settings s) {
+    /** Builds the model for {@code config} with {@code models} (random weights from the seed, on its backend) and times the steps. */
+    public static Result run(ModelFactory models, RecformerConfig config, SpecialTokens specials, Settings s) {
         RandomInputs inputs = new RandomInputs(config, specials, s.seed());
         boolean finetune = s.objective().equals("finetune");
         Module model;
         Supplier<Tensor> step;
         long tokens;
         if (finetune) {
-            RecformerForSeqRec seqRec = new RecformerForSeqRec(config.with("item_num", s.items()), s.seed());
-            ModelInit.initialize(seqRec, config, s.seed());
-            seqRec.setItemEmbeddings(Tensor.of(inputs.gaussians(s.items() * config.hiddenSize()), s.items(), config.hiddenSize()));
+            RecformerForSeqRec seqRec = models.freshSeqRec(config.with("item_num", s.items()), s.seed());
+            seqRec.setItemEmbeddings(Tensor.of(models.backend(), inputs.gaussians(s.items() * config.hiddenSize()), s.items(), config.hiddenSize()));
             SplittableRandom negatives = new SplittableRandom(s.seed());
             step = () -> seqRec.loss(seqRec.encode(inputs.sequences(s.batch(), s.seq())), inputs.ints(s.batch(), s.items()), negatives);
             model = seqRec;
             tokens = (long) s.batch() * s.seq();
         } else {
-            RecformerForPretraining pretraining = new RecformerForPretraining(config, s.seed());
-            ModelInit.initialize(pretraining, config, s.seed());
+            RecformerForPretraining pretraining = models.freshPretraining(config, s.seed());
             int itemTokens = 41; // <s> + the longest item RandomInputs makes
             step = () -> pretraining.forward(pretrainInput(inputs, s.batch(), s.seq(), itemTokens)).loss();
             model = pretraining;

@@ -21,6 +21,7 @@ import org.recformer.ops.Arithmetic;
 import org.recformer.tokenizer.Tokenizer;
 import org.recformer.train.Checkpoint;
 import org.recformer.train.LinearSchedule;
+import org.recformer.train.ModelFactory;
 import org.recformer.train.OptimizerStep;
 import org.recformer.train.Plots;
 import org.recformer.train.Progress;
@@ -65,26 +66,30 @@ public final class Pretrainer {
     }
 
     private final PretrainOptions o;
+    private final ModelFactory models;
     private final RunLog log;
     private final boolean showProgress;
 
-    private Pretrainer(PretrainOptions o, PrintWriter out, boolean showProgress) {
+    private Pretrainer(PretrainOptions o, ModelFactory models, PrintWriter out, boolean showProgress) {
         this.o = o;
+        this.models = models;
         this.log = new RunLog(out);
         this.showProgress = showProgress;
     }
 
     /**
-     * Runs (or resumes) a pretraining job; messages go to {@code out} and {@code pretrain.log}, a
-     * progress bar (see {@link Progress}) to the console when {@code showProgress}.
+     * Runs (or resumes) a pretraining job with a model built by {@code models} (on its backend);
+     * messages go to {@code out} and {@code pretrain.log}, a progress bar (see {@link Progress}) to the
+     * console when {@code showProgress}.
      */
-    public static Result run(PretrainOptions options, PrintWriter out, boolean showProgress) throws IOException {
-        return new Pretrainer(options, out, showProgress).run(0);
+    public static Result run(PretrainOptions options, ModelFactory models, PrintWriter out, boolean showProgress) throws IOException {
+        return new Pretrainer(options, models, out, showProgress).run(0);
     }
 
     /** As {@link #run}, but stops right after the checkpoint of step {@code stopAfter} as if killed (tests). */
-    static Result runUntil(PretrainOptions options, PrintWriter out, boolean showProgress, int stopAfter) throws IOException {
-        return new Pretrainer(options, out, showProgress).run(stopAfter);
+    static Result runUntil(PretrainOptions options, ModelFactory models, PrintWriter out, boolean showProgress, int stopAfter)
+            throws IOException {
+        return new Pretrainer(options, models, out, showProgress).run(stopAfter);
     }
 
     private Result run(int stopAfter) throws IOException {
@@ -96,7 +101,7 @@ public final class Pretrainer {
                     + "/); pass --resume to continue it or choose another --output");
         }
         PretrainCorpus corpus = PretrainCorpus.load(o.data());
-        PretrainStart start = PretrainStart.create(o, last);
+        PretrainStart start = PretrainStart.create(o, models, last);
         RecformerConfig config = start.config();
         RecformerForPretraining model = start.model();
         if (o.freezeWordEmbeddings()) model.longformer().embeddings().wordEmbeddings().weight().setFrozen(true);

@@ -1,7 +1,6 @@
 package org.recformer.backend.cuda;
 
 import org.recformer.autograd.GradMode;
-import org.recformer.backend.Backends;
 import org.recformer.backend.Devices;
 import org.recformer.model.ModelInit;
 import org.recformer.model.ModelInput;
@@ -99,30 +98,24 @@ public final class CudaBench {
 
     /** Recformer-base pretraining step: views of batch 4 x 512 tokens (a) and 4 x 64 (b), 15% MLM labels. */
     static void trainStep(Backend be, String device) {
-        Backend previous = Backends.getDefault();
-        Backends.setDefault(be);
-        try {
-            RecformerConfig config = RecformerConfig.defaults().with("vocab_size", 50265)
-                    .with("max_position_embeddings", 1026).with("attention_window", 64);
-            RecformerForPretraining model = new RecformerForPretraining(config, 1);
-            ModelInit.initialize(model, config, 2);
-            model.train(true);
-            AdamW opt = new AdamW(model.namedParameters(), 0.01f);
-            Random r = new Random(3);
-            ModelInput a = input(config, 4, 512, r), b = input(config, 4, 64, r);
-            PretrainInput batch = new PretrainInput(a, b, a.inputIds(), labels(a, r), b.inputIds(), labels(b, r));
-            int warm = 1, reps = device.equals("cuda") ? 5 : 1;
-            double step = time(be, warm, reps, () -> {
-                model.zeroGrad();
-                model.forward(batch).loss().backward();
-                try (GradMode.Scope s = GradMode.noGrad()) {
-                    opt.step(1e-4f);
-                }
-            });
-            result("train_step_ms", step * 1e3, "ms");
-        } finally {
-            Backends.setDefault(previous);
-        }
+        RecformerConfig config = RecformerConfig.defaults().with("vocab_size", 50265)
+                .with("max_position_embeddings", 1026).with("attention_window", 64);
+        RecformerForPretraining model = new RecformerForPretraining(config, be, 1);
+        ModelInit.initialize(model, config, 2);
+        model.train(true);
+        AdamW opt = new AdamW(model.namedParameters(), 0.01f);
+        Random r = new Random(3);
+        ModelInput a = input(config, 4, 512, r), b = input(config, 4, 64, r);
+        PretrainInput batch = new PretrainInput(a, b, a.inputIds(), labels(a, r), b.inputIds(), labels(b, r));
+        int warm = 1, reps = device.equals("cuda") ? 5 : 1;
+        double step = time(be, warm, reps, () -> {
+            model.zeroGrad();
+            model.forward(batch).loss().backward();
+            try (GradMode.Scope s = GradMode.noGrad()) {
+                opt.step(1e-4f);
+            }
+        });
+        result("train_step_ms", step * 1e3, "ms");
     }
 
     private static ModelInput input(RecformerConfig config, int batch, int seq, Random r) {

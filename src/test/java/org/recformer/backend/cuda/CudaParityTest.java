@@ -3,11 +3,9 @@ package org.recformer.backend.cuda;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.recformer.backend.Backends;
 import org.recformer.model.parity.ParityResult;
 import org.recformer.model.parity.ParityRow;
 import org.recformer.model.parity.ParityRunner;
-import org.recformer.tensor.Backend;
 
 import java.nio.file.Path;
 
@@ -27,17 +25,11 @@ class CudaParityTest {
     @ParameterizedTest(name = "{0} from {1} on cuda")
     @CsvSource({"dev-tiny, model.safetensors", "dev-small, model.safetensors"})
     void matchesHuggingFaceOnGpu(String config, String weights) throws Exception {
-        Backend previous = Backends.getDefault();
-        Backends.setDefault(CudaBackend.instance());
-        try {
-            Path dir = Path.of("test-fixtures/parity", config);
-            ParityResult result = ParityRunner.run(dir, dir.resolve(weights));
-            System.out.println(config + " / " + weights + " on cuda\n" + result.table());
-            for (ParityRow row : result.rows()) {
-                assertTrue(row.pass(), row.output() + ": max abs diff " + row.maxAbsDiff() + " > " + row.tolerance());
-            }
-        } finally {
-            Backends.setDefault(previous);
+        Path dir = Path.of("test-fixtures/parity", config);
+        ParityResult result = ParityRunner.run(dir, dir.resolve(weights), CudaBackend.instance());
+        System.out.println(config + " / " + weights + " on cuda\n" + result.table());
+        for (ParityRow row : result.rows()) {
+            assertTrue(row.pass(), row.output() + ": max abs diff " + row.maxAbsDiff() + " > " + row.tolerance());
         }
     }
 }

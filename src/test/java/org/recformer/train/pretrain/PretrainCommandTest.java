@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.recformer.backend.Backends;
 import org.recformer.io.HostTensor;
 import org.recformer.io.SafeTensors;
 import org.recformer.io.StateDict;
@@ -86,7 +87,7 @@ class PretrainCommandTest {
         assertTrue(run.out().contains("pretraining finished after 2 steps"), run.out());
         Path last = output.resolve("last");
         RecformerConfig config = Checkpoint.readConfig(last);
-        RecformerForPretraining initial = new RecformerForPretraining(config, 0);
+        RecformerForPretraining initial = new RecformerForPretraining(config, Backends.cpu(), 0);
         ModelInit.initialize(initial, config, 3);
         StateDict trained = StateDicts.read(last);
         String words = "longformer.embeddings.word_embeddings.weight";

@@ -3,6 +3,7 @@ package org.recformer.train.pretrain;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.recformer.backend.Backends;
 import org.recformer.io.HostTensor;
 import org.recformer.io.LoadReport;
 import org.recformer.io.StateDict;
@@ -11,6 +12,7 @@ import org.recformer.model.ModelInit;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForPretraining;
 import org.recformer.train.Checkpoint;
+import org.recformer.train.ModelFactory;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -44,7 +46,7 @@ class PretrainerTest {
     }
 
     private static Pretrainer.Result run(PretrainOptions options) throws IOException {
-        return Pretrainer.run(options, new PrintWriter(new StringWriter()), false);
+        return Pretrainer.run(options, new ModelFactory(Backends.cpu()), new PrintWriter(new StringWriter()), false);
     }
 
     @Test
@@ -78,10 +80,10 @@ class PretrainerTest {
             RecformerConfig config = Checkpoint.readConfig(checkpoint);
             assertEquals(16, config.hiddenSize());
             assertEquals(1, config.padTokenId());
-            RecformerForPretraining reloaded = new RecformerForPretraining(config, 0);
+            RecformerForPretraining reloaded = new RecformerForPretraining(config, Backends.cpu(), 0);
             LoadReport report = Checkpoint.loadWeights(checkpoint, reloaded, true);
             assertTrue(report.isComplete(), report.toString());
-            RecformerForPretraining initial = new RecformerForPretraining(config, 0);
+            RecformerForPretraining initial = new RecformerForPretraining(config, Backends.cpu(), 0);
             ModelInit.initialize(initial, config, 7);
             String name = "longformer.encoder.layer.0.attention.self.query.weight";
             assertFalse(Arrays.equals(initial.namedParameters().get(name).tensor().toArray(),
@@ -95,7 +97,7 @@ class PretrainerTest {
         Path whole = dir.resolve("whole");
         Path killed = dir.resolve("killed");
         run(PretrainTesting.options(corpus, tokenizer, whole, 2, 6, false));
-        Pretrainer.runUntil(PretrainTesting.options(corpus, tokenizer, killed, 2, 6, false),
+        Pretrainer.runUntil(PretrainTesting.options(corpus, tokenizer, killed, 2, 6, false), new ModelFactory(Backends.cpu()),
                 new PrintWriter(new StringWriter()), false, 4);
         assertEquals(2, PretrainProgress.read(killed.resolve(Pretrainer.LAST)).validation.size(), "killed after the step-4 checkpoint");
         Pretrainer.Result resumed = run(PretrainTesting.options(corpus, tokenizer, killed, 2, 6, true));
