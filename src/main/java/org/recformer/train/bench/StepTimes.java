@@ -3,6 +3,7 @@ package org.recformer.train.bench;
 import org.apache.commons.math3.stat.descriptive.rank.Percentile;
 
 import java.util.Arrays;
+import java.util.Locale;
 
 /** Wall times of measured steps, in seconds, with the order statistics a benchmark reports. */
 public record StepTimes(double[] seconds) {
@@ -30,6 +31,12 @@ public record StepTimes(double[] seconds) {
         if (q < 0 || q > 1) throw new IllegalArgumentException("quantile " + q + " outside [0, 1]");
         if (q == 0) return min();
         return new Percentile().withEstimationType(Percentile.EstimationType.R_7).evaluate(seconds, q * 100);
+    }
+
+    /** "median 0.123 s, min ..., p10 ..., p90 ..., max ..." for a report line. */
+    public String summary() {
+        return String.format(Locale.ROOT, "median %.3f s, min %.3f s, p10 %.3f s, p90 %.3f s, max %.3f s",
+                median(), min(), quantile(0.1), quantile(0.9), max());
     }
 
     public int count() {

@@ -30,15 +30,11 @@ import java.util.function.Supplier;
 public final class TrainStepBenchmark {
 
     /** The batch shape and counts of a benchmark run. */
-    public record Settings(String objective, int batch, int seq, int steps, int warmupSteps, int items, long seed) {
+    public record Settings(String objective, BenchShape shape, int items) {
         public Settings {
             if (!objective.equals("finetune") && !objective.equals("pretrain")) {
                 throw new IllegalArgumentException("--objective '" + objective + "': expected finetune or pretrain");
             }
-            if (batch < 1) throw new IllegalArgumentException("--batch " + batch + ": must be at least 1");
-            if (seq < 2) throw new IllegalArgumentException("--seq " + seq + ": must be at least 2 (<s> and one item token)");
-            if (steps < 1) throw new IllegalArgumentException("--steps " + steps + ": must be at least 1");
-            if (warmupSteps < 0) throw new IllegalArgumentException("--warmup-steps " + warmupSteps + ": must be >= 0");
             if (items < 1) throw new IllegalArgumentException("--items " + items + ": must be at least 1");
         }
     }
@@ -47,7 +43,7 @@ public final class TrainStepBenchmark {
     public record Result(Settings settings, StepTimes times, long encoderTokensPerStep, long parameters, float lastLoss) {
 
         public double sequencesPerSecond() {
-            return settings.batch() / times.median();
+            return settings.shape().batch() / times.median();
         }
 
         public double tokensPerSecond() {
@@ -57,11 +53,11 @@ public final class TrainStepBenchmark {
         /** A few lines for the terminal. */
         public String report() {
             return String.format(Locale.ROOT,
-                    "step time over %d steps (after %d warmup): median %.3f s, min %.3f s, p10 %.3f s, p90 %.3f s, max %.3f s%n"
+                    "step time over %d steps (after %d warmup): %s%n"
                             + "throughput at the median: %.2f sequences/s, %.0f encoder tokens/s (%d tokens per step)%n"
                             + "last loss %.4f",
-                    times.count(), settings.warmupSteps(), times.median(), times.min(), times.quantile(0.1),
-                    times.quantile(0.9), times.max(), sequencesPerSecond(), tokensPerSecond(), encoderTokensPerStep, lastLoss);
+                    times.count(), settings.shape().warmupSteps(), times.summary(), sequencesPerSecond(), tokensPerSecond(),
+                    encoderTokensPerStep, lastLoss);
         }
     }
 
@@ -69,17 +65,18 @@ public final class TrainStepBenchmark {
     }
 
     /** Builds the model for {@code config} with {@code models} (random weights from the seed, on its backend) and times the steps. */
-    public static Result run(ModelFactory models, RecformerConfig config, SpecialTokens specials, Settings s) {
+    public static Result run(ModelFactory models, RecformerConfig config, SpecialTokens specials, Settings settings) {
+        BenchShape s = settings.shape();
         RandomInputs inputs = new RandomInputs(config, specials, s.seed());
-        boolean finetune = s.objective().equals("finetune");
+        boolean finetune = settings.objective().equals("finetune");
         Module model;
         Supplier<Tensor> step;
         long tokens;
         if (finetune) {
-            RecformerForSeqRec seqRec = models.freshSeqRec(config.with("item_num", s.items()), s.seed());
-            seqRec.setItemEmbeddings(Tensor.of(models.backend(), inputs.gaussians(s.items() * config.hiddenSize()), s.items(), config.hiddenSize()));
+            RecformerForSeqRec seqRec = models.freshSeqRec(config.with("item_num", settings.items()), s.seed());
+            seqRec.setItemEmbeddings(Tensor.of(models.backend(), inputs.gaussians(settings.items() * config.hiddenSize()), settings.items(), config.hiddenSize()));
             SplittableRandom negatives = new SplittableRandom(s.seed());
-            step = () -> seqRec.loss(seqRec.encode(inputs.sequences(s.batch(), s.seq())), inputs.ints(s.batch(), s.items()), negatives);
+            step = () -> seqRec.loss(seqRec.encode(inputs.sequences(s.batch(), s.seq())), inputs.ints(s.batch(), settings.items()), negatives);
             model = seqRec;
             tokens = (long) s.batch() * s.seq();
         } else {
@@ -103,7 +100,7 @@ public final class TrainStepBenchmark {
             if (i >= s.warmupSteps()) seconds[i - s.warmupSteps()] = elapsed / 1e9;
         }
         long parameters = model.namedParameters().values().stream().filter(p -> !p.isFrozen()).mapToLong(p -> p.tensor().numel()).sum();
-        return new Result(s, new StepTimes(seconds), tokens, parameters, loss);
+        return new Result(settings, new StepTimes(seconds), tokens, parameters, loss);
     }
 
     private static PretrainInput pretrainInput(RandomInputs inputs, int batch, int seq, int itemTokens) {
