@@ -21,8 +21,8 @@ numpy.random.default_rng(seed).standard_normal per parameter in named_parameters
 Then check the Java engine against it:
   java -jar target/recformer.jar parity --fixtures OUT
 
-Needs numpy, torch and transformers (tested against the API of transformers 4.27, as SPEC.md's
-reference). The input building and file writing use numpy only (tools/test_make_parity_fixtures.py).
+Needs numpy, torch and transformers (tested against the API of transformers 4.27, the reference
+of docs/spec.md). The input building and file writing use numpy only (tools/test_make_parity_fixtures.py).
 """
 import argparse
 import copy

@@ -17,7 +17,7 @@ import java.util.Map;
 
 /** {@code recformer evaluate}: full-ranking metrics of a model folder on a dataset split, beside popularity. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Metrics (NDCG@10/50, Recall@10/50, MRR, AUC; SPEC section 5) of a model on a dataset split, beside the popularity baseline.")
+        description = "Metrics (NDCG@10/50, Recall@10/50, MRR, AUC; docs/spec.md §5) of a model on a dataset split, beside the popularity baseline.")
 final class EvaluateCommand extends JobCommand {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model folder (e.g. runs/train-.../best, or a pretrained one with --zero-shot).")

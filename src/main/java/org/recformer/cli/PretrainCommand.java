@@ -12,7 +12,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
-/** {@code recformer pretrain}: the MLM + item-item contrastive objective (SPEC section 4). Bad input: exit status 2. */
+/** {@code recformer pretrain}: the MLM + item-item contrastive objective (docs/spec.md §4). Bad input: exit status 2. */
 @Command(name = "pretrain", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Pretrain a Recformer encoder with MLM + item-item contrastive loss on a corpus from "
                 + "`prepare amazon-pretrain` (meta_data.json, train.json, dev.json) or a dataset folder (users' train sequences).",
@@ -62,7 +62,7 @@ public final class PretrainCommand extends JobCommand {
     float weightDecay;
 
     @Option(names = "--freeze-word-embeddings", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Keep the word embeddings fixed (the SPEC recipe; --no-freeze-word-embeddings trains them). Default: ${DEFAULT-VALUE}.")
+            description = "Keep the word embeddings fixed (the recipe of docs/spec.md §5; --no-freeze-word-embeddings trains them). Default: ${DEFAULT-VALUE}.")
     boolean freezeWordEmbeddings;
 
     @Option(names = "--eval-steps", defaultValue = "2000", paramLabel = "N", description = "Validate and checkpoint every N steps. Default: ${DEFAULT-VALUE}.")

@@ -17,7 +17,6 @@ import org.recformer.tokenizer.Tokenizer;
 import org.recformer.train.Checkpoint;
 import org.recformer.train.DatasetTokens;
 import org.recformer.train.Encodings;
-import org.recformer.train.Evaluation;
 import org.recformer.train.FinetuneSettings;
 import org.recformer.train.Finetuner;
 import org.recformer.train.MetricsReport;
@@ -37,12 +36,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code recformer train}: two-stage finetuning (SPEC section 5) on a dataset folder, or with no
+ * {@code recformer train}: two-stage finetuning (docs/spec.md §5) on a dataset folder, or with no
  * arguments a small model on the synthetic demo catalogue. Writes checkpoints ({@code last/},
  * {@code best/}), {@code train.log}, plots and {@code metrics.json} into the run folder.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Finetune Recformer for sequential recommendation (two stages, SPEC section 5).",
+        description = {"Finetune Recformer for sequential recommendation (two stages, docs/spec.md §5).",
                 "With no arguments: a small model on the bundled SYNTHETIC demo catalogue (a few minutes on 2 cores)."})
 final class TrainCommand extends JobCommand {
     static final String RUN_FILE = "run.json";
@@ -132,7 +131,7 @@ final class TrainCommand extends JobCommand {
     @Option(names = "--stop-after-epochs", paramLabel = "N", description = "Stop (as if killed) once N epochs in total are done; continue later with --resume.")
     Integer stopAfterEpochs;
 
-    @Option(names = "--no-progress", description = "No progress bars (one log line per epoch only).")
+    @Option(names = "--no-progress", description = "No progress bar or progress lines (one log line per epoch only).")
     boolean noProgress;
 
     /** The run's log once it is open. */
@@ -242,12 +241,12 @@ final class TrainCommand extends JobCommand {
             }
             if (!outcome.completed()) return 0;
             TrainerState state = outcome.state();
-            MetricsReport report = evaluate(seqRec, batcher, dataset, users, run.settings().evalBatchSize());
+            MetricsReport report = MetricsReport.evaluate(seqRec, batcher, dataset, users, run.settings().evalBatchSize(), run.settings().seed());
             log.printf("best checkpoint: %s (validation NDCG@10 %.4f after epoch %d)", runDir.resolve(Finetuner.BEST), state.bestMetric, state.bestEpoch);
             report.table().forEach(log::println);
             report.write(runDir);
             if (run.synthetic()) log.println(syntheticNotice(dataDir));
-            log.printf("done in %.1f s; run folder: %s (metrics.json, train.log, loss.png, validation-ndcg10.png, best/, last/)",
+            log.printf("done in %.1f s; run folder: %s (metrics.json, train.log, report.png, loss.png, validation-ndcg10.png, best/, last/)",
                     (System.nanoTime() - started) / 1e9, runDir);
         }
         return 0;
@@ -275,15 +274,6 @@ final class TrainCommand extends JobCommand {
         return RecformerRecipe.freshConfig(size, tok.vocabSize(), tok.specials(), maxTokenNum, window)
                 .with("item_num", dataset.itemCount())
                 .with("finetune_negative_sample_size", negativeSamples);
-    }
-
-    static MetricsReport evaluate(RecformerForSeqRec model, SequenceBatcher batcher, Dataset dataset, int users, int batchSize) {
-        var validation = Evaluation.examples(dataset, users, Evaluation.Split.VALIDATION);
-        var test = Evaluation.examples(dataset, users, Evaluation.Split.TEST);
-        int[] counts = dataset.trainItemCounts();
-        return new MetricsReport(Evaluation.model(model, batcher, validation, batchSize, false),
-                Evaluation.model(model, batcher, test, batchSize, false),
-                Evaluation.popularity(counts, validation), Evaluation.popularity(counts, test));
     }
 
     static String syntheticNotice(Path dataDir) {

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A sequential-recommendation dataset in the Recformer folder layout (SPEC section 6; see
+ * A sequential-recommendation dataset in the Recformer folder layout (docs/spec.md §6; see
  * docs/datasets.md): {@code train.json}, {@code val.json}, {@code test.json} (user id -> item ids,
  * oldest first), {@code umap.json} (raw user -> user id), {@code smap.json} (raw item id -> item
  * id) and {@code meta_data.json} (raw item id -> ordered text attributes).

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Item sequences to pretrain on (SPEC section 4), read from either layout:
+ * Item sequences to pretrain on (docs/spec.md §4), read from either layout:
  * <ul>
  *   <li>a pretraining corpus of {@code prepare amazon-pretrain}: {@code meta_data.json} (asin ->
  *       attributes), {@code train.json} and {@code dev.json} (lists of asin sequences, oldest first);</li>

@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Full-ranking metrics of SPEC section 5, averaged over users. For each user the label's rank is
+ * Full-ranking metrics of docs/spec.md §5, averaged over users. For each user the label's rank is
  * the number of items scoring strictly higher than it plus half the number of other items scoring
  * exactly as high (its average 0-based position among the ties); then NDCG@k = 1/log2(rank+2) if
  * rank &lt; k, Recall@k = [rank &lt; k], MRR = 1/(rank+1), AUC = 1 - rank / numberOfItems (a tie

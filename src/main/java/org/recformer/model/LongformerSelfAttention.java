@@ -9,7 +9,7 @@ import org.recformer.tensor.Tensor;
 import java.util.function.LongSupplier;
 
 /**
- * One layer's Longformer self-attention (SPEC section 3): local projections {@code query},
+ * One layer's Longformer self-attention (docs/spec.md §3): local projections {@code query},
  * {@code key}, {@code value} for the sliding window of {@code attentionWindow / 2} positions on each
  * side plus the global tokens, and global projections {@code query_global}, {@code key_global},
  * {@code value_global} for the global tokens' full attention. The work is done by the engine's fused

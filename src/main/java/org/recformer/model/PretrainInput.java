@@ -1,7 +1,7 @@
 package org.recformer.model;
 
 /**
- * One pretraining batch (SPEC section 4): view {@code a} (the items before the target) and view
+ * One pretraining batch (docs/spec.md §4): view {@code a} (the items before the target) and view
  * {@code b} (the target item) of each user, and for each view the masked token ids and the MLM labels
  * ({@code -100} = not predicted), {@code batch x seq} of that view. The MLM fields may be null to
  * train the contrastive part alone.

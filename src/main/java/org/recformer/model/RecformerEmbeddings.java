@@ -12,7 +12,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Token embeddings: word + token position + token type + item position, then LayerNorm and dropout
- * (SPEC section 3). Token positions follow RoBERTa: non-pad tokens are numbered p+1, p+2, ... in
+ * (docs/spec.md §3). Token positions follow RoBERTa: non-pad tokens are numbered p+1, p+2, ... in
  * order, pad tokens get position p, where p is the configuration's
  * {@link RecformerConfig#positionPaddingIdx()} (pad_token_id in HuggingFace checkpoints, 0 in fresh models). HuggingFace names: {@code word_embeddings},
  * {@code position_embeddings}, {@code token_type_embeddings}, {@code item_position_embeddings},

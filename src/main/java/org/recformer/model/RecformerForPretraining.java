@@ -10,7 +10,7 @@ import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 /**
- * Recformer pretraining (SPEC section 4): item-item contrastive loss over the in-batch similarity
+ * Recformer pretraining (docs/spec.md §4): item-item contrastive loss over the in-batch similarity
  * matrix cos(pool(a_i), pool(b_j)) / temp with the diagonal as labels, plus mlm_weight x the MLM
  * loss of each view. Checkpoint names: {@code longformer.*} and {@code lm_head.*}.
  */

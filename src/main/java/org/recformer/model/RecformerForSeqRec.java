@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
 /**
- * Recformer finetuning (SPEC section 4): a user's score for item j is cos(pool(sequence), E[j]) / temp,
+ * Recformer finetuning (docs/spec.md §4): a user's score for item j is cos(pool(sequence), E[j]) / temp,
  * where E ({@code item_embedding.weight}, [item_num, C], frozen) holds the pooled outputs of the
  * items encoded alone. Loss: cross-entropy over all items, or with
  * {@code finetune_negative_sample_size = k > 0} over [label] + k uniformly drawn items with target 0.

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.recformer.tokenizer.SpecialTokens;
 
 /**
- * The Recformer recipe of SPEC sections 1-3 in one place: the model sizes, the RoBERTa special
+ * The Recformer recipe of docs/spec.md §1-3 in one place: the model sizes, the RoBERTa special
  * ids, the encoding limits (3 attributes of 32 tokens, 50 items, 1024 tokens) and the Recformer
  * config fields, for fresh models and for Longformer checkpoints (which lack the Recformer fields).
  */
@@ -15,7 +15,7 @@ public final class RecformerRecipe {
     /** Longformer-base: 12 layers, hidden 768, 12 heads, FFN 3072. */
     public static final ModelSize BASE = new ModelSize(768, 12, 12, 3072);
 
-    /** The RoBERTa / Longformer vocabulary of SPEC section 1: 50265 ids. */
+    /** The RoBERTa / Longformer vocabulary of docs/spec.md §1: 50265 ids. */
     public static final int ROBERTA_VOCAB_SIZE = 50265;
     /** Its special ids: {@code <s>} 0, {@code <pad>} 1, {@code </s>} 2, {@code <unk>} 3, {@code <mask>} 50264. */
     public static final SpecialTokens ROBERTA_SPECIALS = new SpecialTokens(0, 1, 2, 3, 50264);
@@ -54,7 +54,7 @@ public final class RecformerRecipe {
 
     /**
      * The configuration of a fresh model of {@code size} for a tokenizer of {@code vocabSize} ids with
-     * these special ids, every SPEC value written explicitly (absent keys would take the public
+     * these special ids, every value of docs/spec.md §1-3 written explicitly (absent keys would take the public
      * RecformerConfig defaults, which differ): sequences of at most {@code maxTokenNum} tokens, LayerNorm
      * eps 1e-5, dropout 0.1, initializer range 0.02, one token type, and the Recformer fields. The token
      * position table is as small as the positions can reach: {@code position_padding_idx} 0, so pad

@@ -3,7 +3,7 @@ package org.recformer.model;
 /**
  * The right padding HuggingFace's Longformer adds before the encoder so the length is a multiple of
  * the largest attention window: input id = pad, attention and global mask 0, token type 0, item
- * position = pad id (SPEC section 3), or {@code max_item_embeddings - 1} (the batch padding's item
+ * position = pad id (docs/spec.md §3), or {@code max_item_embeddings - 1} (the batch padding's item
  * position) when the pad id is no valid item position (a vocabulary whose {@code <pad>} is not 1,
  * such as the bundled GPT-2 one). Padded positions are cut off again after the encoder; they never
  * change the values of real positions, so the choice does not change any result.

@@ -5,7 +5,7 @@ import org.recformer.tensor.Tensor;
 
 import java.util.Arrays;
 
-/** Longformer self-attention as one fused op (SPEC section 3). */
+/** Longformer self-attention as one fused op (docs/spec.md §3). */
 public final class Attention {
     private Attention() {}
 

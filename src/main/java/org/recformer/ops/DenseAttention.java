@@ -3,7 +3,7 @@ package org.recformer.ops;
 import org.recformer.tensor.Tensor;
 
 /**
- * The Longformer self-attention of SPEC section 3 composed from basic ops over a dense
+ * The Longformer self-attention of docs/spec.md §3 composed from basic ops over a dense
  * [B, H, T, T] score matrix: O(T²) memory, for tests and as the benchmark comparator of the fused
  * op {@link Attention#longformerSelfAttention}. Same arguments and result, no dropout.
  */

@@ -115,7 +115,7 @@ public interface Backend {
     // ---------------------------------------------------------------- attention
 
     /**
-     * Fused Longformer self-attention for one layer (SPEC section 3), all heads. Shapes:
+     * Fused Longformer self-attention for one layer (docs/spec.md §3), all heads. Shapes:
      * q, k, v, qg, kg, vg: [B, T, H*D] (local and global projections, q and qg NOT yet scaled);
      * attentionMask, globalMask: [B, T] with 1 = real token / global token;
      * out: [B, T, H*D]. Each query attends to keys within {@code w} positions on each side

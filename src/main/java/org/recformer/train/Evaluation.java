@@ -6,16 +6,18 @@ import org.recformer.data.batch.EvalExample;
 import org.recformer.data.batch.LabeledBatch;
 import org.recformer.data.batch.SequenceBatcher;
 import org.recformer.eval.RankingMetrics;
+import org.recformer.eval.UserRanks;
 import org.recformer.model.RecformerForSeqRec;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Full-ranking evaluation (SPEC section 5) of a finetuned model and of the popularity baseline on
+ * Full-ranking evaluation (docs/spec.md §5) of a finetuned model and of the popularity baseline on
  * the validation or test split: every item is scored, history items included.
  */
 public final class Evaluation {
@@ -61,33 +63,47 @@ public final class Evaluation {
      */
     public static Map<String, Double> model(RecformerForSeqRec model, SequenceBatcher batcher, List<EvalExample> examples,
                                             int batchSize, boolean showProgress) {
+        return modelRanks(model, batcher, examples, batchSize, showProgress).averages();
+    }
+
+    /** The rank of each example's label under the model, in the order of {@code examples}. Leaves the model in evaluation mode. */
+    public static UserRanks modelRanks(RecformerForSeqRec model, SequenceBatcher batcher, List<EvalExample> examples,
+                                       int batchSize, boolean showProgress) {
         model.eval();
         int items = model.config().itemNum();
-        RankingMetrics metrics = new RankingMetrics(items);
-        List<EvalExample> byLength = new ArrayList<>(examples); // similar lengths batch with less padding
-        byLength.sort(Comparator.comparingInt(e -> e.history().length));
-        try (GradMode.Scope s = GradMode.noGrad(); Progress progress = Progress.start("evaluate", byLength.size(), "users", showProgress)) {
-            for (int from = 0; from < byLength.size(); from += batchSize) {
-                List<EvalExample> chunk = byLength.subList(from, Math.min(byLength.size(), from + batchSize));
+        Integer[] byLength = new Integer[examples.size()]; // similar lengths batch with less padding
+        for (int i = 0; i < byLength.length; i++) byLength[i] = i;
+        Arrays.sort(byLength, Comparator.comparingInt(i -> examples.get(i).history().length));
+        double[] ranks = new double[examples.size()];
+        try (GradMode.Scope s = GradMode.noGrad(); Progress progress = Progress.start("evaluate", byLength.length, "users", showProgress)) {
+            for (int from = 0; from < byLength.length; from += batchSize) {
+                int to = Math.min(byLength.length, from + batchSize);
+                List<EvalExample> chunk = new ArrayList<>(to - from);
+                for (int i = from; i < to; i++) chunk.add(examples.get(byLength[i]));
                 LabeledBatch batch = batcher.evaluate(chunk);
                 float[] scores = model.scores(model.encode(batch.inputs().toModelInput())).toArray(); // [B, items]
                 float[] row = new float[items];
                 for (int b = 0; b < chunk.size(); b++) {
                     System.arraycopy(scores, b * items, row, 0, items);
-                    metrics.add(row, batch.labels()[b]);
+                    ranks[byLength[from + b]] = RankingMetrics.rank(row, batch.labels()[b]);
                 }
                 progress.step(chunk.size(), null);
             }
         }
-        return metrics.averages();
+        return new UserRanks(ranks, items);
     }
 
     /** Metrics of the popularity baseline: every user gets the items ranked by training frequency. */
     public static Map<String, Double> popularity(int[] trainItemCounts, List<EvalExample> examples) {
-        RankingMetrics metrics = new RankingMetrics(trainItemCounts.length);
+        return popularityRanks(trainItemCounts, examples).averages();
+    }
+
+    /** The rank of each example's label under the popularity baseline, in the order of {@code examples}. */
+    public static UserRanks popularityRanks(int[] trainItemCounts, List<EvalExample> examples) {
         float[] scores = new float[trainItemCounts.length];
         for (int i = 0; i < scores.length; i++) scores[i] = trainItemCounts[i];
-        for (EvalExample e : examples) metrics.add(scores, e.label());
-        return metrics.averages();
+        double[] ranks = new double[examples.size()];
+        for (int i = 0; i < ranks.length; i++) ranks[i] = RankingMetrics.rank(scores, examples.get(i).label());
+        return new UserRanks(ranks, trainItemCounts.length);
     }
 }

@@ -1,7 +1,7 @@
 package org.recformer.train;
 
 /**
- * The hyperparameters of two-stage finetuning (SPEC section 5). Stage 2 runs at most
+ * The hyperparameters of two-stage finetuning (docs/spec.md §5). Stage 2 runs at most
  * {@code stage2Epochs} epochs after stage 1 ends; the learning-rate schedule spans both stages.
  *
  * @param evalEvery      evaluate on validation NDCG@10 every this many epochs of a stage (and at its last epoch)

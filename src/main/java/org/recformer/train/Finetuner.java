@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Two-stage finetuning (SPEC section 5) of a {@link RecformerForSeqRec} on the first {@code users}
+ * Two-stage finetuning (docs/spec.md §5) of a {@link RecformerForSeqRec} on the first {@code users}
  * users of a dataset, with checkpoints in the run folder: {@code last/} after every epoch (with
  * trainer state and optimizer moments, for {@code --resume}) and {@code best/} at every new best
  * validation NDCG@10 (with its item table E).
@@ -52,6 +52,7 @@ public final class Finetuner {
     private final Checkpoint.Extra extraFiles;
     private final Map<String, Parameter> trainable = new LinkedHashMap<>();
     private final List<EvalExample> validation;
+    private final double popularityNdcg10;
 
     public Finetuner(RecformerForSeqRec model, Tokenizer tokenizer, Dataset data, int users, SequenceBatcher batcher,
                      FinetuneSettings settings, Path runDir, RunLog log, boolean showProgress, Checkpoint.Extra extraFiles) {
@@ -72,6 +73,7 @@ public final class Finetuner {
         });
         this.validation = Evaluation.examples(data, users, Evaluation.Split.VALIDATION);
         if (validation.isEmpty()) throw new IllegalArgumentException(data.directory() + ": none of the first " + users + " users has a validation item");
+        this.popularityNdcg10 = Evaluation.popularity(data.trainItemCounts(), validation).get("NDCG@10");
     }
 
     /** Optimizer steps per epoch: one per {@code accumulation} batches, the last group possibly smaller. */
@@ -167,7 +169,7 @@ public final class Finetuner {
             if (improved) Checkpoint.save(runDir.resolve(BEST), config, model, tokenizer, state, null, extraFiles);
         }
         Checkpoint.save(runDir.resolve(LAST), config, model, tokenizer, state, optimizer.optimizer(), extraFiles);
-        TrainingPlots.write(runDir, state);
+        TrainingPlots.write(runDir, state, popularityNdcg10);
         log.printf("epoch %d (stage %d) | loss %.4f | lr %.2e | %.1f s (items %.1f s, training %.1f s = %.1f seq/s, rest %.1f s)%s",
                 state.epoch, state.stage, loss, schedule.at(state.step), (System.nanoTime() - started) / 1e9, (encoded - started) / 1e9,
                 (trained - encoded) / 1e9, users / ((trained - encoded) / 1e9), (System.nanoTime() - trained) / 1e9, evaluation);

@@ -5,7 +5,7 @@ import org.recformer.model.RecformerForSeqRec;
 import org.recformer.tensor.Tensor;
 
 /**
- * The item table E of finetuning (SPEC section 5): every item encoded alone ({@code <s>} + item)
+ * The item table E of finetuning (docs/spec.md §5): every item encoded alone ({@code <s>} + item)
  * by the current encoder, in evaluation mode and without a graph, in batches of single-item
  * sequences. Row i is item i.
  */

@@ -4,7 +4,7 @@ import org.recformer.backend.cpu.CpuAttention;
 
 /**
  * Test reference for the fused Longformer attention: dense O(T^2) masked attention in double
- * precision, written from SPEC section 3 without the fused kernel's slots or blocks. Every query
+ * precision, written from docs/spec.md §3 without the fused kernel's slots or blocks. Every query
  * row scores all T keys, masks the keys it may not see with -infinity, and takes one softmax.
  */
 public final class DenseLongformerAttention {

@@ -92,13 +92,24 @@ class TrainCommandTest {
         assertEquals(0, r.status(), r.err());
         JsonNode metrics = JSON.readTree(out.resolve("metrics.json").toFile());
         List<String> keys = List.of("NDCG@10", "Recall@10", "NDCG@50", "Recall@50", "MRR", "AUC");
-        assertEquals(List.of("test", "validation", "popularity"), names(metrics));
+        assertEquals(List.of("test", "validation", "popularity", "test_uncertainty"), names(metrics));
         for (JsonNode split : List.of(metrics.get("test"), metrics.get("validation"), metrics.get("popularity").get("test"),
                 metrics.get("popularity").get("validation"))) {
             assertEquals(keys, names(split));
         }
         assertEquals(List.of("test", "validation"), names(metrics.get("popularity")));
-        for (String f : new String[] {"train.log", "loss.png", "validation-ndcg10.png", "best/config.json", "best/encoder.json",
+        JsonNode uncertainty = metrics.get("test_uncertainty").get("metrics");
+        assertEquals(keys, names(uncertainty));
+        for (String key : keys) {
+            JsonNode ci = uncertainty.get(key).get("ci95");
+            double value = metrics.get("test").get(key).asDouble();
+            assertTrue(ci.get(0).asDouble() <= value && value <= ci.get(1).asDouble(), key + ": " + value + " outside " + ci);
+            JsonNode popularityCi = uncertainty.get(key).get("popularity_ci95");
+            double popularity = metrics.get("popularity").get("test").get(key).asDouble();
+            assertTrue(popularityCi.get(0).asDouble() <= popularity && popularity <= popularityCi.get(1).asDouble(), key);
+            assertEquals(value - popularity, uncertainty.get(key).get("difference").asDouble(), 1e-12, key);
+        }
+        for (String f : new String[] {"train.log", "loss.png", "validation-ndcg10.png", "report.png", "best/config.json", "best/encoder.json",
                 "best/items.json", "last/trainer_state.json", "last/optimizer.safetensors"}) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }

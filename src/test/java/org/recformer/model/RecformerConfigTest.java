@@ -136,7 +136,7 @@ class RecformerConfigTest {
     void parameterCountIsTheEncodersNumberOfWeights() throws Exception {
         RecformerConfig c = RecformerConfig.read(Path.of("test-fixtures/parity/dev-small/config.json"));
         long actual = 0;
-        for (var p : new RecformerModel(c, 0).namedParameters().values()) actual += p.tensor().numel();
+        for (var p : new RecformerModel(c, org.recformer.backend.Backends.cpu(), 0).namedParameters().values()) actual += p.tensor().numel();
         assertEquals(actual, c.encoderParameterCount());
     }
 

@@ -1,7 +1,7 @@
 package org.recformer.backend.cpu;
 
 /**
- * Fused Longformer sliding-window + global self-attention (SPEC section 3), forward and backward,
+ * Fused Longformer sliding-window + global self-attention (docs/spec.md §3), forward and backward,
  * never building a T x T matrix.
  *
  * <p>Every token is one of three kinds (HuggingFace's {@code attention_mask * (global + 1)}):

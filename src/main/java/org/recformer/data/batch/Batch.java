@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Encoder inputs of B sequences padded on the right to the longest, T tokens: five row-major
- * int arrays of shape [B, T] (element {@code [b, t]} at {@code b * T + t}). Padding (SPEC section 2):
+ * int arrays of shape [B, T] (element {@code [b, t]} at {@code b * T + t}). Padding (docs/spec.md §2):
  * input id {@code <pad>}, token type 3, item position {@code maxItemEmbeddings - 1}, attention
  * mask 0, global attention mask 0. The arrays are shared, not copied.
  */

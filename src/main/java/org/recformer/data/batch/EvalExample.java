@@ -3,7 +3,7 @@ package org.recformer.data.batch;
 import java.util.Arrays;
 
 /**
- * One evaluation example (SPEC section 5): the history (item ids, oldest to newest) and the item
+ * One evaluation example (docs/spec.md §5): the history (item ids, oldest to newest) and the item
  * to rank.
  */
 public record EvalExample(int[] history, int label) {

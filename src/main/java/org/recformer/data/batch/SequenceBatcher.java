@@ -57,7 +57,7 @@ public final class SequenceBatcher {
     }
 
     /**
-     * A pretraining batch (SPEC section 4): for each sequence of length L, a target position t
+     * A pretraining batch (docs/spec.md §4): for each sequence of length L, a target position t
      * uniform in [floor((L-1)/2), L-1]; view a = the items before t, view b = the item at t; both
      * views are masked by {@code masker}.
      */
@@ -77,7 +77,7 @@ public final class SequenceBatcher {
     }
 
     /**
-     * A finetuning batch (SPEC section 4): for each sequence of length L, t uniform in [0, L-1];
+     * A finetuning batch (docs/spec.md §4): for each sequence of length L, t uniform in [0, L-1];
      * input = the items before t (possibly none: then {@code <s>} alone), label = the item at t.
      */
     public LabeledBatch finetune(List<int[]> sequences, SplittableRandom rng) {

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Whole-word masking of the public Recformer pretraining collator (SPEC section 4), per row:
+ * Whole-word masking of the public Recformer pretraining collator (docs/spec.md §4), per row:
  * <ol>
  *   <li>words: {@code <s>} and {@code </s>} are skipped; a token continues the previous word when
  *       its text does not begin with a space byte ('Ġ') and its first character is not

@@ -4,7 +4,7 @@ import org.recformer.model.RecformerRecipe;
 import org.recformer.tokenizer.SpecialTokens;
 
 /**
- * The limits and special ids of Recformer's item and sequence encoding (SPEC sections 1-2); the
+ * The limits and special ids of Recformer's item and sequence encoding (docs/spec.md §1-2); the
  * model config maps its fields {@code max_attr_num}, {@code max_attr_length},
  * {@code max_item_embeddings}, {@code max_token_num} onto this.
  *

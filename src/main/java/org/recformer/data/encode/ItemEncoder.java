@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Turns an item's ordered attributes into tokens (SPEC section 1): the first {@code maxAttrNum}
+ * Turns an item's ordered attributes into tokens (docs/spec.md §1): the first {@code maxAttrNum}
  * attributes, each {@code tokens(key) + tokens(value)} (both tokenized as fresh text, no leading
  * space added) cut to {@code maxAttrLength}; key tokens have type 1, value tokens type 2.
  */

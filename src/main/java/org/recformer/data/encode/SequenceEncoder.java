@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Builds the encoder input of one user (SPEC section 2): {@code <s>} (type 0, item position 0),
+ * Builds the encoder input of one user (docs/spec.md §2): {@code <s>} (type 0, item position 0),
  * then the newest {@code maxItemEmbeddings - 1} items newest first with item positions 1, 2, ...
  * (1 = newest), the whole cut to {@code maxTokenNum} tokens.
  */

@@ -12,7 +12,7 @@ import java.util.Set;
 
 /**
  * {@code recformer prepare amazon}: one category of the Amazon review data (2018) into the
- * Recformer layout, by the finetuning rules of SPEC section 6 (see {@link SequenceSplitter}).
+ * Recformer layout, by the finetuning rules of docs/spec.md §6 (see {@link SequenceSplitter}).
  * Items keep {@code title}, {@code brand} and {@code category} (the category path joined with
  * single spaces), HTML entities unescaped; a missing field gives an empty attribute.
  */

@@ -19,8 +19,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code recformer prepare amazon-pretrain}: the multi-category pretraining corpus of SPEC
- * section 6, as the public code builds it ({@code pretrain_data/*.py}). Items are the asins with a
+ * {@code recformer prepare amazon-pretrain}: the multi-category pretraining corpus of
+ * docs/spec.md §6, as the public code builds it ({@code pretrain_data/*.py}). Items are the asins with a
  * title (present and not null) in some category's metadata and at least one review in some
  * category's review file; their attributes go to {@code meta_data.json} in order of first
  * appearance in the metadata files (a later line for the same asin replaces the attributes).

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * The finetuning rules of SPEC section 6, as in the public Recformer code
+ * The finetuning rules of docs/spec.md §6, as in the public Recformer code
  * ({@code finetune_data/process.py}): keep users with at least {@code minInteractions} events;
  * keep each of them with probability {@code sampleFraction} (one draw per user, in order of first
  * appearance, from {@code new java.util.Random(seed)}); number the kept users in order of first

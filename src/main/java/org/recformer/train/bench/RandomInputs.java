@@ -8,7 +8,7 @@ import org.recformer.tokenizer.SpecialTokens;
 import java.util.SplittableRandom;
 
 /**
- * Random encoder inputs laid out like real Recformer batches (SPEC section 2): per row {@code <s>}
+ * Random encoder inputs laid out like real Recformer batches (docs/spec.md §2): per row {@code <s>}
  * (the one global token), then items of 8 to 40 tokens (the first quarter key tokens, the rest value
  * tokens, item positions 1, 2, ... up to 50), token ids drawn uniformly among the non-special ids.
  * Row 0 fills the whole length; the other rows are 3/4 to all of it long and padded as the batcher

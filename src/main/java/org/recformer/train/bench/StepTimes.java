@@ -1,5 +1,7 @@
 package org.recformer.train.bench;
 
+import org.apache.commons.math3.stat.descriptive.rank.Percentile;
+
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -24,12 +26,11 @@ public record StepTimes(double[] seconds) {
         return seconds[seconds.length - 1];
     }
 
-    /** Linear interpolation between order statistics (numpy's default), q in [0, 1]. */
+    /** Linear interpolation between order statistics (Commons Math's R-7, numpy's default), q in [0, 1]. */
     public double quantile(double q) {
-        double pos = q * (seconds.length - 1);
-        int lo = (int) Math.floor(pos);
-        int hi = Math.min(lo + 1, seconds.length - 1);
-        return seconds[lo] + (pos - lo) * (seconds[hi] - seconds[lo]);
+        if (q < 0 || q > 1) throw new IllegalArgumentException("quantile " + q + " outside [0, 1]");
+        if (q == 0) return min();
+        return new Percentile().withEstimationType(Percentile.EstimationType.R_7).evaluate(seconds, q * 100);
     }
 
     /** "median 0.123 s, min ..., p10 ..., p90 ..., max ..." for a report line. */

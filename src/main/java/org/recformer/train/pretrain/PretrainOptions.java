@@ -21,7 +21,7 @@ import java.util.Locale;
  * @param learningRate    peak learning rate
  * @param warmupSteps     linear warmup steps
  * @param weightDecay     AdamW weight decay
- * @param freezeWordEmbeddings keep the word embedding table fixed (the SPEC recipe)
+ * @param freezeWordEmbeddings keep the word embedding table fixed (the recipe of docs/spec.md §5)
  * @param evalSteps       validate (and checkpoint) every this many optimizer steps, and at the end
  * @param evalSequences   validation sequences used (the first ones), 0: all
  * @param saveTopK        best checkpoints kept, by validation contrastive accuracy

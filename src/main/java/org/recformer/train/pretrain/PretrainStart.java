@@ -49,7 +49,7 @@ record PretrainStart(RecformerConfig config, String configSource, Tokenizer toke
     }
 
     private static String describe(Path model, boolean longformer, LoadReport report) {
-        return "weights from " + model + (longformer ? " (a Longformer: SPEC Recformer fields added to its config, its token type table not used)" : "")
+        return "weights from " + model + (longformer ? " (a Longformer: the Recformer fields of docs/spec.md §1-3 added to its config, its token type table not used)" : "")
                 + ", key layout: " + report.keyLayout() + "; " + report.missing().size() + " parameter(s) not in the checkpoint (random): "
                 + abbreviate(report.missing().toString()) + "; " + report.unexpected().size() + " checkpoint tensor(s) unused: "
                 + abbreviate(report.unexpected().toString());

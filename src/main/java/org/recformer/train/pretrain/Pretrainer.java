@@ -41,7 +41,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Recformer pretraining (SPEC sections 4-5): MLM + item-item contrastive loss on a
+ * Recformer pretraining (docs/spec.md §4-5): MLM + item-item contrastive loss on a
  * {@link PretrainCorpus}, AdamW with linear warmup and decay, gradient accumulation, clipping at
  * norm 1.0. Every {@code evalSteps} optimizer steps (and at the end) it measures the validation loss
  * and contrastive accuracy, keeps the checkpoint when it is among the best k

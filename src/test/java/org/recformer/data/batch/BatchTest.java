@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** Batch padding (SPEC section 2), also against batches built by the public Recformer code. */
+/** Batch padding (docs/spec.md §2), also against batches built by the public Recformer code. */
 class BatchTest {
 
     @Test

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Whole-word masking rules (SPEC section 4) on batches of real item text. */
+/** Whole-word masking rules (docs/spec.md §4) on batches of real item text. */
 class WholeWordMaskerTest {
 
     private static final Tokenizer TOKENIZER = Tokenizer.bundled();

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-/** The item and sequence rules of SPEC sections 1-2. */
+/** The item and sequence rules of docs/spec.md §1-2. */
 class EncodingTest {
 
     private static final Tokenizer TOKENIZER = Tokenizer.bundled();

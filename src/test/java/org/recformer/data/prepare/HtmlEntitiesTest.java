@@ -1,31 +1,46 @@
 package org.recformer.data.prepare;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** {@link HtmlEntities} against Python's {@code html.unescape} (fixture by tools/make_html_entities.py). */
 class HtmlEntitiesTest {
+    private static final Path FIXTURE = Path.of("test-fixtures/html/unescape.json");
 
     @Test
-    void replacesNamedAndNumericReferences() {
+    void matchesPythonHtmlUnescapeOnEveryFixtureInput() throws Exception {
+        JsonNode cases = new ObjectMapper().readTree(FIXTURE.toFile());
+        assertTrue(cases.size() > 2000, "fixture cases: " + cases.size());
+        List<String> wrong = new ArrayList<>();
+        for (JsonNode c : cases) {
+            String input = c.get(0).asText();
+            String expected = c.get(1).asText();
+            String got = HtmlEntities.unescape(input);
+            if (!expected.equals(got)) wrong.add(escape(input) + " -> " + escape(got) + ", Python: " + escape(expected));
+        }
+        assertEquals(List.of(), wrong.subList(0, Math.min(10, wrong.size())), wrong.size() + " of " + cases.size() + " differ");
+    }
+
+    @Test
+    void readableExamples() {
         assertEquals("Barnes & Noble \"Gift\" 'Card'", HtmlEntities.unescape("Barnes &amp; Noble &quot;Gift&quot; &#39;Card&#x27;"));
-        assertEquals("Pi\u00f1a caf\u00e9 \u2013 \u2019s > 5 \u00ff \u00a0", HtmlEntities.unescape("Pi&ntilde;a caf&eacute; &ndash; &rsquo;s &gt; 5 &yuml; &nbsp;"));
-        assertEquals("\u00c0 \u00de \u00f7", HtmlEntities.unescape("&Agrave; &THORN; &divide;"));
-        assertEquals("\u03bcm \u03a3 \u03a9 \u03c2", HtmlEntities.unescape("&mu;m &Sigma; &Omega; &sigmaf;"));
-        assertEquals("\ud83d\ude00 \u20ac", HtmlEntities.unescape("&#128512; &#X20AC;"));
-    }
-
-    @Test
-    void onePassOnlyAndUnknownOrUnterminatedReferencesKept() {
         assertEquals("&amp;", HtmlEntities.unescape("&amp;amp;"));
-        assertEquals("AT&T &bogus; &amp &#; &#xZZ; & ;", HtmlEntities.unescape("AT&T &bogus; &amp &#; &#xZZ; & ;"));
-        assertEquals("&<", HtmlEntities.unescape("&&lt;"));
-        assertEquals("", HtmlEntities.unescape(""));
+        assertEquals("\u00e9 \u00acit; \u00a92020 \u2aa2\u0338", HtmlEntities.unescape("&eacute &notit; &copy2020 &NotNestedGreaterGreater;"));
+        assertEquals("\u2019\u20ac\u0081\ufffd\ufffd\ufffd", HtmlEntities.unescape("&#146;&#128;&#129;&#0;&#xD800;&#1114112;"));
+        assertEquals("AB", HtmlEntities.unescape("A&#1;&#xFFFE;B"));
     }
 
-    @Test
-    void windows1252AndInvalidCodePointsLikePython() {
-        // Python: html.unescape('&#146;&#128;&#129;&#0;&#xD800;&#1114112;') == '\u2019\u20ac\x81\ufffd\ufffd\ufffd'
-        assertEquals("\u2019\u20ac\u0081\ufffd\ufffd\ufffd", HtmlEntities.unescape("&#146;&#128;&#129;&#0;&#xD800;&#1114112;"));
+    private static String escape(String s) {
+        StringBuilder out = new StringBuilder();
+        s.codePoints().forEach(cp -> out.append(cp >= 32 && cp < 127 ? Character.toString(cp) : String.format("\\u{%x}", cp)));
+        return out.toString();
     }
 }
