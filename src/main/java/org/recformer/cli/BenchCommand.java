@@ -4,6 +4,7 @@ import org.recformer.model.ModelSize;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerRecipe;
 import org.recformer.train.ModelFactory;
+import org.recformer.train.SettingsException;
 import org.recformer.train.bench.TrainStepBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,8 +49,8 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--window", defaultValue = "" + RecformerRecipe.ATTENTION_WINDOW, paramLabel = "W", description = "attention_window (both sides together). Default: ${DEFAULT-VALUE}.")
         int window;
 
-        @Option(names = "--batch", defaultValue = "4", paramLabel = "B", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
-        int batch;
+        @Option(names = {"--batch-size", "--batch"}, defaultValue = "4", paramLabel = "B", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
+        int batchSize;
 
         @Option(names = "--steps", defaultValue = "10", paramLabel = "N", description = "Measured steps. Default: ${DEFAULT-VALUE}.")
         int steps;
@@ -79,14 +80,18 @@ public final class BenchCommand implements Runnable {
                 ModelSize modelSize = model.modelSize();
                 if (window < 2 || window % 2 != 0) throw new IllegalArgumentException("--window " + window + ": must be even and at least 2");
                 RecformerConfig config = RecformerRecipe.freshConfig(modelSize, RecformerRecipe.ROBERTA_VOCAB_SIZE, RecformerRecipe.ROBERTA_SPECIALS, seq, window);
-                TrainStepBenchmark.Settings settings = new TrainStepBenchmark.Settings(objective, batch, seq, steps, warmupSteps, items, seed);
+                TrainStepBenchmark.Settings settings = new TrainStepBenchmark.Settings(objective, batchSize, seq, steps, warmupSteps, items, seed);
                 out.printf("bench train-step: %s model (%s), %s objective, batch %d x %d tokens, window %d, device %s, %d threads%n",
-                        model.size, modelSize, objective, batch, seq, window, models.backend().name(), Runtime.getRuntime().availableProcessors());
+                        model.size, modelSize, objective, batchSize, seq, window, models.backend().name(), Runtime.getRuntime().availableProcessors());
                 out.flush();
                 TrainStepBenchmark.Result result = TrainStepBenchmark.run(models, config, RecformerRecipe.ROBERTA_SPECIALS, settings);
                 out.printf("%,d trainable parameters%n%s%n", result.parameters(), result.report());
                 out.flush();
                 return 0;
+            } catch (SettingsException e) {
+                err.println("recformer bench train-step: " + SettingsErrors.message(spec, e));
+                err.flush();
+                return 2;
             } catch (IllegalArgumentException e) {
                 err.println("recformer bench train-step: " + e.getMessage());
                 err.flush();

@@ -11,8 +11,12 @@ import org.recformer.tokenizer.SpecialTokens;
 import org.recformer.train.LinearSchedule;
 import org.recformer.train.ModelFactory;
 import org.recformer.train.OptimizerStep;
+import org.recformer.train.SettingsException;
+import org.recformer.train.TrainingStep;
 
 import java.util.Locale;
+
+import static org.recformer.train.SettingsException.require;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
@@ -30,16 +34,15 @@ import java.util.function.Supplier;
 public final class TrainStepBenchmark {
 
     /** The batch shape and counts of a benchmark run. */
-    public record Settings(String objective, int batch, int seq, int steps, int warmupSteps, int items, long seed) {
+    public record Settings(String objective, int batchSize, int seq, int steps, int warmupSteps, int items, long seed) {
+        /** Checks every value; a bad one throws a {@link SettingsException} naming its field. */
         public Settings {
-            if (!objective.equals("finetune") && !objective.equals("pretrain")) {
-                throw new IllegalArgumentException("--objective '" + objective + "': expected finetune or pretrain");
-            }
-            if (batch < 1) throw new IllegalArgumentException("--batch " + batch + ": must be at least 1");
-            if (seq < 2) throw new IllegalArgumentException("--seq " + seq + ": must be at least 2 (<s> and one item token)");
-            if (steps < 1) throw new IllegalArgumentException("--steps " + steps + ": must be at least 1");
-            if (warmupSteps < 0) throw new IllegalArgumentException("--warmup-steps " + warmupSteps + ": must be >= 0");
-            if (items < 1) throw new IllegalArgumentException("--items " + items + ": must be at least 1");
+            require(objective.equals("finetune") || objective.equals("pretrain"), "objective", "expected finetune or pretrain, got '" + objective + "'");
+            require(batchSize >= 1, "batchSize", "must be at least 1, got " + batchSize);
+            require(seq >= 2, "seq", "must be at least 2 (<s> and one item token), got " + seq);
+            require(steps >= 1, "steps", "must be at least 1, got " + steps);
+            require(warmupSteps >= 0, "warmupSteps", "must be >= 0, got " + warmupSteps);
+            require(items >= 1, "items", "must be at least 1, got " + items);
         }
     }
 
@@ -47,7 +50,7 @@ public final class TrainStepBenchmark {
     public record Result(Settings settings, StepTimes times, long encoderTokensPerStep, long parameters, float lastLoss) {
 
         public double sequencesPerSecond() {
-            return settings.batch() / times.median();
+            return settings.batchSize() / times.median();
         }
 
         public double tokensPerSecond() {
@@ -79,26 +82,23 @@ public final class TrainStepBenchmark {
             RecformerForSeqRec seqRec = models.freshSeqRec(config.with("item_num", s.items()), s.seed());
             seqRec.setItemEmbeddings(Tensor.of(models.backend(), inputs.gaussians(s.items() * config.hiddenSize()), s.items(), config.hiddenSize()));
             SplittableRandom negatives = new SplittableRandom(s.seed());
-            step = () -> seqRec.loss(seqRec.encode(inputs.sequences(s.batch(), s.seq())), inputs.ints(s.batch(), s.items()), negatives);
+            step = () -> seqRec.loss(seqRec.encode(inputs.sequences(s.batchSize(), s.seq())), inputs.ints(s.batchSize(), s.items()), negatives);
             model = seqRec;
-            tokens = (long) s.batch() * s.seq();
+            tokens = (long) s.batchSize() * s.seq();
         } else {
             RecformerForPretraining pretraining = models.freshPretraining(config, s.seed());
             int itemTokens = 41; // <s> + the longest item RandomInputs makes
-            step = () -> pretraining.forward(pretrainInput(inputs, s.batch(), s.seq(), itemTokens)).loss();
+            step = () -> pretraining.forward(pretrainInput(inputs, s.batchSize(), s.seq(), itemTokens)).loss();
             model = pretraining;
-            tokens = 2L * s.batch() * (s.seq() + itemTokens);
+            tokens = 2L * s.batchSize() * (s.seq() + itemTokens);
         }
         model.train(true);
-        OptimizerStep optimizer = new OptimizerStep(model, 0.01f, new LinearSchedule(5e-5f, 0, s.warmupSteps() + s.steps()), 1f);
+        TrainingStep training = new TrainingStep(model, new OptimizerStep(model, 0.01f, new LinearSchedule(5e-5f, 0, s.warmupSteps() + s.steps()), 1f));
         double[] seconds = new double[s.steps()];
         float loss = Float.NaN;
         for (int i = 0; i < s.warmupSteps() + s.steps(); i++) {
             long start = System.nanoTime();
-            Tensor l = step.get();
-            l.backward();
-            optimizer.apply();
-            loss = l.item();
+            loss = training.run(1, microBatch -> step.get()).losses()[0];
             long elapsed = System.nanoTime() - start;
             if (i >= s.warmupSteps()) seconds[i - s.warmupSteps()] = elapsed / 1e9;
         }
