@@ -216,7 +216,10 @@ final class TrainCommand extends JobCommand {
                     folder -> CatalogueItems.write(dataset, folder.resolve(ITEMS_FILE)));
             int stop = stopAfterEpochs == null ? Integer.MAX_VALUE : stopAfterEpochs;
             Finetuner.Outcome outcome = finetuner.run(resume != null, stop);
-            if (!outcome.completed()) return 0;
+            if (!outcome.completed()) {
+                log.printf("stopped after %d epochs as asked; continue with --resume %s", outcome.state().epoch, runDir);
+                return 0;
+            }
             TrainerState state = outcome.state();
             MetricsReport report = evaluate(seqRec, batcher, dataset, users, run.settings().evalBatchSize());
             log.printf("best checkpoint: %s (validation NDCG@10 %.4f after epoch %d)", runDir.resolve(Finetuner.BEST), state.bestMetric, state.bestEpoch);

@@ -111,10 +111,7 @@ public final class Finetuner {
             if (state.stage == 2 && stageOver(state, settings.stage2Epochs(), settings.stage2Patience(), stageStart)) break;
             runEpoch(state, step, optimizer, schedule, stageStart);
         }
-        if (state.epoch >= stopAfterEpochs && !finished(state, stageStart)) {
-            log.printf("stopped after %d epochs as asked; resume the run in %s to continue it", state.epoch, runDir);
-            return new Outcome(state, false);
-        }
+        if (state.epoch >= stopAfterEpochs && !finished(state, stageStart)) return new Outcome(state, false);
         Path best = runDir.resolve(BEST);
         if (Checkpoint.recover(best)) Checkpoint.loadWeights(best, model, true);
         return new Outcome(state, true);

@@ -25,6 +25,7 @@ import org.recformer.train.OptimizerStep;
 import org.recformer.train.Plots;
 import org.recformer.train.Progress;
 import org.recformer.train.RunLog;
+import org.recformer.train.SettingsException;
 import org.recformer.train.TrainerState;
 import org.recformer.train.TrainingDivergedException;
 import org.recformer.train.TrainingStep;
@@ -97,7 +98,7 @@ public final class Pretrainer {
         if (o.resume()) {
             if (!Checkpoint.recover(last)) throw new IllegalArgumentException(last + ": no checkpoint to resume from");
         } else if (Files.exists(last)) {
-            throw new IllegalArgumentException(o.output() + ": already holds a pretraining run (" + LAST
+            throw new SettingsException("resume", o.output() + " already holds a pretraining run (" + LAST
                     + "/); resume it or choose another output folder");
         }
         PretrainCorpus corpus = PretrainCorpus.load(o.data());
