@@ -2,7 +2,8 @@
 // semantics, saved statistics and dropout hash of backend/cpu/CpuAttention.java (read its class
 // comment first). Never builds a T x T matrix.
 //
-// Grid: x = blocks of ATT_ROWS rows of one sequence, y = batch row * heads + head; ATT_WARPS warps
+// Grid: x = batch row * heads + head (which may pass 65535, grid y's limit), y = blocks of ATT_ROWS rows
+// of one sequence; ATT_WARPS warps
 // per block, one warp per row at a time. The block first stages the rows of its band
 // [first - w, end + w) of two [B, T, H*D] tensors for its head in shared memory (rows padded to
 // D + 1 floats so that 32 lanes reading 32 different rows hit 32 banks): k and v for the forward
@@ -125,9 +126,9 @@ struct AttentionBlock {
 
 __device__ AttentionBlock att_block(const AttentionProblem& P, const float* xs, const float* ys, float* smem) {
     AttentionBlock B;
-    B.b = blockIdx.y / P.heads;
-    B.h = blockIdx.y % P.heads;
-    B.first = blockIdx.x * ATT_ROWS;
+    B.b = blockIdx.x / P.heads;
+    B.h = blockIdx.x % P.heads;
+    B.first = blockIdx.y * ATT_ROWS;
     B.end = min(P.seq, B.first + ATT_ROWS);
     int spanStart = max(0, B.first - P.w);
     int spanLength = min(P.seq, B.end + P.w) - spanStart;

@@ -11,7 +11,8 @@ extern "C" __global__ void fill(float* out, long long n, float value) {
     GRID_STRIDE(i, n) out[i] = value;
 }
 
-// Block i of blockLen floats: src[srcOffset + i*srcStride ..] to dst[dstOffset + i*dstStride ..], or added.
+// Block i of blockLen floats: src[srcOffset + i*srcStride ..] to dst[dstOffset + i*dstStride ..], or added
+// (the host rejects accumulation into overlapping destination blocks, which would race).
 extern "C" __global__ void copy_blocks(const float* src, int srcOffset, int srcStride, float* dst, int dstOffset,
                                        int dstStride, int blockLen, int blocks, int accumulate) {
     long long n = (long long) blockLen * blocks;
@@ -23,7 +24,22 @@ extern "C" __global__ void copy_blocks(const float* src, int srcOffset, int srcS
     }
 }
 
-// BinaryOp ordinals: ADD, SUB, MUL, DIV. L.strideA / L.strideB read a and b broadcast to L.shape.
+// Op codes of binary, unary_forward and unary_backward: the host maps each BinaryOp / UnaryOp constant
+// to the code of the same name here (CudaBackend.binaryCode / unaryCode; a test checks the names match).
+#define BINARY_ADD 0
+#define BINARY_SUB 1
+#define BINARY_MUL 2
+#define BINARY_DIV 3
+#define UNARY_SCALE 0
+#define UNARY_ADD_SCALAR 1
+#define UNARY_GELU 2
+#define UNARY_TANH 3
+#define UNARY_EXP 4
+#define UNARY_CLAMP_MIN 5
+#define UNARY_SQRT 6
+#define UNARY_POW 7
+
+// L.strideA / L.strideB read a and b broadcast to L.shape.
 extern "C" __global__ void binary(int op, const float* a, const float* b, float* out, long long n, Layout L) {
     GRID_STRIDE(i, n) {
         long long ia, ib;
@@ -31,10 +47,10 @@ extern "C" __global__ void binary(int op, const float* a, const float* b, float*
         float x = a[ia], y = b[ib];
         float r;
         switch (op) {
-            case 0: r = x + y; break;
-            case 1: r = x - y; break;
-            case 2: r = x * y; break;
-            default: r = x / y; break;
+            case BINARY_ADD: r = x + y; break;
+            case BINARY_SUB: r = x - y; break;
+            case BINARY_MUL: r = x * y; break;
+            default: r = x / y; break;  // BINARY_DIV
         }
         out[i] = r;
     }
@@ -45,20 +61,19 @@ __device__ __forceinline__ double normal_cdf(double x) {
     return 0.5 * erfc(-x * 0.70710678118654752440);
 }
 
-// UnaryOp ordinals: SCALE, ADD_SCALAR, GELU, TANH, EXP, CLAMP_MIN, SQRT, POW.
 extern "C" __global__ void unary_forward(int op, const float* in, float* out, long long n, float arg) {
     GRID_STRIDE(i, n) {
         float x = in[i];
         float r;
         switch (op) {
-            case 0: r = x * arg; break;
-            case 1: r = x + arg; break;
-            case 2: r = (float) (x * normal_cdf(x)); break;
-            case 3: r = (float) tanh((double) x); break;
-            case 4: r = (float) exp((double) x); break;
-            case 5: r = fmaxf(x, arg); break;
-            case 6: r = (float) sqrt((double) x); break;
-            default: r = (float) pow((double) x, (double) arg); break;
+            case UNARY_SCALE: r = x * arg; break;
+            case UNARY_ADD_SCALAR: r = x + arg; break;
+            case UNARY_GELU: r = (float) (x * normal_cdf(x)); break;
+            case UNARY_TANH: r = (float) tanh((double) x); break;
+            case UNARY_EXP: r = (float) exp((double) x); break;
+            case UNARY_CLAMP_MIN: r = fmaxf(x, arg); break;
+            case UNARY_SQRT: r = (float) sqrt((double) x); break;
+            default: r = (float) pow((double) x, (double) arg); break;  // UNARY_POW
         }
         out[i] = r;
     }
@@ -71,19 +86,19 @@ extern "C" __global__ void unary_backward(int op, const float* in, const float* 
         float g = gradOut[i];
         float r;
         switch (op) {
-            case 0: r = g * arg; break;
-            case 1: r = g; break;
-            case 2: {
+            case UNARY_SCALE: r = g * arg; break;
+            case UNARY_ADD_SCALAR: r = g; break;
+            case UNARY_GELU: {
                 double x = in[i];
                 double pdf = 0.39894228040143267794 * exp(-0.5 * x * x);
                 r = (float) (g * (normal_cdf(x) + x * pdf));
                 break;
             }
-            case 3: r = g * (1.0f - out[i] * out[i]); break;
-            case 4: r = g * out[i]; break;
-            case 5: r = in[i] >= arg ? g : 0.0f; break;
-            case 6: r = g / (2.0f * out[i]); break;
-            default: r = arg == 0.0f ? 0.0f : (float) (g * (arg * pow((double) in[i], arg - 1.0))); break;
+            case UNARY_TANH: r = g * (1.0f - out[i] * out[i]); break;
+            case UNARY_EXP: r = g * out[i]; break;
+            case UNARY_CLAMP_MIN: r = in[i] >= arg ? g : 0.0f; break;
+            case UNARY_SQRT: r = g / (2.0f * out[i]); break;
+            default: r = arg == 0.0f ? 0.0f : (float) (g * (arg * pow((double) in[i], arg - 1.0))); break;  // UNARY_POW
         }
         gradIn[i] = r;
     }

@@ -2,6 +2,7 @@
 // read through the index arithmetic. Tiles of TILE_M x TILE_N outputs per block of 16 x 16 threads,
 // each thread 4 x 4 outputs; depth in steps of TILE_K staged in shared memory. FP32 FMA
 // accumulation (the parity mode). strideC == 0 with batch > 1 sums every batch entry into one C.
+// Grid: x = row tiles (M may pass grid y's limit of 65535 tiles), y = column tiles, z = batch entries.
 #pragma once
 #include "common.cuh"
 
@@ -15,7 +16,7 @@ extern "C" __global__ void __launch_bounds__(256) matmul_sgemm(
     __shared__ float As[TILE_K][TILE_M + 4];
     __shared__ float Bs[TILE_K][TILE_N + 4];
     int tx = threadIdx.x, ty = threadIdx.y, tid = ty * 16 + tx;
-    int row0 = blockIdx.y * TILE_M, col0 = blockIdx.x * TILE_N;
+    int row0 = blockIdx.x * TILE_M, col0 = blockIdx.y * TILE_N;
     int bFirst = strideC == 0 ? 0 : blockIdx.z;
     int bEnd = strideC == 0 ? batch : blockIdx.z + 1;
     float acc[4][4] = {};

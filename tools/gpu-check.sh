@@ -36,7 +36,7 @@ run() { # name timeout command... ; output to $log_dir/name.log, echoed
 
 gpu="$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)"
 if [[ -z "$gpu" ]]; then
-  echo "gpu-check: no NVIDIA GPU detected (nvidia-smi found none): running the host-side tests only (GPU tests skip)"
+  echo "gpu-check: no NVIDIA GPU detected (nvidia-smi found none): running the CUDA tests on the emulator (cuda-emu) instead"
   run tests 300 "$java" "${jvm[@]}" -jar target/gpu-check/junit-platform-console-standalone-*.jar \
     execute --class-path "$cp" --disable-banner --details=summary \
     --select-class org.recformer.backend.cuda.CudaBackendTest --select-class org.recformer.backend.cuda.CudaParityTest \

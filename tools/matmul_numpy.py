@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Single-precision numpy matmul GFLOP/s (the machine's OpenBLAS) at the sizes of MatmulBench.
+"""Single-precision numpy matmul GFLOP/s (the machine's OpenBLAS) at the shapes of MatmulBench.
 
-Prints, per size, the median over several runs of 2 n^3 / t. Run it in the same session as the
+A shape is n (n x n x n) or MxNxK:AB with A, B each N (as stored) or T (a transposed view, which
+OpenBLAS reads with its transpose flag), as in MatmulBench. Prints, per shape, the median over
+several runs of 2 M N K / t. Run it in the same session as the
 JMH benchmark, with the OpenBLAS tuning variables unset for this command only:
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 tools/matmul_numpy.py
@@ -13,27 +15,38 @@ import time
 import numpy as np
 
 
-def gflops(n, runs):
+def parse(shape):
+    dims, _, flags = shape.partition(":")
+    m, n, k = (int(d) for d in dims.split("x")) if "x" in dims else (int(dims),) * 3
+    return m, n, k, flags[:1] == "T", flags[1:2] == "T"
+
+
+def gflops(shape, runs, clock=time.perf_counter):
+    m, n, k, trans_a, trans_b = parse(shape)
     rng = np.random.default_rng(1)
-    a = rng.random((n, n), dtype=np.float32)
-    b = rng.random((n, n), dtype=np.float32)
-    c = np.empty((n, n), dtype=np.float32)
+    a = rng.random((k, m) if trans_a else (m, k), dtype=np.float32)
+    b = rng.random((n, k) if trans_b else (k, n), dtype=np.float32)
+    a, b = (a.T if trans_a else a), (b.T if trans_b else b)
+    c = np.empty((m, n), dtype=np.float32)
     np.matmul(a, b, out=c)  # warm-up
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = clock()
         np.matmul(a, b, out=c)
-        times.append(time.perf_counter() - start)
-    return 2 * n ** 3 / statistics.median(times) / 1e9
+        times.append(clock() - start)
+    return 2 * m * n * k / statistics.median(times) / 1e9
 
 
 def main():
-    sizes = [int(s) for s in sys.argv[1:]] or [256, 1024, 2048]
+    shapes = sys.argv[1:] or ["256", "1024", "2048", "1024x768x768:NT", "1024x3072x768:NT", "1024x768x3072:NT",
+                              "1024x768x3072:NN", "768x768x1024:TN", "3072x768x1024:TN"]
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"] if hasattr(np, "show_config") else {}
     print(f"numpy {np.__version__}, BLAS {blas.get('name', '?')} {blas.get('version', '')}")
-    for n in sizes:
-        runs = 21 if n <= 512 else 9 if n <= 1024 else 5
-        print(f"n={n:5d}  {gflops(n, runs):7.1f} GFLOP/s  (median of {runs})")
+    for shape in shapes:
+        m, n, k, _, _ = parse(shape)
+        flops = 2 * m * n * k
+        runs = 21 if flops <= 2 * 512 ** 3 else 9 if flops <= 2 * 2048 ** 3 / 2 else 5
+        print(f"{shape:>18}  {gflops(shape, runs):7.1f} GFLOP/s  (median of {runs})")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 package org.recformer.cli;
 
-import org.recformer.model.ModelSize;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerRecipe;
 import org.recformer.train.ModelFactory;
 import org.recformer.train.SettingsException;
+import org.recformer.train.bench.EncodeBenchmark;
 import org.recformer.train.bench.TrainStepBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 
 /** {@code recformer bench}: performance measurements. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Performance measurements.",
-        subcommands = BenchCommand.TrainStep.class)
+        subcommands = {BenchCommand.TrainStep.class, BenchCommand.Encode.class})
 public final class BenchCommand implements Runnable {
 
     @Spec
@@ -28,10 +28,7 @@ public final class BenchCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /**
-     * {@code recformer bench train-step}: times training steps of a random-weight model. Token ids
-     * follow the RoBERTa / Longformer vocabulary of SPEC section 1 (50265 ids, pad 1).
-     */
+    /** {@code recformer bench train-step}: times training steps of a random-weight model. */
     @Command(name = "train-step", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Time full training steps (forward, backward, clipping, AdamW update) of a random-weight model "
                     + "on random batches shaped like real ones (one global <s> token, items of 8-40 tokens, some padding).",
@@ -41,22 +38,7 @@ public final class BenchCommand implements Runnable {
         CommandSpec spec;
 
         @Mixin
-        ModelSizeOptions model;
-
-        @Option(names = "--seq", defaultValue = "" + RecformerRecipe.MAX_TOKEN_NUM, paramLabel = "T", description = "Tokens per sequence, padding included. Default: ${DEFAULT-VALUE}.")
-        int seq;
-
-        @Option(names = "--window", defaultValue = "" + RecformerRecipe.ATTENTION_WINDOW, paramLabel = "W", description = "attention_window (both sides together). Default: ${DEFAULT-VALUE}.")
-        int window;
-
-        @Option(names = {"--batch-size", "--batch"}, defaultValue = "4", paramLabel = "B", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
-        int batchSize;
-
-        @Option(names = "--steps", defaultValue = "10", paramLabel = "N", description = "Measured steps. Default: ${DEFAULT-VALUE}.")
-        int steps;
-
-        @Option(names = "--warmup-steps", defaultValue = "2", paramLabel = "N", description = "Unmeasured steps first. Default: ${DEFAULT-VALUE}.")
-        int warmupSteps;
+        BenchRunOptions run;
 
         @Option(names = "--objective", defaultValue = "finetune", paramLabel = "finetune|pretrain",
                 description = "finetune: full softmax over --items item vectors; pretrain: contrastive + MLM on two views. Default: ${DEFAULT-VALUE}.")
@@ -65,38 +47,59 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--items", defaultValue = "1000", paramLabel = "N", description = "Item table size of the finetune objective. Default: ${DEFAULT-VALUE}.")
         int items;
 
-        @Mixin
-        DeviceOption device;
+        @Override
+        public Integer call() {
+            return benchmark(spec, "train-step", () -> {
+                ModelFactory models = run.models();
+                RecformerConfig config = run.config();
+                TrainStepBenchmark.Settings settings = new TrainStepBenchmark.Settings(objective, run.shape(), items);
+                printFlushed(spec, "bench train-step: " + run.describe(objective + " objective, ", models));
+                TrainStepBenchmark.Result result = TrainStepBenchmark.run(models, config, RecformerRecipe.ROBERTA_SPECIALS, settings);
+                printFlushed(spec, String.format("%,d trainable parameters%n%s", result.parameters(), result.report()));
+            });
+        }
+    }
 
-        @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of weights and batches. Default: ${DEFAULT-VALUE}.")
-        long seed;
+    /** {@code recformer bench encode}: times forward-only encoding (stage 1 items, evaluation users). */
+    @Command(name = "encode", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Time forward-only encoding (evaluation mode, no autograd graph: what stage 1 does for every item "
+                    + "and evaluation for every user) of a random-weight model on random batches shaped like real ones.",
+                    "Reports the median and spread of the batch time and sequences (and encoder tokens) per second."})
+    static final class Encode implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        BenchRunOptions run;
 
         @Override
         public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
-            try {
-                ModelFactory models = new ModelFactory(device.backend());
-                ModelSize modelSize = model.modelSize();
-                if (window < 2 || window % 2 != 0) throw new IllegalArgumentException("--window " + window + ": must be even and at least 2");
-                RecformerConfig config = RecformerRecipe.freshConfig(modelSize, RecformerRecipe.ROBERTA_VOCAB_SIZE, RecformerRecipe.ROBERTA_SPECIALS, seq, window);
-                TrainStepBenchmark.Settings settings = new TrainStepBenchmark.Settings(objective, batchSize, seq, steps, warmupSteps, items, seed);
-                out.printf("bench train-step: %s model (%s), %s objective, batch %d x %d tokens, window %d, device %s, %d threads%n",
-                        model.size, modelSize, objective, batchSize, seq, window, models.backend().name(), Runtime.getRuntime().availableProcessors());
-                out.flush();
-                TrainStepBenchmark.Result result = TrainStepBenchmark.run(models, config, RecformerRecipe.ROBERTA_SPECIALS, settings);
-                out.printf("%,d trainable parameters%n%s%n", result.parameters(), result.report());
-                out.flush();
-                return 0;
-            } catch (SettingsException e) {
-                err.println("recformer bench train-step: " + SettingsErrors.message(spec, e));
-                err.flush();
-                return 2;
-            } catch (IllegalArgumentException e) {
-                err.println("recformer bench train-step: " + e.getMessage());
-                err.flush();
-                return 2;
-            }
+            return benchmark(spec, "encode", () -> {
+                ModelFactory models = run.models();
+                RecformerConfig config = run.config();
+                printFlushed(spec, "bench encode: " + run.describe("", models));
+                EncodeBenchmark.Result result = EncodeBenchmark.run(models, config, RecformerRecipe.ROBERTA_SPECIALS, run.shape());
+                printFlushed(spec, String.format("%,d parameters%n%s", result.parameters(), result.report()));
+            });
         }
+    }
+
+    /** Runs {@code body}; an IllegalArgumentException is bad input: one line on standard error, status 2. */
+    private static int benchmark(CommandSpec spec, String name, Runnable body) {
+        try {
+            body.run();
+            return 0;
+        } catch (IllegalArgumentException e) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("recformer bench " + name + ": " + (e instanceof SettingsException s ? SettingsErrors.message(spec, s) : e.getMessage()));
+            err.flush();
+            return 2;
+        }
+    }
+
+    private static void printFlushed(CommandSpec spec, String text) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(text);
+        out.flush();
     }
 }

@@ -11,6 +11,7 @@ import org.recformer.model.ModelInit;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForPretraining;
 import org.recformer.model.RecformerForSeqRec;
+import org.recformer.model.RecformerModel;
 import org.recformer.model.RecformerRecipe;
 import org.recformer.model.TiedWeights;
 import org.recformer.tensor.Backend;
@@ -45,6 +46,13 @@ public final class ModelFactory {
         RecformerForSeqRec model = seqRec(config, seed);
         ModelInit.initialize(model, config, seed);
         return model;
+    }
+
+    /** An encoder alone with random weights from {@code seed} (forward-only benchmarks). */
+    public RecformerModel freshEncoder(RecformerConfig config, long seed) {
+        RecformerModel encoder = new RecformerModel(config, backend, seed);
+        ModelInit.initialize(encoder, config, seed);
+        return encoder;
     }
 
     /** A finetuning model with zero weights, to load a checkpoint into (a resumed run). */

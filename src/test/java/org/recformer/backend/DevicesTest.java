@@ -3,11 +3,15 @@ package org.recformer.backend;
 import org.junit.jupiter.api.Test;
 import org.recformer.backend.cuda.CudaBackend;
 import org.recformer.backend.cuda.CudaUnavailableException;
+import org.recformer.tensor.Backend;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class DevicesTest {
 
@@ -16,6 +20,22 @@ class DevicesTest {
         assertSame(Backends.cpu(), Devices.select("cpu"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Devices.select("tpu"));
         assertTrue(e.getMessage().contains("tpu") && e.getMessage().contains("cuda"), e.getMessage());
+    }
+
+    @Test
+    void cudaEmuIsTheCudaBackendOnTheEmulator() {
+        Backend emu;
+        try {
+            emu = Devices.select("cuda-emu");
+        } catch (CudaUnavailableException e) {
+            assertTrue(e.getMessage().startsWith("CUDA emulator: "), e.getMessage());
+            assumeTrue(false, e.getMessage());
+            return;
+        }
+        assertTrue(emu instanceof CudaBackend, emu.getClass().getName());
+        assertEquals("cuda-emu", emu.name());
+        assertSame(emu, Devices.select("cuda-emu"));
+        assertArrayEquals(new float[] {1f, 2f}, emu.toArray(emu.fromArray(new float[] {1f, 2f})));
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.recformer.cli;
 import org.junit.jupiter.api.Test;
 import org.recformer.train.FinetuneSettings;
 import org.recformer.train.SettingsException;
+import org.recformer.train.bench.BenchShape;
 import org.recformer.train.bench.TrainStepBenchmark;
 import org.recformer.train.pretrain.PretrainOptions;
 import picocli.CommandLine;
@@ -30,8 +31,11 @@ class SettingsErrorsTest {
     }
 
     @Test
-    void everyBenchmarkSettingIsATrainStepOption() {
-        assertAllMapped(new CommandLine(new BenchCommand.TrainStep()).getCommandSpec(), TrainStepBenchmark.Settings.class, Set.of());
+    void everyBenchmarkSettingIsABenchOption() {
+        CommandSpec trainStep = new CommandLine(new BenchCommand.TrainStep()).getCommandSpec();
+        assertAllMapped(trainStep, TrainStepBenchmark.Settings.class, Set.of("shape"));
+        assertAllMapped(trainStep, BenchShape.class, Set.of());
+        assertAllMapped(new CommandLine(new BenchCommand.Encode()).getCommandSpec(), BenchShape.class, Set.of());
     }
 
     @Test

@@ -6,8 +6,9 @@ import java.util.Arrays;
  * Single-precision matrix products, blocked for the caches and split across cores.
  *
  * <p>C[b] (M x N) = op(A[b]) (M x K) x op(B[b]) (K x N), where op is a transpose read through the
- * index arithmetic (no copy of the operands). The work is cut into tasks of {@link #MC} rows by
- * {@link #NC} columns of one batch entry; each task walks the depth in blocks of {@link #KC}:
+ * index arithmetic (no copy of the operands). Plain loops (no Vector API module): the work is cut
+ * into tasks of {@link #MC} rows by {@link #NC} columns of one batch entry; each task walks the
+ * depth in blocks of {@link #KC}:
  * <ol>
  *   <li>it packs the KC x NC block of op(B) into one array per row (contiguous, in L2), and</li>
  *   <li>for each group of {@link #MR} rows of C it loads those rows into {@code tile} arrays (in L1),
@@ -20,30 +21,41 @@ import java.util.Arrays;
  * Missing rows and an odd last depth step read zeros, so one kernel covers every size.
  *
  * <p>When the JVM runs with {@code --add-modules jdk.incubator.vector}, the faster
- * {@link CpuMatmulVector} micro-kernel (accumulators in registers) is used instead; set
- * {@code -Drecformer.vector=false} to force the plain loops.
+ * {@link CpuMatmulVector} micro-kernels (accumulators in registers) are used instead; set
+ * {@code -Drecformer.vector=false} to force the plain loops. They read both operands from packed
+ * contiguous panels, as BLAS libraries do ({@link Operands#entry}): per NC x KC block, op(B) packed
+ * once in panels of the kernel's column width (in L2), and per task op(A)'s rows in groups of the
+ * kernel's row count (an L1-sized panel per group), so the kernel streams through consecutive
+ * addresses whatever the operands' layout or transposes.
  */
 final class CpuMatmul {
     /** Rows of C per micro-kernel call (accumulator rows). */
     static final int MR = 4;
     /** Depth of one packed block of B. */
     static final int KC = 256;
-    /** Columns of one task (length of the micro-kernel's inner loop). */
-    static final int NC = 256;
-    /** Rows of C per task. */
-    static final int MC = 128;
+    /**
+     * Columns of one block (plain loops: the micro-kernel's inner loop); a multiple of every vector
+     * kernel's column width. KC x NC packed floats (768 KB) stay in a 1 MB L2 with the A panel.
+     */
+    static final int NC = 768;
+    /** Most rows of C per task; a multiple of every kernel's row count (4, 6, 8). */
+    static final int MC = 96;
 
     /** Whether the Vector API micro-kernel runs (module present and not switched off). */
     static final boolean VECTOR = vectorAvailable() && !"false".equals(System.getProperty("recformer.vector"));
 
-    /** Per-thread packed B block (KC + 1 rows, the last a zero row for an odd depth) and C tile rows. */
+    /** Per-thread packing buffers and tiles. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private static final class Scratch {
+        /** Plain loops: op(B)'s block, one array per row (KC + 1 rows, the last a zero row for an odd depth). */
         final float[][] packedB = new float[KC + 1][NC];
+        /** Plain loops: C rows of one micro-kernel call. */
         final float[][] tile = new float[MR][NC];
-        /** op(A) rows of one task and depth block for the Vector API kernel: MC rounded up to its row group (<= 8). */
-        final float[] packedA = new float[(MC + 8) * KC];
+        /** Vector API kernels: op(A)'s rows of one task and depth block in row groups. */
+        final float[] panelsA = new float[MC * KC];
+        /** Vector API kernels: op(B)'s block of one task and depth block in column panels. */
+        final float[] panelsB = new float[KC * NC];
     }
 
     private CpuMatmul() {}
@@ -62,8 +74,18 @@ final class CpuMatmul {
     static void matmul(float[] a, float[] b, float[] c, int batch, int m, int n, int k, boolean transA, boolean transB,
                        int strideA, int strideB, int strideC, boolean accumulate, boolean vector) {
         if (batch <= 0 || m <= 0 || n <= 0) return;
-        Operands op = new Operands(a, b, c, m, n, k, transA, transB, strideA, strideB, strideC, vector);
-        if (strideC != 0 || batch == 1) {
+        Operands op = new Operands(a, b, c, m, n, k, transA, transB, strideA, strideB, strideC);
+        if (vector) {
+            if (strideC == 0 || batch == 1) {
+                // one entry at a time (summed into one C when strideC = 0), each split across cores
+                for (int bi = 0; bi < batch; bi++) op.entry(bi, accumulate || (strideC == 0 && bi > 0));
+            } else {
+                long flops = 2L * m * n * Math.max(k, 1);
+                Parallel.forRange(batch, (int) Math.min(batch, (1 << 18) / flops + 1), (from, to) -> {
+                    for (int bi = from; bi < to; bi++) op.entry(bi, accumulate); // nested: one core per entry
+                });
+            }
+        } else if (strideC != 0 || batch == 1) {
             run(op, 0, batch, accumulate);
         } else {
             // One C for the whole batch: the products are summed into it, one batch entry at a time.
@@ -71,7 +93,7 @@ final class CpuMatmul {
         }
     }
 
-    /** Runs batch entries [batchFrom, batchTo) as MC x NC tasks split across cores. */
+    /** Plain loops: runs batch entries [batchFrom, batchTo) as MC x NC tasks split across cores. */
     private static void run(Operands op, int batchFrom, int batchTo, boolean accumulate) {
         int rowBlocks = (op.m + MC - 1) / MC;
         int colBlocks = (op.n + NC - 1) / NC;
@@ -94,14 +116,13 @@ final class CpuMatmul {
     private static final class Operands {
         final float[] a, b, c;
         final int m, n, k, strideA, strideB, strideC;
-        final boolean vector;
         /** op(A)[i][p] = a[offA + i * aRow + p * aCol]. */
         final int aRow, aCol;
         /** op(B)[p][j] = b[offB + p * bRow + j * bCol]. */
         final int bRow, bCol;
 
         Operands(float[] a, float[] b, float[] c, int m, int n, int k, boolean transA, boolean transB,
-                 int strideA, int strideB, int strideC, boolean vector) {
+                 int strideA, int strideB, int strideC) {
             this.a = a;
             this.b = b;
             this.c = c;
@@ -111,14 +132,61 @@ final class CpuMatmul {
             this.strideA = strideA;
             this.strideB = strideB;
             this.strideC = strideC;
-            this.vector = vector;
             this.aRow = transA ? 1 : k;
             this.aCol = transA ? m : 1;
             this.bRow = transB ? 1 : n;
             this.bCol = transB ? k : 1;
         }
 
-        /** C[bi][i0 .. i0+mc, j0 .. j0+nc] (+)= op(A) op(B) over the whole depth. */
+        /**
+         * Vector API kernels: C[bi] (+)= op(A) op(B). Per block of NC columns and KC depth, the
+         * calling thread packs op(B)'s block once into its panels; then tasks of a row block (its
+         * rows of op(A) packed by the task) by a slice of the column panels run across cores.
+         * Row blocks are MC rows at most, as many as a multiple of the cores when there are
+         * several; a product with few row blocks is cut into column slices as well.
+         */
+        void entry(int bi, boolean accumulate) {
+            int offA = bi * strideA, offB = bi * strideB, offC = bi * strideC;
+            if (k == 0) {
+                if (!accumulate) Arrays.fill(c, offC, offC + m * n, 0f);
+                return;
+            }
+            int mr = CpuMatmulVector.MR, nr = CpuMatmulVector.NR;
+            int threads = Parallel.threads();
+            int rowBlocks = (m + MC - 1) / MC;
+            if (rowBlocks > 1) rowBlocks = (rowBlocks + threads - 1) / threads * threads;
+            int mcBlock = ((m + rowBlocks - 1) / rowBlocks + mr - 1) / mr * mr;
+            int rows = (m + mcBlock - 1) / mcBlock;
+            float[] panelsB = SCRATCH.get().panelsB;
+            for (int j0 = 0; j0 < n; j0 += NC) {
+                int nc = Math.min(NC, n - j0);
+                int panels = (nc + nr - 1) / nr;
+                int slices = Math.min(panels, Math.max(1, 2 * threads / rows));
+                int panelsPerSlice = (panels + slices - 1) / slices;
+                int tasks = rows * slices;
+                for (int p0 = 0; p0 < k; p0 += KC) {
+                    int kc = Math.min(KC, k - p0);
+                    boolean load = accumulate || p0 > 0;
+                    packPanelsB(panelsB, offB, p0, kc, j0, nc, nr);
+                    int jBlock = j0, depth = p0;
+                    long flopsPerTask = 2L * mcBlock * Math.min(nc, panelsPerSlice * nr) * kc;
+                    Parallel.forRange(tasks, (int) Math.min(tasks, (1 << 18) / flopsPerTask + 1), (from, to) -> {
+                        float[] panelsA = SCRATCH.get().panelsA;
+                        for (int t = from; t < to; t++) {
+                            int i0 = (t / slices) * mcBlock, mc = Math.min(mcBlock, m - i0);
+                            int q0 = (t % slices) * panelsPerSlice, q1 = Math.min(panels, q0 + panelsPerSlice);
+                            if (q0 >= q1) continue;
+                            packPanelsA(panelsA, offA, i0, mc, depth, kc, mr);
+                            int col = q0 * nr;
+                            CpuMatmulVector.multiply(panelsA, panelsB, q0 * kc * nr, kc, c, offC + i0 * n + jBlock + col, n,
+                                    mc, Math.min(nc, q1 * nr) - col, load);
+                        }
+                    });
+                }
+            }
+        }
+
+        /** Plain loops: C[bi][i0 .. i0+mc, j0 .. j0+nc] (+)= op(A) op(B) over the whole depth. */
         void block(Scratch s, int bi, int i0, int mc, int j0, int nc, boolean accumulate) {
             int offA = bi * strideA, offB = bi * strideB, offC = bi * strideC;
             if (k == 0) {
@@ -129,16 +197,8 @@ final class CpuMatmul {
             }
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = Math.min(KC, k - p0);
-                boolean load = accumulate || p0 > 0;
-                if (vector) {
-                    int nr = CpuMatmulVector.NR;
-                    packB(s.packedB, offB, p0, kc, j0, nc, Math.min(NC, (nc + nr - 1) / nr * nr));
-                    packA(s.packedA, offA, i0, mc, p0, kc, CpuMatmulVector.MR);
-                    CpuMatmulVector.multiply(s.packedA, s.packedB, kc, c, offC + i0 * n + j0, n, mc, nc, load);
-                } else {
-                    packB(s.packedB, offB, p0, kc, j0, nc, nc);
-                    multiplyPlain(s, offA + p0 * aCol, offC, i0, mc, j0, nc, kc, load);
-                }
+                packB(s.packedB, offB, p0, kc, j0, nc);
+                multiplyPlain(s, offA + p0 * aCol, offC, i0, mc, j0, nc, kc, accumulate || p0 > 0);
             }
         }
 
@@ -157,28 +217,49 @@ final class CpuMatmul {
         }
 
         /**
-         * packedA[(g * kc + p) * mr + r] = op(A)[i0 + g * mr + r][p0 + p], zero for rows past mc.
+         * panels[(g * kc + p) * mr + r] = op(A)[i0 + g * mr + r][p0 + p]; rows past mc keep what they
+         * held (the kernel's products of those rows are never stored). Reads follow A's memory order (along p when op(A) rows are rows of A, along r when transposed).
          */
-        private void packA(float[] packedA, int offA, int i0, int mc, int p0, int kc, int mr) {
+        private void packPanelsA(float[] panels, int offA, int i0, int mc, int p0, int kc, int mr) {
             for (int g = 0; g * mr < mc; g++) {
-                for (int r = 0; r < mr; r++) {
-                    int row = g * mr + r;
-                    int dst = g * kc * mr + r;
-                    if (row < mc) {
-                        int src = offA + (i0 + row) * aRow + p0 * aCol;
-                        for (int p = 0; p < kc; p++) packedA[dst + p * mr] = a[src + p * aCol];
-                    } else {
-                        for (int p = 0; p < kc; p++) packedA[dst + p * mr] = 0f;
+                int rows = Math.min(mr, mc - g * mr);
+                int dst = g * kc * mr;
+                int src = offA + (i0 + g * mr) * aRow + p0 * aCol;
+                if (aCol == 1) {
+                    for (int r = 0; r < rows; r++) {
+                        for (int p = 0; p < kc; p++) panels[dst + p * mr + r] = a[src + r * aRow + p];
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        for (int r = 0; r < rows; r++) panels[dst + p * mr + r] = a[src + p * aCol + r];
                     }
                 }
             }
         }
 
         /**
-         * packed[p][j] = op(B)[p0 + p][j0 + j] for j < nc, zero for nc <= j < width; a zero row
-         * follows an odd depth.
+         * panels[(q * kc + p) * nr + j] = op(B)[p0 + p][j0 + q * nr + j]; columns past nc keep what
+         * they held (never stored either). Reads follow B's memory order (along j when op(B) rows are rows of B, along p when transposed).
          */
-        private void packB(float[][] packed, int offB, int p0, int kc, int j0, int nc, int width) {
+        private void packPanelsB(float[] panels, int offB, int p0, int kc, int j0, int nc, int nr) {
+            for (int q = 0; q * nr < nc; q++) {
+                int cols = Math.min(nr, nc - q * nr);
+                int dst = q * kc * nr;
+                int src = offB + p0 * bRow + (j0 + q * nr) * bCol;
+                if (bCol == 1) {
+                    for (int p = 0; p < kc; p++) {
+                        System.arraycopy(b, src + p * bRow, panels, dst + p * nr, cols);
+                    }
+                } else {
+                    for (int j = 0; j < cols; j++) {
+                        for (int p = 0; p < kc; p++) panels[dst + p * nr + j] = b[src + j * bCol + p];
+                    }
+                }
+            }
+        }
+
+        /** packed[p][j] = op(B)[p0 + p][j0 + j] for j < nc; a zero row follows an odd depth. */
+        private void packB(float[][] packed, int offB, int p0, int kc, int j0, int nc) {
             for (int p = 0; p < kc; p++) {
                 float[] row = packed[p];
                 int src = offB + (p0 + p) * bRow + j0 * bCol;
@@ -187,9 +268,8 @@ final class CpuMatmul {
                 } else {
                     for (int j = 0; j < nc; j++) row[j] = b[src + j * bCol];
                 }
-                if (width > nc) Arrays.fill(row, nc, width, 0f);
             }
-            if ((kc & 1) == 1) Arrays.fill(packed[kc], 0, width, 0f);
+            if ((kc & 1) == 1) Arrays.fill(packed[kc], 0, nc, 0f);
         }
 
         /** op(A)[row][p] relative to {@code base}, or 0 outside the rows / depth of this block. */

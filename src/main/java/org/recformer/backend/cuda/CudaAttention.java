@@ -65,7 +65,7 @@ final class CudaAttention {
         shape = s.array();
     }
 
-    /** Grid x: row blocks per sequence. */
+    /** Grid y: row blocks per sequence (grid x is batch x heads). */
     int rowBlocks() {
         return (seq + ROWS - 1) / ROWS;
     }

@@ -9,28 +9,37 @@ import org.recformer.tensor.UnaryOp;
 
 /**
  * The CUDA backend: the kernels of {@code kernels/*.cu} (one per CPU kernel family, same names and
- * semantics as backend/cpu, which stays the reference) launched through the JCuda driver API on one
- * stream, with device memory from a caching cuda. Integer arrays (ids, labels, masks) are
- * uploaded per call; nothing is copied back to the host inside a kernel except by
- * {@link #toArray}. Use {@link #instance()}; nothing here loads a native library before it is
- * called. With {@code -Drecformer.poison=true} new buffers are filled with NaN, as on the CPU.
+ * semantics as backend/cpu, which stays the reference) launched through a {@link Device}: the JCuda
+ * driver API on one stream, with device memory from a caching allocator ({@link #instance()}), or
+ * the CUDA emulator, the same kernels compiled for the CPU ({@link #emulated()}). Integer arrays
+ * (ids, labels, masks) are uploaded per call; nothing is copied back to the host inside a kernel
+ * except by {@link #toArray}. Nothing here loads a native library before one of those is called.
+ * With {@code -Drecformer.poison=true} new buffers are filled with NaN, as on the CPU.
  */
 public final class CudaBackend implements Backend {
     private static final int THREADS = 256;
     private static final int MAX_BLOCKS = 1 << 16;
     /** Rows per block of the warp-per-row kernels (THREADS / 32). */
     private static final int ROWS_PER_BLOCK = THREADS / 32;
-    private static final int MAX_GRID_Z = 65535;
+    /** CUDA's limit on grid y and z. */
+    private static final int MAX_GRID_YZ = 65535;
 
     private static CudaBackend instance;
     private static CudaUnavailableException failure;
+    private static CudaBackend emulated;
 
     private final Device cuda;
+    private final String name;
     private final boolean poison = Boolean.getBoolean("recformer.poison");
 
     /** A backend on {@code device} (tests pass a recording device). */
     CudaBackend(Device device) {
+        this(device, "cuda");
+    }
+
+    private CudaBackend(Device device, String name) {
         this.cuda = device;
+        this.name = name;
     }
 
     /**
@@ -59,6 +68,17 @@ public final class CudaBackend implements Backend {
             failure = new CudaUnavailableException("CUDA backend: " + e.getMessage(), e);
         }
         throw failure;
+    }
+
+    /**
+     * The process's CUDA backend on the emulator (kernels/*.cu compiled for the CPU; see docs/cuda.md),
+     * created on first use. A correctness tool, not a fast one.
+     *
+     * @throws CudaUnavailableException when this build has no emulator library, saying why
+     */
+    public static synchronized CudaBackend emulated() {
+        if (emulated == null) emulated = new CudaBackend(new EmulatedDevice(), "cuda-emu");
+        return emulated;
     }
 
     /** The line of JCuda's (long, multi-line) load error that says what was missing. */
@@ -109,7 +129,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public String name() {
-        return "cuda";
+        return name;
     }
 
     private static CudaBuffer b(Buffer buffer) {
@@ -188,6 +208,11 @@ public final class CudaBackend implements Backend {
     public void copyBlocks(Buffer src, int srcOffset, int srcStride, Buffer dst, int dstOffset, int dstStride,
                            int blockLen, int blocks, boolean accumulate) {
         cuda.enter();
+        if (accumulate && blocks > 1 && Math.abs((long) dstStride) < blockLen) {
+            throw new IllegalArgumentException("copyBlocks: accumulating " + blocks + " blocks of " + blockLen
+                    + " floats at destination stride " + dstStride + " would add into overlapping blocks from parallel"
+                    + " threads (expected |dstStride| >= blockLen when accumulating)");
+        }
         flat("copy_blocks", (long) blockLen * blocks, b(src), srcOffset, srcStride, b(dst), dstOffset, dstStride,
                 blockLen, blocks, accumulate ? 1 : 0);
     }
@@ -199,19 +224,43 @@ public final class CudaBackend implements Backend {
         cuda.enter();
         int[] layout = Layouts.layout(outShape, Layouts.broadcastStrides(aShape, outShape),
                 Layouts.broadcastStrides(bShape, outShape));
-        flat("binary", Shape.numel(outShape), op.ordinal(), b(a), b(bb), b(out), (long) Shape.numel(outShape), layout);
+        flat("binary", Shape.numel(outShape), binaryCode(op), b(a), b(bb), b(out), (long) Shape.numel(outShape), layout);
+    }
+
+    /** The BINARY_* code of kernels/elementwise.cuh named as {@code op}. */
+    static int binaryCode(BinaryOp op) {
+        return switch (op) {
+            case ADD -> 0;
+            case SUB -> 1;
+            case MUL -> 2;
+            case DIV -> 3;
+        };
+    }
+
+    /** The UNARY_* code of kernels/elementwise.cuh named as {@code op}. */
+    static int unaryCode(UnaryOp op) {
+        return switch (op) {
+            case SCALE -> 0;
+            case ADD_SCALAR -> 1;
+            case GELU -> 2;
+            case TANH -> 3;
+            case EXP -> 4;
+            case CLAMP_MIN -> 5;
+            case SQRT -> 6;
+            case POW -> 7;
+        };
     }
 
     @Override
     public void unary(UnaryOp op, Buffer in, Buffer out, int n, float arg) {
         cuda.enter();
-        flat("unary_forward", n, op.ordinal(), b(in), b(out), (long) n, arg);
+        flat("unary_forward", n, unaryCode(op), b(in), b(out), (long) n, arg);
     }
 
     @Override
     public void unaryBackward(UnaryOp op, Buffer in, Buffer out, Buffer gradOut, Buffer gradIn, int n, float arg) {
         cuda.enter();
-        flat("unary_backward", n, op.ordinal(), b(in), b(out), b(gradOut), b(gradIn), (long) n, arg);
+        flat("unary_backward", n, unaryCode(op), b(in), b(out), b(gradOut), b(gradIn), (long) n, arg);
     }
 
     @Override
@@ -303,14 +352,18 @@ public final class CudaBackend implements Backend {
                        int strideA, int strideB, int strideC, boolean accumulate) {
         cuda.enter();
         if (batch <= 0 || m <= 0 || n <= 0) return;
-        int gx = (n + 63) / 64, gy = (m + 63) / 64;
+        int gx = (m + 63) / 64, gy = (n + 63) / 64; // row tiles on x: M may need more than 65535
+        if (gy > MAX_GRID_YZ) {
+            throw new IllegalArgumentException("matmul: N = " + n + " needs " + gy + " column tiles, over CUDA's "
+                    + MAX_GRID_YZ + " (N <= " + 64 * MAX_GRID_YZ + ")");
+        }
         if (strideC == 0) { // every batch entry sums into one C (the kernel loops over the batch)
             cuda.launch("matmul_sgemm", gx, gy, 1, 16, 16, 1, 0, b(a), b(bb), b(c), batch, m, n, k,
                     transA ? 1 : 0, transB ? 1 : 0, (long) strideA, (long) strideB, 0L, accumulate ? 1 : 0);
             return;
         }
-        for (int first = 0; first < batch; first += MAX_GRID_Z) {
-            int count = Math.min(MAX_GRID_Z, batch - first);
+        for (int first = 0; first < batch; first += MAX_GRID_YZ) {
+            int count = Math.min(MAX_GRID_YZ, batch - first);
             cuda.launch("matmul_sgemm", gx, gy, count, 16, 16, 1, 0,
                     b(a).pointer().withByteOffset((long) first * strideA * Sizeof.FLOAT),
                     b(bb).pointer().withByteOffset((long) first * strideB * Sizeof.FLOAT),
@@ -405,7 +458,7 @@ public final class CudaBackend implements Backend {
         CudaAttention at = new CudaAttention(attentionMask, globalMask, batch, seq, heads, headDim, w, dropoutP, seed,
                 cuda.sharedOptIn());
         DeviceAllocator.Block meta = upload(at.meta, "attention masks");
-        cuda.launch("attention_forward", at.rowBlocks(), batch * heads, 1, CudaAttention.WARPS * 32, 1, 1,
+        cuda.launch("attention_forward", batch * heads, at.rowBlocks(), 1, CudaAttention.WARPS * 32, 1, 1,
                 at.sharedBytes, at.shape, meta.pointer(), b(q), b(k), b(v), b(qg), b(kg), b(vg), b(out), b(saved));
         cuda.release(meta);
     }
@@ -431,11 +484,11 @@ public final class CudaBackend implements Backend {
         DeviceAllocator.Block globalDropped = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
         DeviceAllocator.Block globalDScore = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
         int threads = CudaAttention.WARPS * 32;
-        cuda.launch("attention_backward_query", at.rowBlocks(), batch * heads, 1, threads, 1, 1, at.sharedBytes,
+        cuda.launch("attention_backward_query", batch * heads, at.rowBlocks(), 1, threads, 1, 1, at.sharedBytes,
                 at.shape, meta.pointer(), b(q), b(k), b(v), b(qg), b(kg), b(vg), b(out), b(saved), b(gradOut),
                 b(gq), b(gqg), localDropped.pointer(), localDScore.pointer(), globalDropped.pointer(),
                 globalDScore.pointer());
-        cuda.launch("attention_backward_key", at.rowBlocks(), batch * heads, 1, threads, 1, 1, at.sharedBytes,
+        cuda.launch("attention_backward_key", batch * heads, at.rowBlocks(), 1, threads, 1, 1, at.sharedBytes,
                 at.shape, meta.pointer(), b(q), b(qg), b(gradOut), localDropped.pointer(), localDScore.pointer(),
                 globalDropped.pointer(), globalDScore.pointer(), b(gk), b(gv), b(gkg), b(gvg));
         cuda.release(globalDScore);

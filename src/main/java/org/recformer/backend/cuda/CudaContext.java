@@ -29,7 +29,22 @@ final class CudaContext implements Device {
     private final CUmodule module = new CUmodule();
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final Map<String, Integer> dynamicSharedSet = new HashMap<>();
-    private final DeviceAllocator allocator = new DeviceAllocator();
+    private final DeviceAllocator allocator = new DeviceAllocator(new DeviceAllocator.Driver() {
+        @Override
+        public int allocate(CUdeviceptr pointer, long bytes) {
+            return JCudaDriver.cuMemAlloc(pointer, bytes);
+        }
+
+        @Override
+        public int free(CUdeviceptr pointer) {
+            return JCudaDriver.cuMemFree(pointer);
+        }
+
+        @Override
+        public void synchronize(String after) {
+            CudaContext.this.synchronize(after);
+        }
+    });
     private final boolean syncEachLaunch = Boolean.getBoolean("recformer.cuda.sync");
     private final String description;
     private final int sharedOptIn;

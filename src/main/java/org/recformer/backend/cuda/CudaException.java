@@ -2,11 +2,11 @@ package org.recformer.backend.cuda;
 
 import jcuda.driver.CUresult;
 
-/** A CUDA driver call failed; the message names the call and the driver's error code. */
+/** A CUDA driver call (the message names it and the driver's error code) or an emulated launch failed. */
 public final class CudaException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    private CudaException(String message) {
+    CudaException(String message) {
         super(message);
     }
 

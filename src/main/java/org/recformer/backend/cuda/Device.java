@@ -4,8 +4,8 @@ import jcuda.driver.CUdeviceptr;
 
 /**
  * What {@link CudaBackend} needs from a GPU: device memory, copies, kernel launches. {@link CudaContext}
- * is the real one; tests substitute a recording one to check every launch against the compiled
- * kernels' signatures on machines without a GPU.
+ * is the real one, {@link EmulatedDevice} runs the same kernels on the CPU; tests substitute a
+ * recording one to check every launch against the compiled kernels' signatures and CUDA's limits.
  */
 interface Device {
     /** A block of at least {@code bytes} bytes. */

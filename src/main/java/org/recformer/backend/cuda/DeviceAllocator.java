@@ -2,7 +2,6 @@ package org.recformer.backend.cuda;
 
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
-import jcuda.driver.JCudaDriver;
 
 import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
@@ -20,7 +19,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * kernel runs on the backend's one blocking stream and every copy on the legacy stream, which
  * waits for it, so a block reused while a kernel still reads it is only written after that kernel.
  * When cuMemAlloc runs out of memory the allocator asks for a collection, takes back what it
- * freed, then releases the cache to the driver before giving up.
+ * freed, then releases the cache to the driver before giving up. Before any cuMemFree it waits for
+ * the stream: a cached block may have been released just after the kernels that use it were queued.
  */
 final class DeviceAllocator {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -30,10 +30,28 @@ final class DeviceAllocator {
     /** One device allocation of {@code bytes} (the rounded size). */
     record Block(CUdeviceptr pointer, long bytes) {}
 
+    /** The driver calls the allocator makes (tests substitute a recording one). */
+    interface Driver {
+        /** cuMemAlloc: a CUresult. */
+        int allocate(CUdeviceptr pointer, long bytes);
+
+        /** cuMemFree: a CUresult. */
+        int free(CUdeviceptr pointer);
+
+        /** Waits until every queued kernel has finished. */
+        void synchronize(String after);
+    }
+
+    private final Driver driver;
+
     private final Map<Long, ArrayDeque<Block>> free = new HashMap<>();
     private final ConcurrentLinkedQueue<Block> returned = new ConcurrentLinkedQueue<>();
     private long cachedBytes;
     private long liveBytes;
+
+    DeviceAllocator(Driver driver) {
+        this.driver = driver;
+    }
 
     /** A block of at least {@code bytes} bytes (at least 256). */
     Block allocate(long bytes) {
@@ -47,7 +65,7 @@ final class DeviceAllocator {
             return b;
         }
         CUdeviceptr p = new CUdeviceptr();
-        int result = JCudaDriver.cuMemAlloc(p, size);
+        int result = driver.allocate(p, size);
         for (int attempt = 0; attempt < 3 && result == CUresult.CUDA_ERROR_OUT_OF_MEMORY; attempt++) {
             System.gc(); // unreachable buffers come back through the cleaner thread
             sleepBriefly();
@@ -59,7 +77,7 @@ final class DeviceAllocator {
                 return list.pop();
             }
             releaseCache(); // other sizes go back to the driver
-            result = JCudaDriver.cuMemAlloc(p, size);
+            result = driver.allocate(p, size);
         }
         CudaException.check(result, "cuMemAlloc(" + size + " bytes; " + liveBytes + " bytes live, "
                 + cachedBytes + " cached)");
@@ -79,11 +97,12 @@ final class DeviceAllocator {
         CLEANER.register(owner, () -> returned.add(block));
     }
 
-    /** Frees every cached block to the driver. */
+    /** Frees every cached block to the driver, once the kernels queued before are done with them. */
     void releaseCache() {
         takeBackReturned();
+        if (cachedBytes > 0) driver.synchronize("queued kernels, before freeing cached blocks");
         for (ArrayDeque<Block> list : free.values()) {
-            for (Block b : list) CudaException.check(JCudaDriver.cuMemFree(b.pointer()), "cuMemFree(" + b.bytes() + " bytes)");
+            for (Block b : list) CudaException.check(driver.free(b.pointer()), "cuMemFree(" + b.bytes() + " bytes)");
         }
         free.clear();
         cachedBytes = 0;

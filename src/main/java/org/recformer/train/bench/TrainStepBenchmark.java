@@ -11,14 +11,13 @@ import org.recformer.tokenizer.SpecialTokens;
 import org.recformer.train.LinearSchedule;
 import org.recformer.train.ModelFactory;
 import org.recformer.train.OptimizerStep;
-import org.recformer.train.SettingsException;
 import org.recformer.train.TrainingStep;
 
 import java.util.Locale;
-
-import static org.recformer.train.SettingsException.require;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
+
+import static org.recformer.train.SettingsException.require;
 
 /**
  * Times full training steps (forward, backward, gradient clipping, AdamW update) of a random-weight
@@ -34,14 +33,9 @@ import java.util.function.Supplier;
 public final class TrainStepBenchmark {
 
     /** The batch shape and counts of a benchmark run. */
-    public record Settings(String objective, int batchSize, int seq, int steps, int warmupSteps, int items, long seed) {
-        /** Checks every value; a bad one throws a {@link SettingsException} naming its field. */
+    public record Settings(String objective, BenchShape shape, int items) {
         public Settings {
             require(objective.equals("finetune") || objective.equals("pretrain"), "objective", "expected finetune or pretrain, got '" + objective + "'");
-            require(batchSize >= 1, "batchSize", "must be at least 1, got " + batchSize);
-            require(seq >= 2, "seq", "must be at least 2 (<s> and one item token), got " + seq);
-            require(steps >= 1, "steps", "must be at least 1, got " + steps);
-            require(warmupSteps >= 0, "warmupSteps", "must be >= 0, got " + warmupSteps);
             require(items >= 1, "items", "must be at least 1, got " + items);
         }
     }
@@ -50,7 +44,7 @@ public final class TrainStepBenchmark {
     public record Result(Settings settings, StepTimes times, long encoderTokensPerStep, long parameters, float lastLoss) {
 
         public double sequencesPerSecond() {
-            return settings.batchSize() / times.median();
+            return settings.shape().batchSize() / times.median();
         }
 
         public double tokensPerSecond() {
@@ -60,11 +54,11 @@ public final class TrainStepBenchmark {
         /** A few lines for the terminal. */
         public String report() {
             return String.format(Locale.ROOT,
-                    "step time over %d steps (after %d warmup): median %.3f s, min %.3f s, p10 %.3f s, p90 %.3f s, max %.3f s%n"
+                    "step time over %d steps (after %d warmup): %s%n"
                             + "throughput at the median: %.2f sequences/s, %.0f encoder tokens/s (%d tokens per step)%n"
                             + "last loss %.4f",
-                    times.count(), settings.warmupSteps(), times.median(), times.min(), times.quantile(0.1),
-                    times.quantile(0.9), times.max(), sequencesPerSecond(), tokensPerSecond(), encoderTokensPerStep, lastLoss);
+                    times.count(), settings.shape().warmupSteps(), times.summary(), sequencesPerSecond(), tokensPerSecond(),
+                    encoderTokensPerStep, lastLoss);
         }
     }
 
@@ -72,17 +66,18 @@ public final class TrainStepBenchmark {
     }
 
     /** Builds the model for {@code config} with {@code models} (random weights from the seed, on its backend) and times the steps. */
-    public static Result run(ModelFactory models, RecformerConfig config, SpecialTokens specials, Settings s) {
+    public static Result run(ModelFactory models, RecformerConfig config, SpecialTokens specials, Settings settings) {
+        BenchShape s = settings.shape();
         RandomInputs inputs = new RandomInputs(config, specials, s.seed());
-        boolean finetune = s.objective().equals("finetune");
+        boolean finetune = settings.objective().equals("finetune");
         Module model;
         Supplier<Tensor> step;
         long tokens;
         if (finetune) {
-            RecformerForSeqRec seqRec = models.freshSeqRec(config.with("item_num", s.items()), s.seed());
-            seqRec.setItemEmbeddings(Tensor.of(models.backend(), inputs.gaussians(s.items() * config.hiddenSize()), s.items(), config.hiddenSize()));
+            RecformerForSeqRec seqRec = models.freshSeqRec(config.with("item_num", settings.items()), s.seed());
+            seqRec.setItemEmbeddings(Tensor.of(models.backend(), inputs.gaussians(settings.items() * config.hiddenSize()), settings.items(), config.hiddenSize()));
             SplittableRandom negatives = new SplittableRandom(s.seed());
-            step = () -> seqRec.loss(seqRec.encode(inputs.sequences(s.batchSize(), s.seq())), inputs.ints(s.batchSize(), s.items()), negatives);
+            step = () -> seqRec.loss(seqRec.encode(inputs.sequences(s.batchSize(), s.seq())), inputs.ints(s.batchSize(), settings.items()), negatives);
             model = seqRec;
             tokens = (long) s.batchSize() * s.seq();
         } else {
@@ -103,7 +98,7 @@ public final class TrainStepBenchmark {
             if (i >= s.warmupSteps()) seconds[i - s.warmupSteps()] = elapsed / 1e9;
         }
         long parameters = model.namedParameters().values().stream().filter(p -> !p.isFrozen()).mapToLong(p -> p.tensor().numel()).sum();
-        return new Result(s, new StepTimes(seconds), tokens, parameters, loss);
+        return new Result(settings, new StepTimes(seconds), tokens, parameters, loss);
     }
 
     private static PretrainInput pretrainInput(RandomInputs inputs, int batch, int seq, int itemTokens) {

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 
 /**
  * The matmul kernel against a direct double-precision product, on sizes around the block sizes
- * (MR = 4 or 6, MC = 128, NC = KC = 256), every transpose combination, batches with broadcast
+ * (kernel rows 4, 6 or 8, kernel columns 2 or 3 vectors, MC = 96, KC = 256, NC = 384), every transpose combination, batches with broadcast
  * operands, and accumulation; both micro-kernels (plain loops and, when the JVM has the module,
  * the Vector API). Outputs start as NaN (poisoned), so an unwritten element fails.
  */
@@ -22,7 +22,8 @@ class CpuMatmulTest {
 
     static Stream<Arguments> sizes() {
         int[][] mnk = {{1, 1, 1}, {1, 7, 3}, {5, 1, 2}, {3, 5, 7}, {13, 11, 1}, {67, 31, 257},
-                {4, 257, 5}, {65, 259, 513}, {130, 17, 29}, {2, 300, 600}};
+                {4, 257, 5}, {65, 259, 513}, {130, 17, 29}, {2, 300, 600},
+                {8, 48, 256}, {9, 49, 255}, {97, 385, 33}, {193, 47, 300}, {7, 769, 17}};
         Stream.Builder<Arguments> out = Stream.builder();
         for (int[] s : mnk) {
             for (int flags = 0; flags < 8; flags++) {

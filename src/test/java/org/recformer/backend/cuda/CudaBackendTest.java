@@ -16,27 +16,24 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Every CUDA kernel against the CPU backend (the reference) on random inputs of odd sizes, forward
  * and backward: each output must agree to a relative error below 1e-5 (max abs difference over the
  * largest reference magnitude); dropout masks must agree bit for bit. Outputs are fresh buffers,
  * which the tests' {@code -Drecformer.poison=true} fills with NaN on both backends, so a kernel that
- * misses an element fails. Skipped where no GPU and driver are present.
+ * misses an element fails. Runs on the GPU when there is one, else on the emulator ({@link CudaUnderTest}).
  */
 class CudaBackendTest {
     private static final double TOLERANCE = 1e-5;
     private static Backend gpu;
     private static final Backend CPU = Backends.cpu();
 
-    /** Per test (not @BeforeAll), so that without a GPU every test is reported as skipped, not as none run. */
+    /** Per test (not @BeforeAll), so that without a GPU or the emulator every test is reported as skipped. */
     @BeforeEach
-    void requireGpu() {
-        String why = CudaBackend.unavailableReason();
-        assumeTrue(why == null, why);
+    void requireCuda() {
         if (gpu == null) {
-            gpu = CudaBackend.instance();
+            gpu = CudaUnderTest.backend();
             System.out.println("CUDA device: " + ((CudaBackend) gpu).device());
         }
     }
@@ -349,6 +346,20 @@ class CudaBackendTest {
             "2, 33, 1, 17, 64, 0.1",
     })
     void attentionForwardAndBackward(int batch, int seq, int heads, int headDim, int w, float p) {
+        compareAttention(batch, seq, heads, headDim, w, p);
+    }
+
+    /** A window too wide for any GPU's shared memory: the kernels read the band in place (staged = 0). */
+    @Test
+    void attentionWithTheBandReadInPlace() {
+        int seq = 260, w = 130;
+        int[] ones = new int[seq];
+        java.util.Arrays.fill(ones, 1);
+        assertEquals(0, new CudaAttention(ones, new int[seq], 1, seq, 1, 128, w, 0f, 0L, 227 * 1024).sharedBytes);
+        compareAttention(1, seq, 1, 128, w, 0.1f);
+    }
+
+    private static void compareAttention(int batch, int seq, int heads, int headDim, int w, float p) {
         int n = batch * seq * heads * headDim;
         int[] mask = new int[batch * seq], global = new int[batch * seq];
         Random r = new Random(36);

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * the fatbin when nvcc was there, every kernel the backend launches is a compiled entry (PTX of
  * the same source) with exactly the parameter sizes the backend passes (structs
  * included), every compiled kernel is launched by some backend method, and launch geometry is
- * within CUDA's limits. Runs every backend method on a {@link RecordingDevice}.
+ * within CUDA's limits (checked by the {@link RecordingDevice} every backend method runs on).
  */
 class CudaKernelSignatureTest {
     private static Path nvccDir;
@@ -79,10 +79,6 @@ class CudaKernelSignatureTest {
             assertNotNull(params, "the backend launches " + l.kernel() + ", which the fatbin does not have");
             assertEquals(params, Stream.of(box(l.argumentBytes())).collect(Collectors.toList()),
                     l.kernel() + ": parameter sizes in bytes (compiled vs passed)");
-            assertTrue(l.block()[0] * l.block()[1] * l.block()[2] <= 1024, l.kernel() + " block too large");
-            for (int g : l.grid()) assertTrue(g >= 1, l.kernel() + " grid " + java.util.Arrays.toString(l.grid()));
-            assertTrue(l.grid()[1] <= 65535 && l.grid()[2] <= 65535, l.kernel() + " grid y/z over 65535");
-            assertTrue(l.sharedBytes() <= device.sharedOptIn(), l.kernel() + " shared memory");
         }
         assertEquals(new TreeSet<>(entries.keySet()), launched, "every compiled kernel is launched by some backend method");
     }

@@ -5,7 +5,12 @@ import jcuda.driver.CUdeviceptr;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A {@link Device} without a GPU: hands out null device pointers and records every launch. */
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A {@link Device} without a GPU: hands out null device pointers and records every launch, failing
+ * one whose grid, block or shared memory is over CUDA's limits (as the driver would).
+ */
 final class RecordingDevice implements Device {
     /** One recorded launch: kernel name, grid and block sizes, shared bytes, and the byte size of each argument. */
     record Launch(String kernel, int[] grid, int[] block, int sharedBytes, int[] argumentBytes) {}
@@ -40,6 +45,10 @@ final class RecordingDevice implements Device {
     public void launch(String kernel, int gx, int gy, int gz, int bx, int by, int bz, int sharedBytes, Object... args) {
         int[] bytes = new int[args.length];
         for (int i = 0; i < args.length; i++) bytes[i] = Device.parameterBytes(kernel, i, args[i]);
+        String geometry = kernel + ": grid " + gx + "x" + gy + "x" + gz + ", block " + bx + "x" + by + "x" + bz;
+        assertTrue(gx >= 1 && gy >= 1 && gz >= 1 && gy <= 65535 && gz <= 65535, geometry + ": grid over CUDA's limits");
+        assertTrue(bx >= 1 && by >= 1 && bz >= 1 && (long) bx * by * bz <= 1024, geometry + ": block over 1024 threads");
+        assertTrue(sharedBytes <= sharedOptIn(), geometry + ": shared memory " + sharedBytes + " over the opt-in size");
         launches.add(new Launch(kernel, new int[] {gx, gy, gz}, new int[] {bx, by, bz}, sharedBytes, bytes));
     }
 

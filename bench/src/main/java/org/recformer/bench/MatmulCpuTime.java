@@ -1,0 +1,43 @@
+package org.recformer.bench;
+
+import org.recformer.backend.Backends;
+import org.recformer.tensor.Backend;
+import org.recformer.tensor.Buffer;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * One-thread matmul measured in thread CPU time instead of wall time, for a machine so shared that
+ * wall times mostly measure the other jobs: {@code java --add-modules jdk.incubator.vector
+ * -Drecformer.threads=1 -cp target/benchmarks.jar org.recformer.bench.MatmulCpuTime SHAPE [RUNS]}
+ * prints the median GFLOP/s over RUNS products (after at least 3 s of unmeasured ones, so the JIT
+ * has compiled the kernels) for a
+ * {@link MatmulBench} shape string. {@code tools/matmul_compare.py --cpu-time} runs it against
+ * one-thread numpy measured the same way.
+ */
+public final class MatmulCpuTime {
+    private MatmulCpuTime() {}
+
+    public static void main(String[] args) {
+        if (args.length < 1) throw new IllegalArgumentException("usage: MatmulCpuTime SHAPE [RUNS]");
+        MatmulBench product = new MatmulBench();
+        product.shape = args[0];
+        product.setup();
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 9;
+        ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        long warmupEnd = System.nanoTime() + 3_000_000_000L;
+        while (System.nanoTime() < warmupEnd) product.multiply();
+        double[] seconds = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long start = bean.getCurrentThreadCpuTime();
+            product.multiply();
+            long elapsed = bean.getCurrentThreadCpuTime() - start;
+            seconds[i] = elapsed / 1e9;
+        }
+        Arrays.sort(seconds);
+        System.out.printf("%.2f%n", product.flops() / seconds[runs / 2] / 1e9);
+    }
+}

@@ -1,0 +1,69 @@
+package org.recformer.backend.cuda;
+
+import org.recformer.backend.Backends;
+import org.recformer.tensor.Backend;
+import org.recformer.tensor.Buffer;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+
+/**
+ * One small call of four kernels (fill, matmul, softmax, sumToShape) on the emulator against the CPU
+ * backend; each prints "name: OK", "name: MISMATCH ..." or "name: ERROR ...". {@link CudaEmulatorTest}
+ * runs it in a JVM that loads an emulator built from deliberately broken kernels.
+ */
+final class EmulatorProbe {
+    private EmulatorProbe() {}
+
+    public static void main(String[] args) {
+        results().forEach((name, outcome) -> System.out.println(name + ": " + outcome));
+    }
+
+    static Map<String, String> results() {
+        Backend emu = CudaBackend.emulated();
+        Map<String, String> results = new LinkedHashMap<>();
+        results.put("fill", outcome(emu, be -> {
+            Buffer o = be.fromArray(new float[1000]);
+            be.fill(o, 2.5f);
+            return be.toArray(o);
+        }));
+        results.put("matmul", outcome(emu, be -> {
+            Buffer c = be.allocate(37 * 29);
+            be.matmul(be.fromArray(random(37 * 45, 1)), be.fromArray(random(45 * 29, 2)), c, 1, 37, 29, 45, false, false,
+                    0, 0, 0, false);
+            return be.toArray(c);
+        }));
+        results.put("softmax", outcome(emu, be -> {
+            Buffer y = be.allocate(5 * 77);
+            be.softmaxForward(be.fromArray(random(5 * 77, 3)), y, 5, 77, false);
+            return be.toArray(y);
+        }));
+        results.put("sumToShape", outcome(emu, be -> {
+            Buffer o = be.allocate(7);
+            be.sumToShape(be.fromArray(random(3 * 7 * 5, 4)), new int[] {3, 7, 5}, o, new int[] {7, 1});
+            return be.toArray(o);
+        }));
+        return results;
+    }
+
+    private static String outcome(Backend emu, Function<Backend, float[]> call) {
+        float[] expected = call.apply(Backends.cpu());
+        try {
+            CudaBackendTest.assertClose("emulator vs cpu", expected, call.apply(emu));
+            return "OK";
+        } catch (AssertionError e) {
+            return "MISMATCH " + e.getMessage();
+        } catch (RuntimeException e) {
+            return "ERROR " + e.getMessage();
+        }
+    }
+
+    private static float[] random(int n, long seed) {
+        Random r = new Random(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
+        return x;
+    }
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""MatmulBench (ours) against numpy / OpenBLAS, interleaved shape by shape, on a shared machine.
+
+Each round runs, for every shape, one short JMH fork of MatmulBench.vectorApi and then numpy on the
+same shape (tools/matmul_numpy.py), so both see the same load; it prints per shape the medians of
+both over the rounds and the median of the per-round ratios ours / numpy. Run from the repository
+root after `mvn -B -Pbench package -DskipTests`, with the OpenBLAS tuning variables unset:
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 tools/matmul_compare.py --rounds 3 [SHAPE ...]
+
+With --cpu-time both run on one thread and are timed in thread CPU time (MatmulCpuTime against
+numpy with OPENBLAS_NUM_THREADS=1 and time.thread_time), which the other jobs of a busy machine
+disturb far less than wall time (they still share the caches).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+if "--cpu-time" in sys.argv:
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"  # before numpy loads OpenBLAS
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import matmul_numpy  # noqa: E402
+
+SHAPES = ["256", "1024", "2048", "1024x768x768:NT", "1024x3072x768:NT", "1024x768x3072:NT",
+          "1024x768x3072:NN", "768x768x1024:TN", "3072x768x1024:TN"]
+
+
+def ours(jar, shape, java):
+    """GFLOP/s of one JMH fork (2 x 1 s warmup, 3 x 1 s measured, average time)."""
+    m, n, k, _, _ = matmul_numpy.parse(shape)
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run([java, "-jar", jar, "MatmulBench.vectorApi", "-p", f"shape={shape}", "-f", "1", "-wi", "2",
+                        "-i", "3", "-w", "1", "-r", "1", "-rf", "json", "-rff", out.name],
+                       check=True, stdout=subprocess.DEVNULL)
+        ms = json.load(open(out.name))[0]["primaryMetric"]["score"]
+    return 2 * m * n * k / (ms * 1e6)
+
+
+def ours_cpu_time(jar, shape, java):
+    """GFLOP/s of one thread, median of 9 products in thread CPU time."""
+    out = subprocess.run([java, "--add-modules", "jdk.incubator.vector", "-Drecformer.threads=1", "-cp", jar,
+                          "org.recformer.bench.MatmulCpuTime", shape, "9"],
+                         check=True, capture_output=True, text=True).stdout
+    return float(out.split()[-1])
+
+
+def numpy_cpu_time(shape):
+    """numpy's GFLOP/s in thread CPU time (OpenBLAS on this thread only), median of 9."""
+    return matmul_numpy.gflops(shape, 9, clock=time.thread_time)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("shapes", nargs="*", default=SHAPES)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--jar", default="target/benchmarks.jar")
+    parser.add_argument("--java", default="java")
+    parser.add_argument("--cpu-time", action="store_true", help="one thread each, timed in thread CPU time")
+    args = parser.parse_args()
+    results = {s: ([], []) for s in args.shapes}
+    for r in range(args.rounds):
+        for shape in args.shapes:
+            if args.cpu_time:
+                a, b = ours_cpu_time(args.jar, shape, args.java), numpy_cpu_time(shape)
+            else:
+                a, b = ours(args.jar, shape, args.java), matmul_numpy.gflops(shape, 9)
+            results[shape][0].append(a)
+            results[shape][1].append(b)
+            print(f"round {r + 1} {shape:>18}  ours {a:6.1f}  numpy {b:6.1f} GFLOP/s  ratio {a / b:.2f}", flush=True)
+    print(f"{'shape':>18}  {'ours':>6}  {'numpy':>6}  median ratio (min-max) over {args.rounds} rounds")
+    for shape, (a, b) in results.items():
+        ratios = [x / y for x, y in zip(a, b)]
+        print(f"{shape:>18}  {statistics.median(a):6.1f}  {statistics.median(b):6.1f}  "
+              f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})")
+
+
+if __name__ == "__main__":
+    main()
