@@ -3,6 +3,7 @@ package org.recformer.cli;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerRecipe;
 import org.recformer.train.ModelFactory;
+import org.recformer.train.SettingsException;
 import org.recformer.train.bench.EncodeBenchmark;
 import org.recformer.train.bench.TrainStepBenchmark;
 import picocli.CommandLine.Command;
@@ -90,7 +91,7 @@ public final class BenchCommand implements Runnable {
             return 0;
         } catch (IllegalArgumentException e) {
             PrintWriter err = spec.commandLine().getErr();
-            err.println("recformer bench " + name + ": " + e.getMessage());
+            err.println("recformer bench " + name + ": " + (e instanceof SettingsException s ? SettingsErrors.message(spec, s) : e.getMessage()));
             err.flush();
             return 2;
         }

@@ -23,8 +23,8 @@ final class BenchRunOptions {
     @Option(names = "--window", defaultValue = "" + RecformerRecipe.ATTENTION_WINDOW, paramLabel = "W", description = "attention_window (both sides together). Default: ${DEFAULT-VALUE}.")
     int window;
 
-    @Option(names = "--batch", defaultValue = "4", paramLabel = "B", description = "Sequences per batch. Default: ${DEFAULT-VALUE}.")
-    int batch;
+    @Option(names = {"--batch-size", "--batch"}, defaultValue = "4", paramLabel = "B", description = "Sequences per batch. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
 
     @Option(names = "--steps", defaultValue = "10", paramLabel = "N", description = "Measured batches. Default: ${DEFAULT-VALUE}.")
     int steps;
@@ -50,12 +50,12 @@ final class BenchRunOptions {
     }
 
     BenchShape shape() {
-        return new BenchShape(batch, seq, steps, warmupSteps, seed);
+        return new BenchShape(batchSize, seq, steps, warmupSteps, seed);
     }
 
     /** "base model (...), batch 4 x 1024 tokens, window 64, device cpu, 2 threads" (after config() passed). */
     String describe(String what, ModelFactory models) {
         return String.format("%s model (%s), %sbatch %d x %d tokens, window %d, device %s, %d threads", model.size, model.modelSize(), what,
-                batch, seq, window, models.backend().name(), Runtime.getRuntime().availableProcessors());
+                batchSize, seq, window, models.backend().name(), Runtime.getRuntime().availableProcessors());
     }
 }

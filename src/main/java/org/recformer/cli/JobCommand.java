@@ -1,5 +1,6 @@
 package org.recformer.cli;
 
+import org.recformer.train.SettingsException;
 import org.recformer.train.TrainingDivergedException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -11,7 +12,8 @@ import java.util.concurrent.Callable;
 
 /**
  * A command whose failures end in one message on stderr: bad input (an IllegalArgumentException,
- * which names the file or option) gives exit status 2, a diverged run or an I/O error status 1.
+ * which names the file, or a {@link SettingsException}, whose field becomes its option name) gives
+ * exit status 2, a diverged run or an I/O error status 1.
  */
 abstract class JobCommand implements Callable<Integer> {
 
@@ -30,6 +32,8 @@ abstract class JobCommand implements Callable<Integer> {
     public final Integer call() {
         try {
             return runJob();
+        } catch (SettingsException e) {
+            return fail(SettingsErrors.message(spec, e), 2);
         } catch (IllegalArgumentException e) {
             return fail(e.getMessage(), 2);
         } catch (TrainingDivergedException e) {

@@ -40,8 +40,8 @@ public final class PretrainCommand extends JobCommand {
     @Option(names = "--max-tokens", defaultValue = "" + RecformerRecipe.MAX_TOKEN_NUM, paramLabel = "N", description = "max_token_num of a random-weight model. Default: ${DEFAULT-VALUE}.")
     int maxTokens;
 
-    @Option(names = "--batch", defaultValue = "16", paramLabel = "B", description = "Sequences per micro-batch (in-batch negatives). Default: ${DEFAULT-VALUE}.")
-    int batch;
+    @Option(names = {"--batch-size", "--batch"}, defaultValue = "16", paramLabel = "B", description = "Sequences per micro-batch (in-batch negatives). Default: ${DEFAULT-VALUE}.")
+    int batchSize;
 
     @Option(names = "--accumulation", defaultValue = "8", paramLabel = "N", description = "Micro-batches per optimizer step. Default: ${DEFAULT-VALUE}.")
     int accumulation;
@@ -60,6 +60,9 @@ public final class PretrainCommand extends JobCommand {
 
     @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "W", description = "AdamW weight decay. Default: ${DEFAULT-VALUE}.")
     float weightDecay;
+
+    @Option(names = "--max-grad-norm", defaultValue = "1.0", paramLabel = "N", description = "Gradient clipping norm. Default: ${DEFAULT-VALUE}.")
+    float maxGradNorm;
 
     @Option(names = "--freeze-word-embeddings", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Keep the word embeddings fixed (the recipe of docs/spec.md §5; --no-freeze-word-embeddings trains them). Default: ${DEFAULT-VALUE}.")
@@ -92,8 +95,8 @@ public final class PretrainCommand extends JobCommand {
     @Override
     int runJob() throws IOException {
         ModelFactory models = new ModelFactory(device.backend());
-        PretrainOptions options = new PretrainOptions(data, output, model, size.modelSize(), tokenizer, maxTokens, batch,
-                accumulation, epochs, maxSteps, learningRate, warmupSteps, weightDecay, freezeWordEmbeddings, evalSteps,
+        PretrainOptions options = new PretrainOptions(data, output, model, size.modelSize(), tokenizer, maxTokens, batchSize,
+                accumulation, epochs, maxSteps, learningRate, warmupSteps, weightDecay, maxGradNorm, freezeWordEmbeddings, evalSteps,
                 evalSequences, saveTopK, logSteps, mlmProbability, seed, resume);
         PrintWriter out = spec.commandLine().getOut();
         Pretrainer.Result result = Pretrainer.run(options, models, out, true);

@@ -80,10 +80,10 @@ final class TrainCommand extends JobCommand {
     int accumulation;
 
     @Option(names = "--lr", paramLabel = "LR", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}, for a small model from random weights; the paper uses 5e-5 for a pretrained base model).")
-    float lr;
+    float learningRate;
 
-    @Option(names = "--warmup", paramLabel = "STEPS", defaultValue = "20", description = "Linear warmup steps, then linear decay to 0 (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Option(names = {"--warmup-steps", "--warmup"}, paramLabel = "STEPS", defaultValue = "20", description = "Linear warmup steps, then linear decay to 0 (default: ${DEFAULT-VALUE}).")
+    int warmupSteps;
 
     @Option(names = "--weight-decay", paramLabel = "W", defaultValue = "0", description = "AdamW weight decay, not on biases and LayerNorm weights (default: ${DEFAULT-VALUE}).")
     float weightDecay;
@@ -98,7 +98,7 @@ final class TrainCommand extends JobCommand {
     int evalEvery;
 
     @Option(names = "--patience", paramLabel = "N", defaultValue = "5", description = "Stage 1 stops after N evaluations without improvement (default: ${DEFAULT-VALUE}).")
-    int patience;
+    int stage1Patience;
 
     @Option(names = "--stage2-patience", paramLabel = "N", defaultValue = "3", description = "The same for stage 2 (default: ${DEFAULT-VALUE}).")
     int stage2Patience;
@@ -112,7 +112,7 @@ final class TrainCommand extends JobCommand {
     @Option(names = "--max-users", paramLabel = "N", description = "Use only the first N users (quick runs).")
     Integer maxUsers;
 
-    @Option(names = "--freeze-word-embeddings", description = "Do not train the word embeddings.")
+    @Option(names = "--freeze-word-embeddings", negatable = true, description = "Do not train the word embeddings (default: trained; --no-freeze-word-embeddings says so explicitly).")
     boolean freezeWordEmbeddings;
 
     /** The fresh model's size (--size, --hidden, --layers, --heads, --intermediate), shared with pretrain and bench. */
@@ -167,8 +167,8 @@ final class TrainCommand extends JobCommand {
             int s2 = epochs != null ? epochs : stage2Epochs;
             if (negativeSamples < 0) throw new IllegalArgumentException("--negative-samples must be >= 0, got " + negativeSamples);
             if (maxUsers != null && maxUsers < 1) throw new IllegalArgumentException("--max-users must be >= 1, got " + maxUsers);
-            FinetuneSettings settings = new FinetuneSettings(s1, s2, batchSize, accumulation, lr, warmup, weightDecay, maxGradNorm,
-                    evalEvery, patience, stage2Patience, evalBatchSize, seed, freezeWordEmbeddings);
+            FinetuneSettings settings = new FinetuneSettings(s1, s2, batchSize, accumulation, learningRate, warmupSteps, weightDecay, maxGradNorm,
+                    evalEvery, stage1Patience, stage2Patience, evalBatchSize, seed, freezeWordEmbeddings);
             run = new RunSpec(data == null ? null : data.toString(), data == null, maxUsers == null ? 0 : maxUsers, settings);
         }
         Path dataDir = run.synthetic() ? runDir.resolve("data") : Path.of(run.data());
@@ -239,7 +239,10 @@ final class TrainCommand extends JobCommand {
             } finally {
                 Runtime.getRuntime().removeShutdownHook(interrupted);
             }
-            if (!outcome.completed()) return 0;
+            if (!outcome.completed()) {
+                log.printf("stopped after %d epochs as asked; continue with --resume %s", outcome.state().epoch, runDir);
+                return 0;
+            }
             TrainerState state = outcome.state();
             MetricsReport report = MetricsReport.evaluate(seqRec, batcher, dataset, users, run.settings().evalBatchSize(), run.settings().seed());
             log.printf("best checkpoint: %s (validation NDCG@10 %.4f after epoch %d)", runDir.resolve(Finetuner.BEST), state.bestMetric, state.bestEpoch);

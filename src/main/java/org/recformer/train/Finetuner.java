@@ -7,8 +7,6 @@ import org.recformer.data.batch.SequenceBatcher;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForSeqRec;
 import org.recformer.nn.Parameter;
-import org.recformer.ops.Arithmetic;
-import org.recformer.tensor.Tensor;
 import org.recformer.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -91,6 +89,7 @@ public final class Finetuner {
         LinearSchedule schedule = new LinearSchedule(settings.learningRate(), settings.warmupSteps(),
                 (settings.stage1Epochs() + settings.stage2Epochs()) * stepsPerEpoch());
         OptimizerStep optimizer = new OptimizerStep(model, trainable, settings.weightDecay(), schedule, settings.maxGradNorm());
+        TrainingStep step = new TrainingStep(model, optimizer);
         TrainerState state;
         Path last = runDir.resolve(LAST);
         if (resume) {
@@ -112,12 +111,9 @@ public final class Finetuner {
                 stageStart = state.epoch;
             }
             if (state.stage == 2 && stageOver(state, settings.stage2Epochs(), settings.stage2Patience(), stageStart)) break;
-            runEpoch(state, optimizer, schedule, stageStart);
+            runEpoch(state, step, optimizer, schedule, stageStart);
         }
-        if (state.epoch >= stopAfterEpochs && !finished(state, stageStart)) {
-            log.printf("stopped after %d epochs as asked; continue with --resume %s", state.epoch, runDir);
-            return new Outcome(state, false);
-        }
+        if (state.epoch >= stopAfterEpochs && !finished(state, stageStart)) return new Outcome(state, false);
         Path best = runDir.resolve(BEST);
         if (Checkpoint.recover(best)) Checkpoint.loadWeights(best, model, true);
         return new Outcome(state, true);
@@ -148,14 +144,14 @@ public final class Finetuner {
         state.evaluationsWithoutImprovement = 0;
     }
 
-    private void runEpoch(TrainerState state, OptimizerStep optimizer, LinearSchedule schedule, int stageStart) throws IOException {
+    private void runEpoch(TrainerState state, TrainingStep step, OptimizerStep optimizer, LinearSchedule schedule, int stageStart) throws IOException {
         int epoch = state.epoch;
         long started = System.nanoTime();
         if (state.stage == 1) {
             model.setItemEmbeddings(ItemTable.encode(model, batcher, data.itemCount(), settings.evalBatchSize(), showProgress));
         }
         long encoded = System.nanoTime();
-        double loss = trainEpoch(state, optimizer, schedule);
+        double loss = trainEpoch(state, step, schedule);
         long trained = System.nanoTime();
         state.epoch++;
         state.trainLoss.add(loss);
@@ -176,7 +172,7 @@ public final class Finetuner {
     }
 
     /** One pass over the users in an order drawn for this epoch; returns the mean loss. */
-    private double trainEpoch(TrainerState state, OptimizerStep optimizer, LinearSchedule schedule) {
+    private double trainEpoch(TrainerState state, TrainingStep step, LinearSchedule schedule) {
         int epoch = state.epoch;
         SplittableRandom random = state.epochRandom(epoch, SAMPLING_STREAM);
         model.longformer().setDropoutSeed(state.epochRandom(epoch, DROPOUT_STREAM).nextLong());
@@ -188,22 +184,20 @@ public final class Finetuner {
         int accumulation = settings.accumulation();
         double lossSum = 0;
         try (Progress progress = Progress.start("epoch " + (epoch + 1), users, "seq", showProgress)) {
-            for (int b = 0; b < batches; b++) {
-                List<int[]> sequences = new ArrayList<>(batchSize);
-                for (int i = b * batchSize; i < Math.min(users, (b + 1) * batchSize); i++) sequences.add(data.train(order[i]));
-                LabeledBatch batch = batcher.finetune(sequences, random);
-                Tensor loss = model.loss(model.encode(batch.inputs().toModelInput()), batch.labels(), random);
-                float value = loss.item();
-                int group = b / accumulation;
-                int groupSize = Math.min(accumulation, batches - group * accumulation);
-                if (!Float.isFinite(value)) throw diverged("loss " + value, state, b);
-                Arithmetic.scale(loss, 1f / groupSize).backward();
-                lossSum += value;
-                if ((b + 1) % accumulation == 0 || b == batches - 1) {
-                    int batchIndex = b;
-                    state.step = optimizer.apply((step, norm) -> diverged("gradient norm " + norm, state, batchIndex)).step();
-                }
-                progress.step(sequences.size(), String.format("loss %.4f lr %.2e", value, schedule.at(state.step)));
+            for (int first = 0; first < batches; first += accumulation) {
+                int firstBatch = first;
+                TrainingStep.Result result = step.run(Math.min(accumulation, batches - first), i -> {
+                    List<int[]> sequences = new ArrayList<>(batchSize);
+                    int b = firstBatch + i;
+                    for (int u = b * batchSize; u < Math.min(users, (b + 1) * batchSize); u++) sequences.add(data.train(order[u]));
+                    LabeledBatch batch = batcher.finetune(sequences, random);
+                    return model.loss(model.encode(batch.inputs().toModelInput()), batch.labels(), random);
+                }, (quantity, value, s, i) -> diverged((quantity == TrainingStep.Quantity.TRAINING_LOSS ? "loss " : "gradient norm ") + value,
+                        state, firstBatch + i));
+                for (float loss : result.losses()) lossSum += loss;
+                state.step = result.update().step();
+                int sequences = Math.min(users, (firstBatch + result.losses().length) * batchSize) - firstBatch * batchSize;
+                progress.step(sequences, String.format("loss %.4f lr %.2e", result.meanLoss(), schedule.at(state.step)));
             }
         }
         return lossSum / batches;
@@ -212,7 +206,7 @@ public final class Finetuner {
     private TrainingDivergedException diverged(String what, TrainerState state, int batch) {
         return new TrainingDivergedException("non-finite " + what + " at step " + (state.step + 1) + " (epoch " + (state.epoch + 1)
                 + ", batch " + (batch + 1) + "): training stopped; the last good checkpoint is " + runDir.resolve(LAST)
-                + (Files.isDirectory(runDir.resolve(LAST)) ? "" : " (none written yet)") + "; try a lower --lr");
+                + (Files.isDirectory(runDir.resolve(LAST)) ? "" : " (none written yet)") + "; try a lower learning rate");
     }
 
     private static String format(double metric) {

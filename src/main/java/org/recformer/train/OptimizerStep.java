@@ -9,7 +9,7 @@ import java.util.Map;
  * The update closing one (possibly accumulated) batch: the global gradient norm is checked for
  * NaN / infinity, gradients are clipped to {@code maxGradNorm}, AdamW steps at the schedule's
  * learning rate for this step, and gradients are cleared. Frozen parameters are left alone.
- * Used by finetuning, pretraining and the training-step benchmark.
+ * The last part of a {@link TrainingStep}.
  */
 public final class OptimizerStep {
     private final Module model;
@@ -42,13 +42,7 @@ public final class OptimizerStep {
         this.maxGradNorm = maxGradNorm;
     }
 
-    /** Applies the accumulated gradients; throws {@link TrainingDivergedException} (before changing any weight) on a NaN or infinite norm. */
-    public Update apply() {
-        return apply((step, norm) -> new TrainingDivergedException("the gradient norm is " + norm + " at optimizer step " + step
-                + "; training stopped (the last checkpoint written before it is intact); try a lower --lr"));
-    }
-
-    /** {@link #apply()} throwing {@code divergence}'s exception on a NaN or infinite norm. */
+    /** Applies the accumulated gradients; throws {@code divergence}'s exception (before changing any weight) on a NaN or infinite norm. */
     public Update apply(Divergence divergence) {
         int step = adamw.stepCount() + 1;
         float norm = AdamW.clipGradNorm(params.values(), maxGradNorm);

@@ -1,11 +1,16 @@
 package org.recformer.train.bench;
 
+import org.recformer.train.SettingsException;
+
+import static org.recformer.train.SettingsException.require;
+
 /** What every benchmark run shares: sequences per batch, tokens per sequence, measured and warmup batches, seed. */
-public record BenchShape(int batch, int seq, int steps, int warmupSteps, long seed) {
+public record BenchShape(int batchSize, int seq, int steps, int warmupSteps, long seed) {
+    /** Checks every value; a bad one throws a {@link SettingsException} naming its field. */
     public BenchShape {
-        if (batch < 1) throw new IllegalArgumentException("--batch " + batch + ": must be at least 1");
-        if (seq < 2) throw new IllegalArgumentException("--seq " + seq + ": must be at least 2 (<s> and one item token)");
-        if (steps < 1) throw new IllegalArgumentException("--steps " + steps + ": must be at least 1");
-        if (warmupSteps < 0) throw new IllegalArgumentException("--warmup-steps " + warmupSteps + ": must be >= 0");
+        require(batchSize >= 1, "batchSize", "must be at least 1, got " + batchSize);
+        require(seq >= 2, "seq", "must be at least 2 (<s> and one item token), got " + seq);
+        require(steps >= 1, "steps", "must be at least 1, got " + steps);
+        require(warmupSteps >= 0, "warmupSteps", "must be >= 0, got " + warmupSteps);
     }
 }

@@ -22,12 +22,12 @@ public final class EncodeBenchmark {
     public record Result(BenchShape shape, StepTimes times, long parameters, float[] lastPooled) {
 
         public double sequencesPerSecond() {
-            return shape.batch() / times.median();
+            return shape.batchSize() / times.median();
         }
 
         /** A few lines for the terminal. */
         public String report() {
-            long tokens = (long) shape.batch() * shape.seq();
+            long tokens = (long) shape.batchSize() * shape.seq();
             return String.format(Locale.ROOT,
                     "batch time over %d batches (after %d warmup): %s%n"
                             + "throughput at the median: %.2f sequences/s, %.0f encoder tokens/s (%d tokens per batch)",
@@ -47,7 +47,7 @@ public final class EncodeBenchmark {
         float[] pooled = new float[0];
         try (GradMode.Scope noGrad = GradMode.noGrad()) {
             for (int i = 0; i < s.warmupSteps() + s.steps(); i++) {
-                ModelInput batch = inputs.sequences(s.batch(), s.seq());
+                ModelInput batch = inputs.sequences(s.batchSize(), s.seq());
                 long start = System.nanoTime();
                 Tensor out = encoder.forward(batch).pooledOutput();
                 pooled = out.toArray();

@@ -11,10 +11,13 @@ import org.recformer.tokenizer.SpecialTokens;
 import org.recformer.train.LinearSchedule;
 import org.recformer.train.ModelFactory;
 import org.recformer.train.OptimizerStep;
+import org.recformer.train.TrainingStep;
 
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
+
+import static org.recformer.train.SettingsException.require;
 
 /**
  * Times full training steps (forward, backward, gradient clipping, AdamW update) of a random-weight
@@ -32,10 +35,8 @@ public final class TrainStepBenchmark {
     /** The batch shape and counts of a benchmark run. */
     public record Settings(String objective, BenchShape shape, int items) {
         public Settings {
-            if (!objective.equals("finetune") && !objective.equals("pretrain")) {
-                throw new IllegalArgumentException("--objective '" + objective + "': expected finetune or pretrain");
-            }
-            if (items < 1) throw new IllegalArgumentException("--items " + items + ": must be at least 1");
+            require(objective.equals("finetune") || objective.equals("pretrain"), "objective", "expected finetune or pretrain, got '" + objective + "'");
+            require(items >= 1, "items", "must be at least 1, got " + items);
         }
     }
 
@@ -43,7 +44,7 @@ public final class TrainStepBenchmark {
     public record Result(Settings settings, StepTimes times, long encoderTokensPerStep, long parameters, float lastLoss) {
 
         public double sequencesPerSecond() {
-            return settings.shape().batch() / times.median();
+            return settings.shape().batchSize() / times.median();
         }
 
         public double tokensPerSecond() {
@@ -76,26 +77,23 @@ public final class TrainStepBenchmark {
             RecformerForSeqRec seqRec = models.freshSeqRec(config.with("item_num", settings.items()), s.seed());
             seqRec.setItemEmbeddings(Tensor.of(models.backend(), inputs.gaussians(settings.items() * config.hiddenSize()), settings.items(), config.hiddenSize()));
             SplittableRandom negatives = new SplittableRandom(s.seed());
-            step = () -> seqRec.loss(seqRec.encode(inputs.sequences(s.batch(), s.seq())), inputs.ints(s.batch(), settings.items()), negatives);
+            step = () -> seqRec.loss(seqRec.encode(inputs.sequences(s.batchSize(), s.seq())), inputs.ints(s.batchSize(), settings.items()), negatives);
             model = seqRec;
-            tokens = (long) s.batch() * s.seq();
+            tokens = (long) s.batchSize() * s.seq();
         } else {
             RecformerForPretraining pretraining = models.freshPretraining(config, s.seed());
             int itemTokens = 41; // <s> + the longest item RandomInputs makes
-            step = () -> pretraining.forward(pretrainInput(inputs, s.batch(), s.seq(), itemTokens)).loss();
+            step = () -> pretraining.forward(pretrainInput(inputs, s.batchSize(), s.seq(), itemTokens)).loss();
             model = pretraining;
-            tokens = 2L * s.batch() * (s.seq() + itemTokens);
+            tokens = 2L * s.batchSize() * (s.seq() + itemTokens);
         }
         model.train(true);
-        OptimizerStep optimizer = new OptimizerStep(model, 0.01f, new LinearSchedule(5e-5f, 0, s.warmupSteps() + s.steps()), 1f);
+        TrainingStep training = new TrainingStep(model, new OptimizerStep(model, 0.01f, new LinearSchedule(5e-5f, 0, s.warmupSteps() + s.steps()), 1f));
         double[] seconds = new double[s.steps()];
         float loss = Float.NaN;
         for (int i = 0; i < s.warmupSteps() + s.steps(); i++) {
             long start = System.nanoTime();
-            Tensor l = step.get();
-            l.backward();
-            optimizer.apply();
-            loss = l.item();
+            loss = training.run(1, microBatch -> step.get()).losses()[0];
             long elapsed = System.nanoTime() - start;
             if (i >= s.warmupSteps()) seconds[i - s.warmupSteps()] = elapsed / 1e9;
         }

@@ -41,7 +41,7 @@ record PretrainStart(RecformerConfig config, String configSource, Tokenizer toke
         Checkpoint.readConfig(o.model()); // a missing or invalid model folder is reported before a missing tokenizer
         Tokenizer tokenizer = o.tokenizer() != null ? Tokenizer.load(o.tokenizer()) : Checkpoint.tokenizerOrNull(o.model());
         if (tokenizer == null) {
-            throw new IllegalArgumentException(o.model() + ": no tokenizer files (vocab.json + merges.txt) in the model folder; pass --tokenizer DIR");
+            throw new IllegalArgumentException(o.model() + ": no tokenizer files (vocab.json + merges.txt) in the model folder; name a tokenizer folder");
         }
         ModelFactory.LoadedPretraining loaded = models.pretrainingFromFolder(o.model(), o.seed());
         return new PretrainStart(loaded.model().config(), o.model().resolve(Checkpoint.CONFIG_FILE).toString(), tokenizer, loaded.model(),

@@ -18,7 +18,6 @@ import org.recformer.model.PretrainInput;
 import org.recformer.model.PretrainOutput;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForPretraining;
-import org.recformer.ops.Arithmetic;
 import org.recformer.tokenizer.Tokenizer;
 import org.recformer.train.Checkpoint;
 import org.recformer.train.LinearSchedule;
@@ -27,8 +26,10 @@ import org.recformer.train.OptimizerStep;
 import org.recformer.train.Plots;
 import org.recformer.train.Progress;
 import org.recformer.train.RunLog;
+import org.recformer.train.SettingsException;
 import org.recformer.train.TrainerState;
 import org.recformer.train.TrainingDivergedException;
+import org.recformer.train.TrainingStep;
 import org.recformer.train.Encodings;
 
 import java.io.IOException;
@@ -43,7 +44,7 @@ import java.util.SplittableRandom;
 /**
  * Recformer pretraining (docs/spec.md §4-5): MLM + item-item contrastive loss on a
  * {@link PretrainCorpus}, AdamW with linear warmup and decay, gradient accumulation, clipping at
- * norm 1.0. Every {@code evalSteps} optimizer steps (and at the end) it measures the validation loss
+ * norm {@code maxGradNorm} (one {@link TrainingStep} per update). Every {@code evalSteps} optimizer steps (and at the end) it measures the validation loss
  * and contrastive accuracy, keeps the checkpoint when it is among the best k
  * ({@code checkpoint-step-NNNNNN/}), and rewrites {@code last/} (with the optimizer moments) for
  * {@code --resume}. The run folder also gets {@code pretrain.log}, {@code loss.png} and
@@ -96,8 +97,8 @@ public final class Pretrainer {
         if (o.resume()) {
             if (!Checkpoint.recover(last)) throw new IllegalArgumentException(last + ": no checkpoint to resume from");
         } else if (Files.exists(last)) {
-            throw new IllegalArgumentException(o.output() + ": already holds a pretraining run (" + LAST
-                    + "/); pass --resume to continue it or choose another --output");
+            throw new SettingsException("resume", o.output() + " already holds a pretraining run (" + LAST
+                    + "/); resume it or choose another output folder");
         }
         PretrainCorpus corpus = PretrainCorpus.load(o.data());
         PretrainStart start = PretrainStart.create(o, models, last);
@@ -112,11 +113,13 @@ public final class Pretrainer {
         WholeWordMasker masker = new WholeWordMasker(tokenizer, o.mlmProbability());
 
         int sequences = corpus.train().size();
-        int batchesPerEpoch = ceilDiv(sequences, o.batch());
+        int batchesPerEpoch = ceilDiv(sequences, o.batchSize());
         int stepsPerEpoch = ceilDiv(batchesPerEpoch, o.accumulation());
         int totalSteps = o.epochs() * stepsPerEpoch;
         if (o.maxSteps() > 0) totalSteps = Math.min(totalSteps, o.maxSteps());
-        OptimizerStep optimizer = new OptimizerStep(model, o.weightDecay(), new LinearSchedule(o.learningRate(), o.warmupSteps(), totalSteps), 1f);
+        OptimizerStep optimizer = new OptimizerStep(model, o.weightDecay(), new LinearSchedule(o.learningRate(), o.warmupSteps(), totalSteps),
+                o.maxGradNorm());
+        TrainingStep trainingStep = new TrainingStep(model, optimizer);
 
         TrainerState state;
         PretrainProgress progress;
@@ -124,7 +127,7 @@ public final class Pretrainer {
             progress = PretrainProgress.read(last);
             if (!o.resumeKey().equals(progress.settings)) {
                 throw new IllegalArgumentException(last.resolve(PretrainProgress.FILE_NAME) + ": the run used \"" + progress.settings
-                        + "\"; --resume needs the same options, got \"" + o.resumeKey() + "\"");
+                        + "\"; resuming needs the same settings, got \"" + o.resumeKey() + "\"");
             }
             state = TrainerState.read(last.resolve(TrainerState.FILE_NAME));
             Checkpoint.loadOptimizer(last, optimizer.optimizer());
@@ -144,7 +147,7 @@ public final class Pretrainer {
             log.println(String.format(Locale.ROOT, "model: hidden %d, %d layers, %d heads, FFN %d, vocab %d; %d optimizer steps "
                             + "(%d per epoch, batch %d x accumulation %d), starting after step %d",
                     config.hiddenSize(), config.numHiddenLayers(), config.numAttentionHeads(), config.intermediateSize(),
-                    config.vocabSize(), totalSteps, stepsPerEpoch, o.batch(), o.accumulation(), state.step));
+                    config.vocabSize(), totalSteps, stepsPerEpoch, o.batchSize(), o.accumulation(), state.step));
 
             model.train(true);
             int[] order = null;
@@ -159,22 +162,16 @@ public final class Pretrainer {
                         orderEpoch = epoch;
                     }
                     int firstBatch = (step - 1) % stepsPerEpoch * o.accumulation();
-                    int endBatch = Math.min(firstBatch + o.accumulation(), batchesPerEpoch);
-                    double stepLoss = 0;
-                    for (int b = firstBatch; b < endBatch; b++) {
-                        List<int[]> rows = new ArrayList<>(o.batch());
-                        for (int i = b * o.batch(); i < Math.min((b + 1) * o.batch(), sequences); i++) rows.add(corpus.train().get(order[i]));
+                    int[] epochOrder = order;
+                    TrainingStep.Result result = trainingStep.run(Math.min(o.accumulation(), batchesPerEpoch - firstBatch), i -> {
+                        int b = firstBatch + i;
+                        List<int[]> rows = new ArrayList<>(o.batchSize());
+                        for (int r = b * o.batchSize(); r < Math.min((b + 1) * o.batchSize(), sequences); r++) rows.add(corpus.train().get(epochOrder[r]));
                         model.longformer().setDropoutSeed(state.epochRandom(epoch, -1 - b).nextLong());
-                        PretrainOutput result = model.forward(input(batcher.pretrain(rows, masker, state.epochRandom(epoch, 1 + b))));
-                        float loss = result.loss().item();
-                        if (!Float.isFinite(loss)) {
-                            model.zeroGrad();
-                            throw diverged(step, "the training loss", loss);
-                        }
-                        Arithmetic.scale(result.loss(), 1f / (endBatch - firstBatch)).backward();
-                        stepLoss += (double) loss / (endBatch - firstBatch);
-                    }
-                    OptimizerStep.Update update = optimizer.apply();
+                        return model.forward(input(batcher.pretrain(rows, masker, state.epochRandom(epoch, 1 + b)))).loss();
+                    }, (quantity, value, s, i) -> diverged(s, quantity.text, value));
+                    OptimizerStep.Update update = result.update();
+                    double stepLoss = result.meanLoss();
                     state.step = step;
                     state.epoch = step / stepsPerEpoch;
                     lossSum += stepLoss;
@@ -209,8 +206,8 @@ public final class Pretrainer {
         model.eval();
         SplittableRandom rng = new SplittableRandom(state.seed ^ VALIDATION_STREAM);
         try (GradMode.Scope noGrad = GradMode.noGrad()) {
-            for (int from = 0; from < validation.size(); from += o.batch()) {
-                List<int[]> rows = validation.subList(from, Math.min(from + o.batch(), validation.size()));
+            for (int from = 0; from < validation.size(); from += o.batchSize()) {
+                List<int[]> rows = validation.subList(from, Math.min(from + o.batchSize(), validation.size()));
                 PretrainOutput result = model.forward(input(batcher.pretrain(rows, masker, rng)));
                 lossSum += (double) result.loss().item() * rows.size();
                 correct += result.correct();
@@ -267,7 +264,7 @@ public final class Pretrainer {
 
     private TrainingDivergedException diverged(int step, String what, double value) {
         return new TrainingDivergedException(what + " is " + value + " at optimizer step " + step + "; training stopped (the last "
-                + "checkpoint written before it, if any, is " + o.output().resolve(LAST) + "); try a lower --lr");
+                + "checkpoint written before it, if any, is " + o.output().resolve(LAST) + "); try a lower learning rate");
     }
 
     private static int ceilDiv(int a, int b) {

@@ -40,7 +40,7 @@ class EncodeBenchmarkTest {
         assertTrue(cuda.err().contains("recformer bench encode: --device cuda: "), cuda.err());
         CommandRun steps = CommandRun.of("bench", "encode", "--steps", "0");
         assertEquals(2, steps.status());
-        assertTrue(steps.err().contains("--steps 0: must be at least 1"), steps.err());
+        assertTrue(steps.err().contains("--steps: must be at least 1, got 0"), steps.err());
     }
 
     /** The timed batches are the model's evaluation-mode forward pass (no dropout) over the batches RandomInputs makes. */
@@ -53,7 +53,7 @@ class EncodeBenchmarkTest {
 
         RandomInputs inputs = new RandomInputs(config, SPECIALS, shape.seed());
         ModelInput last = null;
-        for (int i = 0; i < shape.warmupSteps() + shape.steps(); i++) last = inputs.sequences(shape.batch(), shape.seq());
+        for (int i = 0; i < shape.warmupSteps() + shape.steps(); i++) last = inputs.sequences(shape.batchSize(), shape.seq());
         RecformerModel model = new RecformerModel(config, Backends.cpu(), shape.seed());
         ModelInit.initialize(model, config, shape.seed());
         model.eval();

@@ -39,7 +39,7 @@ class TrainStepBenchmarkTest {
         assertTrue(device.err().contains("--device tpu: unknown device"), device.err());
         CommandRun objective = tiny("mlm", "cpu");
         assertEquals(2, objective.status());
-        assertTrue(objective.err().contains("--objective 'mlm': expected finetune or pretrain"), objective.err());
+        assertTrue(objective.err().contains("--objective: expected finetune or pretrain, got 'mlm'"), objective.err());
         CommandRun size = run("bench", "train-step", "--size", "large");
         assertEquals(2, size.status());
         assertTrue(size.err().contains("unknown model size 'large', expected small or base"), size.err());

@@ -179,7 +179,7 @@ class PretrainCommandTest {
     @Test
     void unknownOptionValuesAndMissingRunsAreBadInput() {
         assertBadInput(pretrain(corpus, dir.resolve("a"), "--size", "huge"), "unknown model size 'huge'");
-        assertBadInput(pretrain(corpus, dir.resolve("b"), "--batch", "0"), "--batch 0");
+        assertBadInput(pretrain(corpus, dir.resolve("b"), "--batch", "0"), "--batch-size: must be at least 1, got 0");
         assertBadInput(pretrain(corpus, dir.resolve("c"), "--resume"), dir.resolve("c").resolve("last").toString(), "no checkpoint to resume from");
         assertBadInput(pretrain(corpus, dir.resolve("d"), "--tokenizer", dir.resolve("nowhere").toString()), "nowhere");
     }
