@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert checkpoints: a Longformer into a Recformer pretraining checkpoint, or a pretraining checkpoint "
                 + "into a RecformerModel / RecformerForSeqRec one. Output: a folder with config.json and model.safetensors.",
-        subcommands = {ConvertCommand.Longformer.class, ConvertCommand.Pretrained.class})
+        subcommands = {ConvertCommand.Longformer.class, ConvertCommand.Pretrained.class, EncoderConvertCommand.class})
 public final class ConvertCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -42,7 +42,7 @@ public final class ConvertCommand implements Runnable {
     }
 
     /** Options both subcommands take. */
-    static final class Io {
+    static class Io {
         @Option(names = "--input", required = true, paramLabel = "DIR_OR_FILE",
                 description = "Checkpoint: a model folder (model.safetensors or pytorch_model.bin) or one file (.safetensors, torch.save zip, Lightning .ckpt).")
         Path input;
@@ -132,16 +132,21 @@ public final class ConvertCommand implements Runnable {
     }
 
     /** A conversion that may fail on its input. */
-    private interface Conversion {
+    interface Conversion {
         Converted convert() throws IOException;
     }
 
     /** Runs a conversion, writes the folder, prints the report; input errors print one line and give exit code 2. */
     private static int run(CommandSpec spec, Conversion conversion, Path output) {
+        return run(spec, conversion, output, folder -> { });
+    }
+
+    /** As above; {@code extra} adds files (a tokenizer) to the output folder. */
+    static int run(CommandSpec spec, Conversion conversion, Path output, ModelFolder.ExtraFiles extra) {
         PrintWriter out = spec.commandLine().getOut();
         try {
             Converted converted = conversion.convert();
-            ModelFolder.write(output, converted.config(), converted.stateDict());
+            ModelFolder.write(output, converted.config(), converted.stateDict(), extra);
             out.print(converted.report().summary());
             out.println("wrote " + output.resolve(ModelFolder.CONFIG_NAME) + " and " + output.resolve(StateDicts.SAFETENSORS_NAME));
             out.flush();
