@@ -260,6 +260,11 @@ public final class Tokenizer {
         return idToToken.length;
     }
 
+    /** Whether this is a WordPiece tokenizer (word pieces after the first start with {@code ##}) rather than byte-level BPE. */
+    public boolean isWordPiece() {
+        return wordPiece != null;
+    }
+
     /** The special token ids. */
     public SpecialTokens specials() {
         return specials;

@@ -79,8 +79,8 @@ final class WordPiece {
     private static String clean(String text) {
         StringBuilder sb = new StringBuilder(text.length());
         text.codePoints().forEach(cp -> {
-            if (cp == 0 || cp == 0xFFFD || isControl(cp)) return;
-            sb.appendCodePoint(isWhitespace(cp) ? ' ' : cp);
+            if (cp == 0 || cp == 0xFFFD || BertCharacters.isControl(cp)) return;
+            sb.appendCodePoint(BertCharacters.isWhitespace(cp) ? ' ' : cp);
         });
         return sb.toString();
     }
@@ -105,7 +105,7 @@ final class WordPiece {
     private static void splitPunctuation(String token, List<String> out) {
         StringBuilder current = new StringBuilder();
         token.codePoints().forEach(cp -> {
-            if (isPunctuation(cp)) {
+            if (BertCharacters.isPunctuation(cp)) {
                 if (current.length() > 0) out.add(current.toString());
                 current.setLength(0);
                 out.add(new String(Character.toChars(cp)));
@@ -114,28 +114,6 @@ final class WordPiece {
             }
         });
         if (current.length() > 0) out.add(current.toString());
-    }
-
-    /** BERT's whitespace: space, tab, newline, carriage return, or Unicode Zs. */
-    static boolean isWhitespace(int cp) {
-        return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || Character.getType(cp) == Character.SPACE_SEPARATOR;
-    }
-
-    /** BERT's control characters: Unicode C* other than tab, newline and carriage return. */
-    static boolean isControl(int cp) {
-        if (cp == '\t' || cp == '\n' || cp == '\r') return false;
-        int type = Character.getType(cp);
-        return type == Character.CONTROL || type == Character.FORMAT || type == Character.PRIVATE_USE
-                || type == Character.SURROGATE || type == Character.UNASSIGNED;
-    }
-
-    /** BERT's punctuation: every non-alphanumeric ASCII symbol, and Unicode P*. */
-    static boolean isPunctuation(int cp) {
-        if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) return true;
-        int type = Character.getType(cp);
-        return type == Character.CONNECTOR_PUNCTUATION || type == Character.DASH_PUNCTUATION || type == Character.START_PUNCTUATION
-                || type == Character.END_PUNCTUATION || type == Character.INITIAL_QUOTE_PUNCTUATION
-                || type == Character.FINAL_QUOTE_PUNCTUATION || type == Character.OTHER_PUNCTUATION;
     }
 
     private static boolean isCjk(int cp) {

@@ -60,12 +60,12 @@ class WordPieceTest {
 
     @Test
     void characterClassesAsBert() {
-        for (String s : new String[] {" ", "\t", "\r", "\n", "\u00A0"}) assertTrue(WordPiece.isWhitespace(s.codePointAt(0)), s);
-        for (String s : new String[] {"A", "-"}) assertFalse(WordPiece.isWhitespace(s.codePointAt(0)), s);
-        assertTrue(WordPiece.isControl(0x0005));
-        for (String s : new String[] {"A", " ", "\t", "\r", "\uD83D\uDCA9"}) assertFalse(WordPiece.isControl(s.codePointAt(0)), s);
-        for (String s : new String[] {"-", "$", "`", "."}) assertTrue(WordPiece.isPunctuation(s.codePointAt(0)), s);
-        for (String s : new String[] {"A", " "}) assertFalse(WordPiece.isPunctuation(s.codePointAt(0)), s);
+        for (String s : new String[] {" ", "\t", "\r", "\n", "\u00A0"}) assertTrue(BertCharacters.isWhitespace(s.codePointAt(0)), s);
+        for (String s : new String[] {"A", "-"}) assertFalse(BertCharacters.isWhitespace(s.codePointAt(0)), s);
+        assertTrue(BertCharacters.isControl(0x0005));
+        for (String s : new String[] {"A", " ", "\t", "\r", "\uD83D\uDCA9"}) assertFalse(BertCharacters.isControl(s.codePointAt(0)), s);
+        for (String s : new String[] {"-", "$", "`", "."}) assertTrue(BertCharacters.isPunctuation(s.codePointAt(0)), s);
+        for (String s : new String[] {"A", " "}) assertFalse(BertCharacters.isPunctuation(s.codePointAt(0)), s);
     }
 
     @Test
