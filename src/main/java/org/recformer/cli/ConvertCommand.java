@@ -41,6 +41,20 @@ public final class ConvertCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** The Recformer fields a converter adds to an encoder's configuration. */
+    static final class RecformerFields {
+        @Option(names = "--max-item-embeddings", defaultValue = "51", description = "Rows of the item position table (default: ${DEFAULT-VALUE}).")
+        int maxItemEmbeddings;
+        @Option(names = "--max-attr-num", defaultValue = "3", description = "Attributes per item (default: ${DEFAULT-VALUE}).")
+        int maxAttrNum;
+        @Option(names = "--max-attr-length", defaultValue = "32", description = "Tokens per attribute (default: ${DEFAULT-VALUE}).")
+        int maxAttrLength;
+        @Option(names = "--attention-window", defaultValue = "64", description = "Attention window of every layer (default: ${DEFAULT-VALUE}).")
+        int attentionWindow;
+        @Option(names = "--token-type-size", defaultValue = "4", description = "Rows of the token type table (default: ${DEFAULT-VALUE}).")
+        int tokenTypeSize;
+    }
+
     /** Options both subcommands take. */
     static class Io {
         @Option(names = "--input", required = true, paramLabel = "DIR_OR_FILE",
@@ -65,18 +79,10 @@ public final class ConvertCommand implements Runnable {
         @CommandLine.Mixin
         Io io = new Io();
 
-        @Option(names = "--max-item-embeddings", defaultValue = "51", description = "Rows of the item position table (default: ${DEFAULT-VALUE}).")
-        int maxItemEmbeddings;
-        @Option(names = "--max-attr-num", defaultValue = "3", description = "Attributes per item (default: ${DEFAULT-VALUE}).")
-        int maxAttrNum;
-        @Option(names = "--max-attr-length", defaultValue = "32", description = "Tokens per attribute (default: ${DEFAULT-VALUE}).")
-        int maxAttrLength;
+        @CommandLine.Mixin
+        RecformerFields fields = new RecformerFields();
         @Option(names = "--max-token-num", defaultValue = "1024", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
         int maxTokenNum;
-        @Option(names = "--attention-window", defaultValue = "64", description = "Attention window of every layer (default: ${DEFAULT-VALUE}).")
-        int attentionWindow;
-        @Option(names = "--token-type-size", defaultValue = "4", description = "Rows of the token type table (default: ${DEFAULT-VALUE}).")
-        int tokenTypeSize;
         @Option(names = "--seed", defaultValue = "42", description = "Seed of the random initialization (default: ${DEFAULT-VALUE}).")
         long seed;
 
@@ -85,15 +91,15 @@ public final class ConvertCommand implements Runnable {
             return ConvertCommand.run(spec, () -> {
                 RecformerConfig longformerConfig = ConfigFiles.read(io.input, io.config);
                 int[] windows = new int[longformerConfig.numHiddenLayers()];
-                Arrays.fill(windows, attentionWindow);
+                Arrays.fill(windows, fields.attentionWindow);
                 RecformerConfig config = longformerConfig
                         .with("architectures", List.of("RecformerForPretraining"))
                         .with("attention_window", windows)
-                        .with("max_item_embeddings", maxItemEmbeddings)
-                        .with("max_attr_num", maxAttrNum)
-                        .with("max_attr_length", maxAttrLength)
+                        .with("max_item_embeddings", fields.maxItemEmbeddings)
+                        .with("max_attr_num", fields.maxAttrNum)
+                        .with("max_attr_length", fields.maxAttrLength)
                         .with("max_token_num", maxTokenNum)
-                        .with("token_type_size", tokenTypeSize);
+                        .with("token_type_size", fields.tokenTypeSize);
                 return LongformerConversion.convert(StateDicts.read(io.input), config, seed);
             }, io.output);
         }

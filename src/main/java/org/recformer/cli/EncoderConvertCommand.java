@@ -11,6 +11,7 @@ import org.recformer.io.StateDicts;
 import org.recformer.tokenizer.Tokenizer;
 import org.recformer.tokenizer.WordPieceFiles;
 import org.recformer.train.Checkpoint;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -63,16 +64,8 @@ final class EncoderConvertCommand implements Callable<Integer> {
 
     @Option(names = "--max-token-num", defaultValue = "512", description = "Tokens per user sequence (default: ${DEFAULT-VALUE}).")
     int maxTokenNum;
-    @Option(names = "--attention-window", defaultValue = "64", description = "Attention window of every layer (default: ${DEFAULT-VALUE}).")
-    int attentionWindow;
-    @Option(names = "--max-item-embeddings", defaultValue = "51", description = "Rows of the item position table (default: ${DEFAULT-VALUE}).")
-    int maxItemEmbeddings;
-    @Option(names = "--max-attr-num", defaultValue = "3", description = "Attributes per item (default: ${DEFAULT-VALUE}).")
-    int maxAttrNum;
-    @Option(names = "--max-attr-length", defaultValue = "32", description = "Tokens per attribute (default: ${DEFAULT-VALUE}).")
-    int maxAttrLength;
-    @Option(names = "--token-type-size", defaultValue = "4", description = "Rows of the token type table (default: ${DEFAULT-VALUE}).")
-    int tokenTypeSize;
+    @CommandLine.Mixin
+    ConvertCommand.RecformerFields fields = new ConvertCommand.RecformerFields();
     @Option(names = "--pooler", defaultValue = "cls", paramLabel = "cls|avg",
             description = "Sequence vector: cls (first token) or avg (mean of the tokens, as sentence-transformers models were trained; "
                     + "default: ${DEFAULT-VALUE}).")
@@ -115,8 +108,8 @@ final class EncoderConvertCommand implements Callable<Integer> {
                 tok[0] = Tokenizer.load(tokenizerSource);
             }
             StateDict weights = onnx ? OnnxWeights.stateDict(OnnxModel.read(input), input.toString()) : StateDicts.read(input);
-            EncoderConversion.Settings settings = new EncoderConversion.Settings(fam, headCount, eps, maxTokenNum, attentionWindow,
-                    maxItemEmbeddings, maxAttrNum, maxAttrLength, tokenTypeSize, pooler);
+            EncoderConversion.Settings settings = new EncoderConversion.Settings(fam, headCount, eps, maxTokenNum, fields.attentionWindow,
+                    fields.maxItemEmbeddings, fields.maxAttrNum, fields.maxAttrLength, fields.tokenTypeSize, pooler);
             return EncoderConversion.convert(weights, tok[0].specials(), settings, seed);
         }, output, dir -> {
             if (wordPiece[0] != null) WordPieceFiles.writeFolder(wordPiece[0], dir);
