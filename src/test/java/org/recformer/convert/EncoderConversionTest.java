@@ -92,6 +92,15 @@ class EncoderConversionTest {
         assertTrue(r.err().contains("pass --heads N") || r.err().contains("no WordPiece tokenizer"), r.err());
     }
 
+    @Test
+    void truncatedOnnxFileIsAnErrorNamingTheFile(@TempDir Path tmp) throws IOException {
+        byte[] whole = Files.readAllBytes(FIXTURES.resolve("tiny-bert.onnx"));
+        Path cut = tmp.resolve("cut.onnx");
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> OnnxModel.read(cut));
+        assertTrue(e.getMessage().startsWith(cut + ": not a valid ONNX (protobuf) file at byte "), e.getMessage());
+    }
+
     private static void assertMatchesTorch(Converted converted) throws IOException {
         JsonNode expected = new ObjectMapper().readTree(FIXTURES.resolve("tiny-bert.expected.json").toFile());
         RecformerForPretraining model = new RecformerForPretraining(converted.config(), 1);
