@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert checkpoints: a Longformer into a Recformer pretraining checkpoint, or a pretraining checkpoint "
                 + "into a RecformerModel / RecformerForSeqRec one. Output: a folder with config.json and model.safetensors.",
-        subcommands = {ConvertCommand.Longformer.class, ConvertCommand.Pretrained.class})
+        subcommands = {ConvertCommand.Longformer.class, ConvertCommand.Pretrained.class, EncoderConvertCommand.class})
 public final class ConvertCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -42,8 +42,22 @@ public final class ConvertCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** The Recformer fields a converter adds to an encoder's configuration. */
+    static final class RecformerFields {
+        @Option(names = "--max-item-embeddings", defaultValue = "" + RecformerRecipe.MAX_ITEM_EMBEDDINGS, description = "Rows of the item position table (default: ${DEFAULT-VALUE}).")
+        int maxItemEmbeddings;
+        @Option(names = "--max-attr-num", defaultValue = "" + RecformerRecipe.MAX_ATTR_NUM, description = "Attributes per item (default: ${DEFAULT-VALUE}).")
+        int maxAttrNum;
+        @Option(names = "--max-attr-length", defaultValue = "" + RecformerRecipe.MAX_ATTR_LENGTH, description = "Tokens per attribute (default: ${DEFAULT-VALUE}).")
+        int maxAttrLength;
+        @Option(names = "--attention-window", defaultValue = "" + RecformerRecipe.ATTENTION_WINDOW, description = "Attention window of every layer (default: ${DEFAULT-VALUE}).")
+        int attentionWindow;
+        @Option(names = "--token-type-size", defaultValue = "" + RecformerRecipe.TOKEN_TYPE_SIZE, description = "Rows of the token type table (default: ${DEFAULT-VALUE}).")
+        int tokenTypeSize;
+    }
+
     /** Options both subcommands take. */
-    static final class Io {
+    static class Io {
         @Option(names = "--input", required = true, paramLabel = "DIR_OR_FILE",
                 description = "Checkpoint: a model folder (model.safetensors or pytorch_model.bin) or one file (.safetensors, torch.save zip, Lightning .ckpt).")
         Path input;
@@ -66,18 +80,10 @@ public final class ConvertCommand implements Runnable {
         @CommandLine.Mixin
         Io io = new Io();
 
-        @Option(names = "--max-item-embeddings", defaultValue = "" + RecformerRecipe.MAX_ITEM_EMBEDDINGS, description = "Rows of the item position table (default: ${DEFAULT-VALUE}).")
-        int maxItemEmbeddings;
-        @Option(names = "--max-attr-num", defaultValue = "" + RecformerRecipe.MAX_ATTR_NUM, description = "Attributes per item (default: ${DEFAULT-VALUE}).")
-        int maxAttrNum;
-        @Option(names = "--max-attr-length", defaultValue = "" + RecformerRecipe.MAX_ATTR_LENGTH, description = "Tokens per attribute (default: ${DEFAULT-VALUE}).")
-        int maxAttrLength;
+        @CommandLine.Mixin
+        RecformerFields fields = new RecformerFields();
         @Option(names = "--max-token-num", defaultValue = "" + RecformerRecipe.MAX_TOKEN_NUM, description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
         int maxTokenNum;
-        @Option(names = "--attention-window", defaultValue = "" + RecformerRecipe.ATTENTION_WINDOW, description = "Attention window of every layer (default: ${DEFAULT-VALUE}).")
-        int attentionWindow;
-        @Option(names = "--token-type-size", defaultValue = "" + RecformerRecipe.TOKEN_TYPE_SIZE, description = "Rows of the token type table (default: ${DEFAULT-VALUE}).")
-        int tokenTypeSize;
         @Option(names = "--seed", defaultValue = "42", description = "Seed of the random initialization (default: ${DEFAULT-VALUE}).")
         long seed;
 
@@ -86,15 +92,15 @@ public final class ConvertCommand implements Runnable {
             return ConvertCommand.run(spec, () -> {
                 RecformerConfig longformerConfig = ConfigFiles.read(io.input, io.config);
                 int[] windows = new int[longformerConfig.numHiddenLayers()];
-                Arrays.fill(windows, attentionWindow);
+                Arrays.fill(windows, fields.attentionWindow);
                 RecformerConfig config = longformerConfig
                         .with("architectures", List.of("RecformerForPretraining"))
                         .with("attention_window", windows)
-                        .with("max_item_embeddings", maxItemEmbeddings)
-                        .with("max_attr_num", maxAttrNum)
-                        .with("max_attr_length", maxAttrLength)
+                        .with("max_item_embeddings", fields.maxItemEmbeddings)
+                        .with("max_attr_num", fields.maxAttrNum)
+                        .with("max_attr_length", fields.maxAttrLength)
                         .with("max_token_num", maxTokenNum)
-                        .with("token_type_size", tokenTypeSize);
+                        .with("token_type_size", fields.tokenTypeSize);
                 return LongformerConversion.convert(StateDicts.read(io.input), config, seed);
             }, io.output);
         }
@@ -133,16 +139,21 @@ public final class ConvertCommand implements Runnable {
     }
 
     /** A conversion that may fail on its input. */
-    private interface Conversion {
+    interface Conversion {
         Converted convert() throws IOException;
     }
 
     /** Runs a conversion, writes the folder, prints the report; input errors print one line and give exit code 2. */
     private static int run(CommandSpec spec, Conversion conversion, Path output) {
+        return run(spec, conversion, output, folder -> { });
+    }
+
+    /** As above; {@code extra} adds files (a tokenizer) to the output folder. */
+    static int run(CommandSpec spec, Conversion conversion, Path output, ModelFolder.ExtraFiles extra) {
         PrintWriter out = spec.commandLine().getOut();
         try {
             Converted converted = conversion.convert();
-            ModelFolder.write(output, converted.config(), converted.stateDict());
+            ModelFolder.write(output, converted.config(), converted.stateDict(), extra);
             out.print(converted.report().summary());
             out.println("wrote " + output.resolve(ModelFolder.CONFIG_NAME) + " and " + output.resolve(StateDicts.SAFETENSORS_NAME));
             out.flush();

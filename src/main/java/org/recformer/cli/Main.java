@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 TokenizeCommand.class,
+                SasRecCommand.class,
                 PrepareCommand.class,
                 ParityCommand.class,
                 TrainCommand.class,

@@ -25,8 +25,18 @@ public final class ModelFolder {
     private ModelFolder() {
     }
 
+    /** More files of the folder (a tokenizer), written into it before it is moved into place. */
+    public interface ExtraFiles {
+        void writeInto(Path folder) throws IOException;
+    }
+
     /** Writes {@code config} and {@code stateDict} as the folder {@code dir}. */
     public static void write(Path dir, RecformerConfig config, StateDict stateDict) throws IOException {
+        write(dir, config, stateDict, folder -> { });
+    }
+
+    /** Writes {@code config}, {@code stateDict} and {@code extra} as the folder {@code dir}. */
+    public static void write(Path dir, RecformerConfig config, StateDict stateDict, ExtraFiles extra) throws IOException {
         Path target = dir.toAbsolutePath();
         checkWritable(target);
         Path parent = target.getParent();
@@ -36,6 +46,7 @@ public final class ModelFolder {
         try {
             config.write(tmp.resolve(CONFIG_NAME));
             SafeTensors.write(tmp.resolve(StateDicts.SAFETENSORS_NAME), stateDict);
+            extra.writeInto(tmp);
             if (Files.isDirectory(target)) Files.delete(target); // empty, checked above
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);

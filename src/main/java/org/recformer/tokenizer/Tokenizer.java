@@ -28,6 +28,10 @@ import java.util.Map;
  * <p>Vocabulary files: HuggingFace's {@code vocab.json} + {@code merges.txt} or GPT-2's
  * {@code encoder.json} + {@code vocab.bpe} (same formats). Any of {@code <s> <pad> </s> <unk>
  * <mask>} missing from the vocabulary is appended after its largest id, in that order.
+ *
+ * <p>A BERT-family folder ({@code vocab.txt} + {@code tokenizer_config.json}, see {@link WordPieceFiles})
+ * gives a WordPiece tokenizer instead, equal to HuggingFace's {@code BertTokenizer}; its special
+ * tokens {@code [CLS] [PAD] [SEP] [UNK] [MASK]} play the parts of {@code <s> <pad> </s> <unk> <mask>}.
  */
 public final class Tokenizer {
 
@@ -41,6 +45,8 @@ public final class Tokenizer {
     private final BytePairMerges merges;
     /** Vocabulary id of every BPE symbol (unk where the vocabulary lacks it). */
     private final int[] symbolToId;
+    /** The WordPiece splitter of a BERT-family vocabulary; null for byte-level BPE (then merges is set). */
+    private final WordPiece wordPiece;
 
     private Tokenizer(String source, byte[] vocabJson, String vocabName, byte[] mergesText, String mergesName) {
         this.source = source;
@@ -69,6 +75,21 @@ public final class Tokenizer {
         for (int s = 0; s < symbolToId.length; s++) {
             symbolToId[s] = vocab.getOrDefault(merges.symbolText(s), specials.unk());
         }
+        this.wordPiece = null;
+    }
+
+    private Tokenizer(String source, WordPieceFiles.Vocabulary vocabulary) {
+        this.source = source;
+        this.fingerprint = vocabulary.fingerprint();
+        this.idToToken = vocabulary.tokens().toArray(new String[0]);
+        Map<String, Integer> vocab = new LinkedHashMap<>();
+        for (int id = 0; id < idToToken.length; id++) vocab.put(idToToken[id], id);
+        this.tokenToId = Map.copyOf(vocab);
+        this.specials = new SpecialTokens(vocabulary.require("[CLS]"), vocabulary.require("[PAD]"), vocabulary.require("[SEP]"),
+                vocabulary.require("[UNK]"), vocabulary.require("[MASK]"));
+        this.merges = null;
+        this.symbolToId = null;
+        this.wordPiece = new WordPiece(tokenToId, vocabulary.lowerCase(), "[UNK]");
     }
 
     /**
@@ -76,6 +97,9 @@ public final class Tokenizer {
      * {@code encoder.json} + {@code vocab.bpe} (GPT-2).
      */
     public static Tokenizer load(Path dir) {
+        if (Files.isRegularFile(dir.resolve(WordPieceFiles.VOCAB)) && Files.isRegularFile(dir.resolve(WordPieceFiles.CONFIG))) {
+            return new Tokenizer(dir.toString(), WordPieceFiles.read(dir));
+        }
         String[][] layouts = {{"vocab.json", "merges.txt"}, {"encoder.json", "vocab.bpe"}};
         for (String[] layout : layouts) {
             Path vocab = dir.resolve(layout[0]);
@@ -90,7 +114,12 @@ public final class Tokenizer {
             }
         }
         throw new IllegalArgumentException("tokenizer folder " + dir
-                + " must hold vocab.json + merges.txt or encoder.json + vocab.bpe");
+                + " must hold vocab.json + merges.txt, encoder.json + vocab.bpe, or vocab.txt + tokenizer_config.json");
+    }
+
+    /** A WordPiece tokenizer of {@code vocabulary} (see {@link WordPieceFiles}). */
+    public static Tokenizer wordPiece(WordPieceFiles.Vocabulary vocabulary) {
+        return new Tokenizer(vocabulary.source(), vocabulary);
     }
 
     /** The tokenizer bundled with the project: GPT-2's ids and merges (see its README). */
@@ -168,20 +197,21 @@ public final class Tokenizer {
     /**
      * The first ids of {@code text}, at least {@code maxTokens} of them when the text has that many,
      * with work bounded by {@code maxTokens} rather than by the text: no token covers more than
-     * {@link BytePairMerges#longestSymbolBytes()} characters, so the text is first cut to twice as
-     * many characters as {@code maxTokens} tokens can cover, and words are merged only until
-     * {@code maxTokens} ids are out. The first {@code maxTokens} ids equal those of
-     * {@link #encode(String)} unless one word spans about half the kept text (merges near the cut
-     * of such a word may differ).
+     * {@link #longestTokenChars()} characters (a longer WordPiece word is one unknown token however
+     * long it is), so the text is first cut to twice as many characters as {@code maxTokens} tokens
+     * can cover, and BPE words are merged only until {@code maxTokens} ids are out. The first
+     * {@code maxTokens} ids equal those of {@link #encode(String)} unless one word spans about half
+     * the kept text (merges near the cut of such a word may differ).
      */
     public int[] encode(String text, int maxTokens) {
         if (maxTokens <= 0) return new int[0];
-        long keep = 2L * maxTokens * merges.longestSymbolBytes();
+        long keep = 2L * maxTokens * longestTokenChars();
         if (text.length() > keep) {
             int end = (int) keep;
             if (Character.isHighSurrogate(text.charAt(end - 1))) end--;
             text = text.substring(0, end);
         }
+        if (wordPiece != null) return wordPiece.tokenize(text).stream().mapToInt(tokenToId::get).toArray();
         int[] out = new int[Math.max(8, Math.min(text.length(), maxTokens))];
         int n = 0;
         for (String piece : PreTokenizer.split(text)) {
@@ -197,8 +227,14 @@ public final class Tokenizer {
         return Arrays.copyOf(out, n);
     }
 
-    /** The BPE token strings of {@code text}, in byte characters (a leading space shows as 'Ġ'). */
+    /** Most characters of text one token stands for (a WordPiece word longer than that is one unknown token). */
+    private int longestTokenChars() {
+        return wordPiece != null ? WordPiece.MAX_WORD_CHARS + 1 : merges.longestSymbolBytes();
+    }
+
+    /** The BPE token strings of {@code text}, in byte characters (a leading space shows as 'Ġ'); WordPiece: its pieces. */
     public List<String> tokenize(String text) {
+        if (wordPiece != null) return wordPiece.tokenize(text);
         List<String> tokens = new ArrayList<>();
         for (String piece : PreTokenizer.split(text)) {
             for (int s : merges.merge(piece)) {
@@ -211,9 +247,19 @@ public final class Tokenizer {
     /**
      * The text of {@code ids}: the tokens' bytes decoded as UTF-8 (malformed bytes become U+FFFD);
      * special tokens appear as their text. No clean-up of spaces, so
-     * {@code decode(encode(s)).equals(s)} for every valid string.
+     * {@code decode(encode(s)).equals(s)} for every valid string. WordPiece: the tokens joined by
+     * spaces, {@code ##} pieces glued to the one before (HuggingFace's {@code convert_tokens_to_string}).
      */
     public String decode(int[] ids) {
+        if (wordPiece != null) {
+            StringBuilder sb = new StringBuilder();
+            for (int id : ids) {
+                String t = token(id);
+                if (t.startsWith(WordPiece.CONTINUATION)) sb.append(t, WordPiece.CONTINUATION.length(), t.length());
+                else sb.append(sb.length() == 0 ? "" : " ").append(t);
+            }
+            return sb.toString();
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(ids.length * 4);
         for (int id : ids) {
             ByteLevel.appendBytes(token(id), bytes);
@@ -238,6 +284,11 @@ public final class Tokenizer {
     /** One more than the largest id (HuggingFace's {@code len(tokenizer)}). */
     public int vocabSize() {
         return idToToken.length;
+    }
+
+    /** Whether this is a WordPiece tokenizer (word pieces after the first start with {@code ##}) rather than byte-level BPE. */
+    public boolean isWordPiece() {
+        return wordPiece != null;
     }
 
     /** The special token ids. */

@@ -39,7 +39,8 @@ public final class Checkpoint {
     public static final String OPTIMIZER_FILE = "optimizer.safetensors";
     private static final String STEP_KEY = "step";
     private static final String BUNDLED_TOKENIZER = "/tokenizer/gpt3-encoder/";
-    private static final String[][] TOKENIZER_LAYOUTS = {{"vocab.json", "merges.txt"}, {"encoder.json", "vocab.bpe"}};
+    private static final String[][] TOKENIZER_LAYOUTS = {{"vocab.json", "merges.txt"}, {"encoder.json", "vocab.bpe"},
+            {"vocab.txt", "tokenizer_config.json"}};
 
     private Checkpoint() {
     }

@@ -1,6 +1,7 @@
 package org.recformer.data.batch;
 
 import org.recformer.tokenizer.SpecialTokens;
+import org.recformer.tokenizer.BertCharacters;
 import org.recformer.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -43,8 +44,8 @@ public final class WholeWordMasker {
         this.continuesWord = new boolean[vocabSize];
         for (int id = 0; id < vocabSize; id++) {
             String token = safeToken(tokenizer, id);
-            continuesWord[id] = token != null && !token.isEmpty() && token.charAt(0) != 'Ġ'
-                    && !isPunctuation(token.codePointAt(0));
+            continuesWord[id] = tokenizer.isWordPiece() ? token != null && token.startsWith("##")
+                    : token != null && !token.isEmpty() && token.charAt(0) != 'Ġ' && !BertCharacters.isPunctuation(token.codePointAt(0));
         }
     }
 
@@ -54,19 +55,6 @@ public final class WholeWordMasker {
         } catch (IllegalArgumentException gapInVocabulary) {
             return null;
         }
-    }
-
-    /** BERT's punctuation test: ASCII non-alphanumeric symbols or a Unicode punctuation category. */
-    static boolean isPunctuation(int cp) {
-        if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) {
-            return true;
-        }
-        return switch (Character.getType(cp)) {
-            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
-                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION,
-                 Character.FINAL_QUOTE_PUNCTUATION, Character.OTHER_PUNCTUATION -> true;
-            default -> false;
-        };
     }
 
     /** Whether token {@code id} continues the word of the token before it. */

@@ -5,6 +5,7 @@ import org.recformer.data.encode.EncodingSettings;
 import org.recformer.data.encode.ItemEncoder;
 import org.recformer.data.encode.ItemTokens;
 import org.recformer.data.encode.SequenceEncoder;
+import org.recformer.tokenizer.BertCharacters;
 import org.recformer.tokenizer.SpecialTokens;
 import org.recformer.tokenizer.Tokenizer;
 
@@ -67,9 +68,9 @@ class WholeWordMaskerTest {
         assertFalse(MASKER.continuesWord(TOKENIZER.id("(")));
         assertFalse(MASKER.continuesWord(SPECIALS.mask()));
         assertTrue(MASKER.continuesWord(TOKENIZER.id("title")));
-        assertTrue(WholeWordMasker.isPunctuation('—'));
-        assertTrue(WholeWordMasker.isPunctuation('¿'));
-        assertFalse(WholeWordMasker.isPunctuation('Ġ'));
+        assertTrue(BertCharacters.isPunctuation('—'));
+        assertTrue(BertCharacters.isPunctuation('¿'));
+        assertFalse(BertCharacters.isPunctuation('Ġ'));
     }
 
     @Test
@@ -151,5 +152,17 @@ class WholeWordMaskerTest {
         assertEquals(0.8, (double) toMask / chosen, 0.02);
         assertEquals(0.1, (double) random / chosen, 0.015);
         assertEquals(0.1, (double) unchanged / chosen, 0.015);
+    }
+
+    @Test
+    void wordPieceContinuationsAreTheDoubleHashPieces(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        java.nio.file.Files.writeString(dir.resolve("vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nun\n##want\n##ed\n,\n");
+        java.nio.file.Files.writeString(dir.resolve("tokenizer_config.json"), "{}");
+        Tokenizer wordPiece = Tokenizer.load(dir);
+        WholeWordMasker masker = new WholeWordMasker(wordPiece, 0.15);
+        assertFalse(masker.continuesWord(wordPiece.id("un")));
+        assertTrue(masker.continuesWord(wordPiece.id("##want")));
+        assertTrue(masker.continuesWord(wordPiece.id("##ed")));
+        assertFalse(masker.continuesWord(wordPiece.id(",")));
     }
 }
