@@ -43,8 +43,7 @@ record ModelOnCatalogue(RecformerForSeqRec model, Tokenizer tokenizer, EncodingS
 
     static ModelOnCatalogue load(ModelFactory models, Path modelDir, Path tokenizerDir, CatalogueItems items, Path dataDir,
                                  boolean reencode, int batchSize) throws IOException {
-        Tokenizer tokenizer = tokenizerDir != null ? Tokenizer.load(tokenizerDir)
-                : Checkpoint.tokenizerOrNull(modelDir) != null ? Checkpoint.tokenizerOrNull(modelDir) : Tokenizer.bundled();
+        Tokenizer tokenizer = Checkpoint.resolveTokenizer(tokenizerDir, modelDir);
         ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(modelDir, items.size(), null);
         EncodingSettings settings = Encodings.settings(loaded.config(), tokenizer, modelDir.resolve(Checkpoint.CONFIG_FILE).toString());
         ItemTokens tokens = ItemTokenCache.load(dataDir, items.attributes(), new ItemEncoder(tokenizer, settings));

@@ -189,8 +189,7 @@ final class TrainCommand extends JobCommand {
             checkItems(config, dataset, configSource);
             seqRec = models.seqRec(config, run.settings().seed());
         } else {
-            tok = tokenizer != null ? Tokenizer.load(tokenizer)
-                    : model != null && Checkpoint.tokenizerOrNull(model) != null ? Checkpoint.tokenizerOrNull(model) : Tokenizer.bundled();
+            tok = Checkpoint.resolveTokenizer(tokenizer, model);
             if (model != null) {
                 ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(model, dataset.itemCount(), negativeSamples);
                 config = loaded.config();

@@ -148,6 +148,17 @@ public final class Checkpoint {
         }
     }
 
+    /**
+     * The tokenizer a job uses: the folder {@code explicit} names (a {@code --tokenizer} option) if
+     * given, else the one stored in the model folder {@code modelDir} (may be null), else the bundled
+     * RoBERTa one.
+     */
+    public static Tokenizer resolveTokenizer(Path explicit, Path modelDir) {
+        if (explicit != null) return Tokenizer.load(explicit);
+        Tokenizer stored = modelDir == null ? null : tokenizerOrNull(modelDir);
+        return stored != null ? stored : Tokenizer.bundled();
+    }
+
     /** The tokenizer stored in a checkpoint folder, or null when it holds no tokenizer files. */
     public static Tokenizer tokenizerOrNull(Path dir) {
         for (String[] layout : TOKENIZER_LAYOUTS) {

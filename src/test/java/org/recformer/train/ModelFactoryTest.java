@@ -8,6 +8,7 @@ import org.recformer.backend.Backends;
 import org.recformer.backend.Devices;
 import org.recformer.backend.cpu.CpuBackend;
 import org.recformer.backend.cuda.CudaBackend;
+import org.recformer.backend.cuda.CudaUnavailableException;
 import org.recformer.model.RecformerConfig;
 import org.recformer.nn.Module;
 import org.recformer.nn.Parameter;
@@ -30,7 +31,7 @@ class ModelFactoryTest {
 
     /**
      * Each model kind on the CPU backend, a second CPU backend object (a backend other than the one
-     * that saved), and CUDA where a GPU is present.
+     * that saved), and CUDA: the GPU where one is present, else the emulator where this build has it.
      */
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
@@ -38,8 +39,18 @@ class ModelFactoryTest {
             out.add(Arguments.of(kind, "cpu", Backends.cpu()));
             out.add(Arguments.of(kind, "another cpu backend", new CpuBackend()));
             if (CudaBackend.isAvailable()) out.add(Arguments.of(kind, "cuda", Devices.select("cuda")));
+            else if (emulator() != null) out.add(Arguments.of(kind, "cuda-emu", emulator()));
         }
         return out.stream();
+    }
+
+    /** The CUDA backend on the emulator, or null where this build has none. */
+    private static Backend emulator() {
+        try {
+            return Devices.select("cuda-emu");
+        } catch (CudaUnavailableException e) {
+            return null;
+        }
     }
 
     @ParameterizedTest(name = "{0} on {1}")

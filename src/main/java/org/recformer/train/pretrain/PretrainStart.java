@@ -31,7 +31,7 @@ record PretrainStart(RecformerConfig config, String configSource, Tokenizer toke
                     "resumed from " + lastCheckpoint);
         }
         if (o.model() == null) {
-            Tokenizer tokenizer = o.tokenizer() == null ? Tokenizer.bundled() : Tokenizer.load(o.tokenizer());
+            Tokenizer tokenizer = Checkpoint.resolveTokenizer(o.tokenizer(), null);
             RecformerConfig config = RecformerRecipe.freshConfig(o.size(), tokenizer.vocabSize(), tokenizer.specials(), o.maxTokens(),
                     RecformerRecipe.ATTENTION_WINDOW);
             RecformerForPretraining model = models.freshPretraining(config, o.seed());
