@@ -2,6 +2,8 @@ package org.recformer.backend.cpu;
 
 import org.recformer.tensor.AttentionProblem;
 
+import java.util.function.Consumer;
+
 /**
  * Fused Longformer sliding-window + global self-attention (docs/spec.md §3), forward and backward,
  * never building a T x T matrix.
@@ -69,15 +71,22 @@ public final class CpuAttention {
     static void forward(AttentionProblem p, float[] q, float[] k, float[] v, float[] qg, float[] kg, float[] vg,
                         float[] out, float[] saved) {
         Plan pr = new Plan(p);
+        forEachTile(pr, t -> {
+            t.packTransposed(k, t.keysT);
+            t.packRows(v, t.valueRows);
+            t.packGlobalRows(k, t.globalKeys);
+            t.packGlobalRows(v, t.globalValues);
+            for (int i = t.first; i < t.end; i++) queryRowForward(pr, t, i, q, qg, kg, vg, out, saved);
+        });
+    }
+
+    /** Runs {@code body} on every task (batch row, head, block of rows) in parallel, one Tile per thread's range. */
+    private static void forEachTile(Plan pr, Consumer<Tile> body) {
         Parallel.forRange(pr.batch * pr.heads * pr.blocks, 1, (from, to) -> {
             Tile t = new Tile(pr);
             for (int task = from; task < to; task++) {
                 t.startTask(task);
-                t.packTransposed(k, t.keysT);
-                t.packRows(v, t.valueRows);
-                t.packGlobalRows(k, t.globalKeys);
-                t.packGlobalRows(v, t.globalValues);
-                for (int i = t.first; i < t.end; i++) queryRowForward(pr, t, i, q, qg, kg, vg, out, saved);
+                body.accept(t);
             }
         });
     }
@@ -152,31 +161,23 @@ public final class CpuAttention {
                          float[] gq, float[] gk, float[] gv, float[] gqg, float[] gkg, float[] gvg) {
         Plan pr = new Plan(p);
         Scratch s = new Scratch(pr);
-        Parallel.forRange(pr.batch * pr.heads * pr.blocks, 1, (from, to) -> {
-            Tile t = new Tile(pr);
-            for (int task = from; task < to; task++) {
-                t.startTask(task);
-                t.packTransposed(k, t.keysT);
-                t.packTransposed(v, t.valuesT);
-                t.packRows(k, t.keyRows);
-                t.packGlobalRows(k, t.globalKeys);
-                t.packGlobalRows(v, t.globalValues);
-                for (int i = t.first; i < t.end; i++) {
-                    queryRowBackward(pr, s, t, i, q, qg, kg, vg, out, saved, gradOut, gq, gqg);
-                }
+        forEachTile(pr, t -> {
+            t.packTransposed(k, t.keysT);
+            t.packTransposed(v, t.valuesT);
+            t.packRows(k, t.keyRows);
+            t.packGlobalRows(k, t.globalKeys);
+            t.packGlobalRows(v, t.globalValues);
+            for (int i = t.first; i < t.end; i++) {
+                queryRowBackward(pr, s, t, i, q, qg, kg, vg, out, saved, gradOut, gq, gqg);
             }
         });
-        Parallel.forRange(pr.batch * pr.heads * pr.blocks, 1, (from, to) -> {
-            Tile t = new Tile(pr);
-            for (int task = from; task < to; task++) {
-                t.startTask(task);
-                t.packRows(q, t.queryRows);
-                t.packRows(gradOut, t.gradRows);
-                t.packGlobalRows(qg, t.globalQueries);
-                t.packGlobalRows(gradOut, t.globalGrads);
-                for (int j = t.first; j < t.end; j++) {
-                    keyRowBackward(pr, s, t, j, q, gradOut, gk, gv, gkg, gvg);
-                }
+        forEachTile(pr, t -> {
+            t.packRows(q, t.queryRows);
+            t.packRows(gradOut, t.gradRows);
+            t.packGlobalRows(qg, t.globalQueries);
+            t.packGlobalRows(gradOut, t.globalGrads);
+            for (int j = t.first; j < t.end; j++) {
+                keyRowBackward(pr, s, t, j, q, gradOut, gk, gv, gkg, gvg);
             }
         });
     }
