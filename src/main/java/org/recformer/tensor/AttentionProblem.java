@@ -40,17 +40,6 @@ public record AttentionProblem(int batch, int seq, int heads, int headDim, int w
         return heads * headDim;
     }
 
-    /** Most global tokens (that are also real tokens) in one batch row. */
-    public int maxGlobal() {
-        int most = 0;
-        for (int b = 0; b < batch; b++) {
-            int count = 0;
-            for (int t = 0; t < seq; t++) count += attentionMask[b * seq + t] * globalMask[b * seq + t];
-            most = Math.max(most, count);
-        }
-        return most;
-    }
-
     private static void checkPositive(String name, int value) {
         if (value < 1) throw new IllegalArgumentException("attention: " + name + " must be positive, got " + value);
     }
