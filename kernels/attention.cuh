@@ -68,7 +68,7 @@ __device__ __forceinline__ float att_dropout(const AttentionProblem& P, int b, i
     return counter_uniform(P.seed, counter) >= P.dropoutP ? P.keepScale : 0.0f;
 }
 
-// The key a LOCAL query i of batch row b sees at slot, or -1 when masked (CpuAttention.Problem.localKey).
+// The key a LOCAL query i of batch row b sees at slot, or -1 when masked (CpuAttention.Plan.localKey).
 __device__ __forceinline__ int att_local_key(const AttentionProblem& P, int b, int i, int slot) {
     if (slot > 2 * P.w) return P.globals[b * P.maxGlobal + slot - 2 * P.w - 1];
     int j = i - P.w + slot;

@@ -3,6 +3,7 @@ package org.recformer.model;
 import org.recformer.nn.Linear;
 import org.recformer.nn.Module;
 import org.recformer.ops.Attention;
+import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
@@ -22,7 +23,7 @@ public final class LongformerSelfAttention extends Module {
     private final Linear queryGlobal;
     private final Linear keyGlobal;
     private final Linear valueGlobal;
-    private final int heads;
+    private final int heads, headDim;
     private final int oneSidedWindow;
     private final float dropoutP;
     private final LongSupplier dropoutSeeds;
@@ -36,6 +37,7 @@ public final class LongformerSelfAttention extends Module {
         keyGlobal = registerModule("key_global", new Linear(backend, c, c, true));
         valueGlobal = registerModule("value_global", new Linear(backend, c, c, true));
         heads = config.numAttentionHeads();
+        headDim = c / heads;
         oneSidedWindow = config.attentionWindow(layer) / 2;
         dropoutP = (float) config.attentionProbsDropoutProb();
         this.dropoutSeeds = dropoutSeeds;
@@ -44,10 +46,10 @@ public final class LongformerSelfAttention extends Module {
     /** hidden [B, T, C] with masks [B*T] (1 = real / global token) -> [B, T, C]. */
     public Tensor forward(Tensor hidden, int[] attentionMask, int[] globalMask, int batch, int seq) {
         boolean drop = isTraining() && dropoutP > 0f;
-        return Attention.longformerSelfAttention(
+        AttentionProblem problem = new AttentionProblem(batch, seq, heads, headDim, oneSidedWindow,
+                attentionMask, globalMask, drop ? dropoutP : 0f, drop ? dropoutSeeds.getAsLong() : 0L);
+        return Attention.longformerSelfAttention(problem,
                 query.forward(hidden), key.forward(hidden), value.forward(hidden),
-                queryGlobal.forward(hidden), keyGlobal.forward(hidden), valueGlobal.forward(hidden),
-                attentionMask, globalMask, batch, seq, heads, oneSidedWindow,
-                drop ? dropoutP : 0f, drop ? dropoutSeeds.getAsLong() : 0L);
+                queryGlobal.forward(hidden), keyGlobal.forward(hidden), valueGlobal.forward(hidden));
     }
 }

@@ -115,28 +115,26 @@ public interface Backend {
     // ---------------------------------------------------------------- attention
 
     /**
-     * Fused Longformer self-attention for one layer (docs/spec.md §3), all heads. Shapes:
-     * q, k, v, qg, kg, vg: [B, T, H*D] (local and global projections, q and qg NOT yet scaled);
-     * attentionMask, globalMask: [B, T] with 1 = real token / global token;
-     * out: [B, T, H*D]. Each query attends to keys within {@code w} positions on each side
-     * (excluding padding and global keys) plus all global keys, in one softmax; padding query rows
-     * get zero output; global query rows attend to every non-padding key with the global
-     * projections and that replaces their output.
+     * Fused Longformer self-attention for one layer (docs/spec.md §3), all heads, of the shapes,
+     * window, masks and dropout in {@code p}. q, k, v, qg, kg, vg: [B, T, H*D] (local and global
+     * projections, q and qg NOT yet scaled); out: [B, T, H*D]. Each query attends to keys within
+     * {@code p.window()} positions on each side (excluding padding and global keys) plus all global
+     * keys, in one softmax; padding query rows get zero output; global query rows attend to every
+     * non-padding key with the global projections and that replaces their output.
      * {@code saved} is a backend-specific record for backward (softmax statistics), sized by
-     * {@link #attentionSavedSize}. With {@code dropoutP > 0} the probabilities are dropped out
-     * (inverted scaling) from a counter-based generator keyed by {@code seed}, reproducible in
+     * {@link #attentionSavedSize}. With {@code p.dropoutP() > 0} the probabilities are dropped out
+     * (inverted scaling) from a counter-based generator keyed by {@code p.seed()}, reproducible in
      * backward.
      */
-    void attentionForward(Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
-                          int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
-                          int w, float dropoutP, long seed, Buffer out, Buffer saved);
+    void attentionForward(AttentionProblem p, Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
+                          Buffer out, Buffer saved);
 
-    int attentionSavedSize(int batch, int seq, int heads, int headDim, int w, int maxGlobal);
+    /** Floats in the {@code saved} buffer of {@link #attentionForward} for problem {@code p}. */
+    int attentionSavedSize(AttentionProblem p);
 
     /** Writes all six input gradients (not accumulated). */
-    void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
-                           int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
-                           int w, float dropoutP, long seed, Buffer out, Buffer saved, Buffer gradOut,
+    void attentionBackward(AttentionProblem p, Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
+                           Buffer out, Buffer saved, Buffer gradOut,
                            Buffer gq, Buffer gk, Buffer gv, Buffer gqg, Buffer gkg, Buffer gvg);
 
     // ---------------------------------------------------------------- row norms

@@ -8,6 +8,7 @@ import org.recformer.attention.DenseLongformerAttention;
 import org.recformer.attention.DenseLongformerAttention.Masks;
 import org.recformer.backend.Backends;
 import org.recformer.backend.cpu.CpuAttention;
+import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
 
@@ -64,8 +65,8 @@ class AttentionTest {
         Masks m = Masks.of(rows);
         int[] shape = {m.batch(), m.seq(), heads * headDim};
         GradCheck.check(name,
-                t -> Attention.longformerSelfAttention(t[0], t[1], t[2], t[3], t[4], t[5], m.attention(), m.global(),
-                        m.batch(), m.seq(), heads, w, dropoutP, seed),
+                t -> Attention.longformerSelfAttention(problem(m, heads, headDim, w, dropoutP, seed),
+                        t[0], t[1], t[2], t[3], t[4], t[5]),
                 x -> DenseLongformerAttention.forward(x, m, heads, w, dropoutP, seed),
                 options, shape, shape, shape, shape, shape, shape);
     }
@@ -128,8 +129,9 @@ class AttentionTest {
     @Test
     void savedStateGrowsLinearlyInSequenceLength() {
         var be = Backends.cpu();
-        int small = be.attentionSavedSize(4, 1024, 12, 64, 32, 1);
-        assertEquals(2 * small, be.attentionSavedSize(4, 2048, 12, 64, 32, 1));
+        int small = be.attentionSavedSize(new AttentionProblem(4, 1024, 12, 64, 32, new int[4 * 1024], new int[4 * 1024], 0f, 0));
+        assertEquals(2 * small, be.attentionSavedSize(
+                new AttentionProblem(4, 2048, 12, 64, 32, new int[4 * 2048], new int[4 * 2048], 0f, 0)));
         assertEquals(4 * 12 * 1024 * 2, small, "row max and sum per query row and head");
     }
 
@@ -159,21 +161,39 @@ class AttentionTest {
     void rejectsBadShapesAndMasks() {
         Masks m = Masks.of("glll", "ll..");
         Tensor[] x = randomInputs(m, 6, 1);
-        var e = assertThrows(IllegalArgumentException.class, () -> Attention.longformerSelfAttention(
-                x[0], x[1], x[2], x[3], x[4], x[5], new int[7], m.global(), 2, 4, 2, 1, 0f, 0));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new AttentionProblem(2, 4, 2, 3, 1, new int[7], m.global(), 0f, 0));
         assertTrue(e.getMessage().contains("attentionMask has 7 entries"), e.getMessage());
+        int[] notBinary = m.global().clone();
+        notBinary[5] = 2;
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new AttentionProblem(2, 4, 2, 3, 1, m.attention(), notBinary, 0f, 0));
+        assertTrue(e.getMessage().contains("globalMask[5] is 2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new AttentionProblem(2, 4, 0, 3, 1, m.attention(), m.global(), 0f, 0));
+        assertTrue(e.getMessage().contains("heads must be positive, got 0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new AttentionProblem(2, 4, 2, 3, -1, m.attention(), m.global(), 0f, 0));
+        assertTrue(e.getMessage().contains("window must be >= 0, got -1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new AttentionProblem(2, 4, 2, 3, 1, m.attention(), m.global(), 1f, 0));
+        assertTrue(e.getMessage().contains("dropoutP must be in [0, 1), got 1.0"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Attention.longformerSelfAttention(
-                x[0], x[1], x[2], x[3], x[4], x[5], m.attention(), m.global(), 2, 4, 4, 1, 0f, 0));
-        assertTrue(e.getMessage().contains("4 heads"), e.getMessage());
+                problem(m, 4, 3, 1, 0f, 0), x[0], x[1], x[2], x[3], x[4], x[5]));
+        assertTrue(e.getMessage().contains("q has shape [2, 4, 6], expected [2, 4, 12]"), e.getMessage());
         Tensor shortK = Tensor.zeros(Backends.cpu(), 2, 3, 6);
         e = assertThrows(IllegalArgumentException.class, () -> Attention.longformerSelfAttention(
-                x[0], shortK, x[2], x[3], x[4], x[5], m.attention(), m.global(), 2, 4, 2, 1, 0f, 0));
+                problem(m, 2, 3, 1, 0f, 0), x[0], shortK, x[2], x[3], x[4], x[5]));
         assertTrue(e.getMessage().contains("k has shape [2, 3, 6]"), e.getMessage());
     }
 
     private static Tensor run(Tensor[] x, Masks m, int heads, int w, float p, long seed) {
-        return Attention.longformerSelfAttention(x[0], x[1], x[2], x[3], x[4], x[5], m.attention(), m.global(),
-                m.batch(), m.seq(), heads, w, p, seed);
+        return Attention.longformerSelfAttention(problem(m, heads, x[0].dim(-1) / heads, w, p, seed),
+                x[0], x[1], x[2], x[3], x[4], x[5]);
+    }
+
+    private static AttentionProblem problem(Masks m, int heads, int headDim, int w, float p, long seed) {
+        return new AttentionProblem(m.batch(), m.seq(), heads, headDim, w, m.attention(), m.global(), p, seed);
     }
 
     private static Tensor[] randomInputs(Masks m, int channels, long seed) {

@@ -5,6 +5,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.recformer.attention.DenseLongformerAttention.Masks;
 import org.recformer.backend.Backends;
+import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
 
@@ -44,10 +45,12 @@ class DenseAttentionTest {
         for (int i = 0; i < 6; i++) denseIn[i] = fusedIn[i].copy().requiresGrad(true);
         Tensor gradOut = randomInputs(m, channels, 12)[0];
 
-        Tensor fused = Attention.longformerSelfAttention(fusedIn[0], fusedIn[1], fusedIn[2], fusedIn[3], fusedIn[4],
-                fusedIn[5], m.attention(), m.global(), m.batch(), m.seq(), heads, w, 0f, 0);
-        Tensor dense = DenseAttention.longformerSelfAttention(denseIn[0], denseIn[1], denseIn[2], denseIn[3],
-                denseIn[4], denseIn[5], m.attention(), m.global(), m.batch(), m.seq(), heads, w);
+        AttentionProblem problem = new AttentionProblem(m.batch(), m.seq(), heads, headDim, w, m.attention(), m.global(),
+                0f, 0);
+        Tensor fused = Attention.longformerSelfAttention(problem, fusedIn[0], fusedIn[1], fusedIn[2], fusedIn[3],
+                fusedIn[4], fusedIn[5]);
+        Tensor dense = DenseAttention.longformerSelfAttention(problem, denseIn[0], denseIn[1], denseIn[2], denseIn[3],
+                denseIn[4], denseIn[5]);
         GradCheck.assertClose(name + " forward", toDouble(dense.toArray()), fused.toArray(), 1e-5, 0);
 
         fused.backward(gradOut);

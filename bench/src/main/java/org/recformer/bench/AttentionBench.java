@@ -16,6 +16,7 @@ import org.recformer.autograd.GradMode;
 import org.recformer.backend.Backends;
 import org.recformer.ops.Attention;
 import org.recformer.ops.DenseAttention;
+import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Tensor;
 
 import java.util.SplittableRandom;
@@ -52,7 +53,7 @@ public class AttentionBench {
     static final long SEED = 17;
     Tensor[] inputs;    // q, k, v, qg, kg, vg [B, T, H*D], requiring gradients
     Tensor gradOut;
-    int[] attentionMask, globalMask;
+    AttentionProblem problem;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -61,10 +62,11 @@ public class AttentionBench {
         inputs = new Tensor[6];
         for (int i = 0; i < 6; i++) inputs[i] = Tensor.of(Backends.cpu(), random(rng, n), batch, seq, heads * headDim).requiresGrad(true);
         gradOut = Tensor.of(Backends.cpu(), random(rng, n), batch, seq, heads * headDim);
-        attentionMask = new int[batch * seq];
-        globalMask = new int[batch * seq];
+        int[] attentionMask = new int[batch * seq];
+        int[] globalMask = new int[batch * seq];
         java.util.Arrays.fill(attentionMask, 1);
         for (int b = 0; b < batch; b++) globalMask[b * seq] = 1;
+        problem = new AttentionProblem(batch, seq, heads, headDim, oneSidedWindow, attentionMask, globalMask, 0f, SEED);
         validate();
     }
 
@@ -87,14 +89,12 @@ public class AttentionBench {
 
     private Tensor fused() {
         Tensor[] x = inputs;
-        return Attention.longformerSelfAttention(x[0], x[1], x[2], x[3], x[4], x[5], attentionMask, globalMask,
-                batch, seq, heads, oneSidedWindow, 0f, SEED);
+        return Attention.longformerSelfAttention(problem, x[0], x[1], x[2], x[3], x[4], x[5]);
     }
 
     private Tensor dense() {
         Tensor[] x = inputs;
-        return DenseAttention.longformerSelfAttention(x[0], x[1], x[2], x[3], x[4], x[5], attentionMask, globalMask,
-                batch, seq, heads, oneSidedWindow);
+        return DenseAttention.longformerSelfAttention(problem, x[0], x[1], x[2], x[3], x[4], x[5]);
     }
 
     private Tensor forwardBackward(Tensor out) {

@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.recformer.backend.Devices;
 import org.recformer.backend.cuda.CudaBackend;
+import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.Buffer;
 
@@ -53,7 +54,7 @@ public class CudaAttentionBench {
     Buffer[] in;   // q, k, v, qg, kg, vg, gradOut
     Buffer out, saved;
     Buffer[] grads;
-    int[] attentionMask, globalMask;
+    AttentionProblem problem;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -66,19 +67,19 @@ public class CudaAttentionBench {
             for (int j = 0; j < n; j++) x[j] = (float) (rng.nextDouble() * 2 - 1);
             in[i] = be.fromArray(x);
         }
-        attentionMask = new int[batch * seq];
-        globalMask = new int[batch * seq];
+        int[] attentionMask = new int[batch * seq];
+        int[] globalMask = new int[batch * seq];
         Arrays.fill(attentionMask, 1);
         for (int b = 0; b < batch; b++) globalMask[b * seq] = 1;
+        problem = new AttentionProblem(batch, seq, heads, headDim, oneSidedWindow, attentionMask, globalMask, 0f, 0L);
         out = be.allocate(n);
-        saved = be.allocate(be.attentionSavedSize(batch, seq, heads, headDim, oneSidedWindow, 1));
+        saved = be.allocate(be.attentionSavedSize(problem));
         grads = new Buffer[6];
         for (int i = 0; i < 6; i++) grads[i] = be.allocate(n);
     }
 
     private void forward() {
-        be.attentionForward(in[0], in[1], in[2], in[3], in[4], in[5], attentionMask, globalMask, batch, seq, heads,
-                headDim, oneSidedWindow, 0f, 0L, out, saved);
+        be.attentionForward(problem, in[0], in[1], in[2], in[3], in[4], in[5], out, saved);
     }
 
     private void sync() {
@@ -94,9 +95,8 @@ public class CudaAttentionBench {
     @Benchmark
     public void forwardBackward() {
         forward();
-        be.attentionBackward(in[0], in[1], in[2], in[3], in[4], in[5], attentionMask, globalMask, batch, seq, heads,
-                headDim, oneSidedWindow, 0f, 0L, out, saved, in[6], grads[0], grads[1], grads[2], grads[3], grads[4],
-                grads[5]);
+        be.attentionBackward(problem, in[0], in[1], in[2], in[3], in[4], in[5], out, saved, in[6],
+                grads[0], grads[1], grads[2], grads[3], grads[4], grads[5]);
         sync();
     }
 }

@@ -1,5 +1,9 @@
 package org.recformer.backend.cpu;
 
+import org.recformer.tensor.AttentionProblem;
+
+import java.util.function.Consumer;
+
 /**
  * Fused Longformer sliding-window + global self-attention (docs/spec.md §3), forward and backward,
  * never building a T x T matrix.
@@ -58,31 +62,37 @@ public final class CpuAttention {
     }
 
     /** Floats in {@code saved}: (max, sum) per row, {@code [B, H, T, 2]}; linear in T, independent of w and g. */
-    static int savedSize(int batch, int seq, int heads, int headDim, int w, int maxGlobal) {
-        return checkedSize((long) batch * heads * seq * 2, "attention saved statistics");
+    static int savedSize(AttentionProblem p) {
+        return checkedSize((long) p.batch() * p.heads() * p.seq() * 2, "attention saved statistics");
     }
 
     // ------------------------------------------------------------------------------------------ forward
 
-    static void forward(float[] q, float[] k, float[] v, float[] qg, float[] kg, float[] vg,
-                        int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
-                        int w, float dropoutP, long seed, float[] out, float[] saved) {
-        Problem pr = new Problem(attentionMask, globalMask, batch, seq, heads, headDim, w, dropoutP, seed);
-        Parallel.forRange(batch * heads * pr.blocks, 1, (from, to) -> {
+    static void forward(AttentionProblem p, float[] q, float[] k, float[] v, float[] qg, float[] kg, float[] vg,
+                        float[] out, float[] saved) {
+        Plan pr = new Plan(p);
+        forEachTile(pr, t -> {
+            t.packTransposed(k, t.keysT);
+            t.packRows(v, t.valueRows);
+            t.packGlobalRows(k, t.globalKeys);
+            t.packGlobalRows(v, t.globalValues);
+            for (int i = t.first; i < t.end; i++) queryRowForward(pr, t, i, q, qg, kg, vg, out, saved);
+        });
+    }
+
+    /** Runs {@code body} on every task (batch row, head, block of rows) in parallel, one Tile per thread's range. */
+    private static void forEachTile(Plan pr, Consumer<Tile> body) {
+        Parallel.forRange(pr.batch * pr.heads * pr.blocks, 1, (from, to) -> {
             Tile t = new Tile(pr);
             for (int task = from; task < to; task++) {
                 t.startTask(task);
-                t.packTransposed(k, t.keysT);
-                t.packRows(v, t.valueRows);
-                t.packGlobalRows(k, t.globalKeys);
-                t.packGlobalRows(v, t.globalValues);
-                for (int i = t.first; i < t.end; i++) queryRowForward(pr, t, i, q, qg, kg, vg, out, saved);
+                body.accept(t);
             }
         });
     }
 
     /** Output row i (head t.head) and its softmax statistics. */
-    private static void queryRowForward(Problem pr, Tile t, int i, float[] q, float[] qg, float[] kg, float[] vg,
+    private static void queryRowForward(Plan pr, Tile t, int i, float[] q, float[] qg, float[] kg, float[] vg,
                                         float[] out, float[] saved) {
         int b = t.batchRow, h = t.head, w = pr.w, st = pr.savedAt(b, h, i);
         java.util.Arrays.fill(t.acc, 0f);
@@ -118,7 +128,7 @@ public final class CpuAttention {
      * ({@code fromSaved} false) writes the row's (max, sum) to saved; backward reads them,
      * which reproduces the forward probabilities exactly. Returns the number of slots of the row.
      */
-    private static int localProbabilities(Problem pr, Tile t, int i, float[] q, float[] saved, boolean fromSaved) {
+    private static int localProbabilities(Plan pr, Tile t, int i, float[] q, float[] saved, boolean fromSaved) {
         int b = t.batchRow, h = t.head, w = pr.w, slots = pr.slotCount(b);
         scaleQuery(q, pr.offset(b, i, h), pr.sqrtD, t.queryScaled);
         spanProduct(t.queryScaled, t.keysT, t.spanLength, t.spanValues);
@@ -133,7 +143,7 @@ public final class CpuAttention {
     }
 
     /** Probabilities of GLOBAL query i over all T keys into {@code t.weights[j]} (0 for PAD keys); see {@link #localProbabilities}. */
-    private static void globalProbabilities(Problem pr, Tile t, int i, float[] qg, float[] kg, float[] saved,
+    private static void globalProbabilities(Plan pr, Tile t, int i, float[] qg, float[] kg, float[] saved,
                                             boolean fromSaved) {
         int b = t.batchRow, h = t.head;
         scaleQuery(qg, pr.offset(b, i, h), pr.sqrtD, t.queryScaled);
@@ -146,37 +156,28 @@ public final class CpuAttention {
 
     // ------------------------------------------------------------------------------------------ backward
 
-    static void backward(float[] q, float[] k, float[] v, float[] qg, float[] kg, float[] vg,
-                         int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
-                         int w, float dropoutP, long seed, float[] out, float[] saved, float[] gradOut,
+    static void backward(AttentionProblem p, float[] q, float[] k, float[] v, float[] qg, float[] kg, float[] vg,
+                         float[] out, float[] saved, float[] gradOut,
                          float[] gq, float[] gk, float[] gv, float[] gqg, float[] gkg, float[] gvg) {
-        Problem pr = new Problem(attentionMask, globalMask, batch, seq, heads, headDim, w, dropoutP, seed);
+        Plan pr = new Plan(p);
         Scratch s = new Scratch(pr);
-        Parallel.forRange(batch * heads * pr.blocks, 1, (from, to) -> {
-            Tile t = new Tile(pr);
-            for (int task = from; task < to; task++) {
-                t.startTask(task);
-                t.packTransposed(k, t.keysT);
-                t.packTransposed(v, t.valuesT);
-                t.packRows(k, t.keyRows);
-                t.packGlobalRows(k, t.globalKeys);
-                t.packGlobalRows(v, t.globalValues);
-                for (int i = t.first; i < t.end; i++) {
-                    queryRowBackward(pr, s, t, i, q, qg, kg, vg, out, saved, gradOut, gq, gqg);
-                }
+        forEachTile(pr, t -> {
+            t.packTransposed(k, t.keysT);
+            t.packTransposed(v, t.valuesT);
+            t.packRows(k, t.keyRows);
+            t.packGlobalRows(k, t.globalKeys);
+            t.packGlobalRows(v, t.globalValues);
+            for (int i = t.first; i < t.end; i++) {
+                queryRowBackward(pr, s, t, i, q, qg, kg, vg, out, saved, gradOut, gq, gqg);
             }
         });
-        Parallel.forRange(batch * heads * pr.blocks, 1, (from, to) -> {
-            Tile t = new Tile(pr);
-            for (int task = from; task < to; task++) {
-                t.startTask(task);
-                t.packRows(q, t.queryRows);
-                t.packRows(gradOut, t.gradRows);
-                t.packGlobalRows(qg, t.globalQueries);
-                t.packGlobalRows(gradOut, t.globalGrads);
-                for (int j = t.first; j < t.end; j++) {
-                    keyRowBackward(pr, s, t, j, q, gradOut, gk, gv, gkg, gvg);
-                }
+        forEachTile(pr, t -> {
+            t.packRows(q, t.queryRows);
+            t.packRows(gradOut, t.gradRows);
+            t.packGlobalRows(qg, t.globalQueries);
+            t.packGlobalRows(gradOut, t.globalGrads);
+            for (int j = t.first; j < t.end; j++) {
+                keyRowBackward(pr, s, t, j, q, gradOut, gk, gv, gkg, gvg);
             }
         });
     }
@@ -186,7 +187,7 @@ public final class CpuAttention {
      * {@code dropped = p * m} and {@code dScore = p * (m * dP - delta)} per key, where
      * dP = gradOut_i . value_j and delta = gradOut_i . out_i (= sum over keys of p * m * dP).
      */
-    private static void queryRowBackward(Problem pr, Scratch s, Tile t, int i, float[] q, float[] qg,
+    private static void queryRowBackward(Plan pr, Scratch s, Tile t, int i, float[] q, float[] qg,
                                          float[] kg, float[] vg, float[] out, float[] saved, float[] gradOut,
                                          float[] gq, float[] gqg) {
         int b = t.batchRow, h = t.head, d = pr.headDim, w = pr.w, o = pr.offset(b, i, h), bh = b * pr.heads + h;
@@ -247,7 +248,7 @@ public final class CpuAttention {
      * over the GLOBAL queries, for every non-PAD key. The tile holds the rows of q and gradOut
      * around the key block and those of the row's GLOBAL queries.
      */
-    private static void keyRowBackward(Problem pr, Scratch s, Tile t, int j, float[] q, float[] gradOut,
+    private static void keyRowBackward(Plan pr, Scratch s, Tile t, int j, float[] q, float[] gradOut,
                                        float[] gk, float[] gv, float[] gkg, float[] gvg) {
         int b = t.batchRow, h = t.head, d = pr.headDim, w = pr.w, o = pr.offset(b, j, h), bh = b * pr.heads + h;
         int kind = pr.kind(b, j);
@@ -289,8 +290,8 @@ public final class CpuAttention {
 
     // ------------------------------------------------------------------------------------------ helpers
 
-    /** Shapes, token kinds and the global tokens of each batch row, shared by forward and backward. */
-    private static final class Problem {
+    /** The problem with its token kinds and the global tokens of each batch row, shared by forward and backward. */
+    private static final class Plan {
         final int batch, seq, heads, headDim, w, channels;
         final float sqrtD, dropoutP;
         final long seed;
@@ -301,17 +302,17 @@ public final class CpuAttention {
         final int localSlots;       // slots per LOCAL query row in the scratch: 2w + 1 + maxGlobal
         final int blocks;           // blocks of ROW_BLOCK rows per sequence
 
-        Problem(int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
-                int w, float dropoutP, long seed) {
-            this.batch = batch;
-            this.seq = seq;
-            this.heads = heads;
-            this.headDim = headDim;
-            this.w = w;
-            this.channels = heads * headDim;
+        Plan(AttentionProblem p) {
+            this.batch = p.batch();
+            this.seq = p.seq();
+            this.heads = p.heads();
+            this.headDim = p.headDim();
+            this.w = p.window();
+            this.channels = p.channels();
             this.sqrtD = (float) Math.sqrt(headDim);
-            this.dropoutP = dropoutP;
-            this.seed = seed;
+            this.dropoutP = p.dropoutP();
+            this.seed = p.seed();
+            int[] attentionMask = p.attentionMask(), globalMask = p.globalMask();
             this.kinds = new int[batch * seq];
             this.globalNumber = new int[batch * seq];
             this.globals = new int[batch][];
@@ -373,7 +374,7 @@ public final class CpuAttention {
      * from index 0, the form the JIT turns into SIMD code.
      */
     private static final class Tile {
-        final Problem pr;
+        final Plan pr;
         int batchRow, head, first, end, spanStart, spanLength;
         final float[][] keysT, valuesT;                                           // [D][span]
         final float[][] keyRows, valueRows, queryRows, gradRows;                  // [span][D]
@@ -382,7 +383,7 @@ public final class CpuAttention {
         final float[] spanValues;                                                 // [span]
         final float[] weights;                                                    // scores / probabilities of one query
 
-        Tile(Problem pr) {
+        Tile(Plan pr) {
             this.pr = pr;
             int span = Math.min(pr.seq, ROW_BLOCK + 2 * pr.w), d = pr.headDim;
             keysT = new float[d][span];
@@ -447,7 +448,7 @@ public final class CpuAttention {
         final int seq, localSlots, maxGlobal;
         final float[] localDropped, localDScore, globalDropped, globalDScore;
 
-        Scratch(Problem pr) {
+        Scratch(Plan pr) {
             seq = pr.seq;
             localSlots = pr.localSlots;
             maxGlobal = pr.maxGlobal;

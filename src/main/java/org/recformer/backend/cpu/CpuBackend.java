@@ -1,5 +1,6 @@
 package org.recformer.backend.cpu;
 
+import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Buffer;
@@ -154,25 +155,21 @@ public final class CpuBackend implements Backend {
     // ---------------------------------------------------------------- attention
 
     @Override
-    public void attentionForward(Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
-                                 int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
-                                 int w, float dropoutP, long seed, Buffer out, Buffer saved) {
-        CpuAttention.forward(a(q), a(k), a(v), a(qg), a(kg), a(vg), attentionMask, globalMask,
-                batch, seq, heads, headDim, w, dropoutP, seed, a(out), a(saved));
+    public void attentionForward(AttentionProblem p, Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
+                                 Buffer out, Buffer saved) {
+        CpuAttention.forward(p, a(q), a(k), a(v), a(qg), a(kg), a(vg), a(out), a(saved));
     }
 
     @Override
-    public int attentionSavedSize(int batch, int seq, int heads, int headDim, int w, int maxGlobal) {
-        return CpuAttention.savedSize(batch, seq, heads, headDim, w, maxGlobal);
+    public int attentionSavedSize(AttentionProblem p) {
+        return CpuAttention.savedSize(p);
     }
 
     @Override
-    public void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
-                                  int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
-                                  int w, float dropoutP, long seed, Buffer out, Buffer saved, Buffer gradOut,
+    public void attentionBackward(AttentionProblem p, Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
+                                  Buffer out, Buffer saved, Buffer gradOut,
                                   Buffer gq, Buffer gk, Buffer gv, Buffer gqg, Buffer gkg, Buffer gvg) {
-        CpuAttention.backward(a(q), a(k), a(v), a(qg), a(kg), a(vg), attentionMask, globalMask,
-                batch, seq, heads, headDim, w, dropoutP, seed, a(out), a(saved), a(gradOut),
+        CpuAttention.backward(p, a(q), a(k), a(v), a(qg), a(kg), a(vg), a(out), a(saved), a(gradOut),
                 a(gq), a(gk), a(gv), a(gqg), a(gkg), a(gvg));
     }
 

@@ -1,11 +1,13 @@
 package org.recformer.backend.cuda;
 
+import org.recformer.tensor.AttentionProblem;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
  * Host side of the fused attention kernels (kernels/attention.cuh): token kinds and global-token
- * lists from the masks (as CpuAttention.Problem builds them), the packed AttentionShape struct,
+ * lists from the masks (as CpuAttention.Plan builds them), the packed AttentionShape struct,
  * and the shared-memory plan. One instance per forward or backward call.
  */
 final class CudaAttention {
@@ -22,16 +24,16 @@ final class CudaAttention {
     final int sharedBytes;
     final byte[] shape;
 
-    CudaAttention(int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim, int w,
-                  float dropoutP, long seed, int sharedOptIn) {
-        if (headDim > MAX_HEAD_DIM) {
-            throw new IllegalArgumentException("CUDA attention supports head size <= " + MAX_HEAD_DIM + ", got " + headDim);
+    CudaAttention(AttentionProblem p, int sharedOptIn) {
+        if (p.headDim() > MAX_HEAD_DIM) {
+            throw new IllegalArgumentException("CUDA attention supports headDim <= " + MAX_HEAD_DIM + ", got " + p.headDim());
         }
-        this.batch = batch;
-        this.seq = seq;
-        this.heads = heads;
-        this.headDim = headDim;
-        this.w = w;
+        this.batch = p.batch();
+        this.seq = p.seq();
+        this.heads = p.heads();
+        this.headDim = p.headDim();
+        this.w = p.window();
+        int[] attentionMask = p.attentionMask(), globalMask = p.globalMask();
         int bt = batch * seq;
         int[] kinds = new int[bt], number = new int[bt], count = new int[batch];
         int most = 0;
@@ -60,8 +62,8 @@ final class CudaAttention {
         ByteBuffer s = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
         s.putInt(batch).putInt(seq).putInt(heads).putInt(headDim).putInt(w).putInt(most).putInt(localSlots)
                 .putInt(sharedBytes > 0 ? 1 : 0);
-        s.putFloat(dropoutP).putFloat(1f / (1f - dropoutP)).putFloat(sqrtD).putFloat(1f / sqrtD);
-        s.putLong(seed);
+        s.putFloat(p.dropoutP()).putFloat(1f / (1f - p.dropoutP())).putFloat(sqrtD).putFloat(1f / sqrtD);
+        s.putLong(p.seed());
         shape = s.array();
     }
 

@@ -1,6 +1,7 @@
 package org.recformer.backend.cuda;
 
 import jcuda.Sizeof;
+import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Buffer;
@@ -451,44 +452,40 @@ public final class CudaBackend implements Backend {
     // ---------------------------------------------------------------- attention
 
     @Override
-    public void attentionForward(Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
-                                 int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
-                                 int w, float dropoutP, long seed, Buffer out, Buffer saved) {
+    public void attentionForward(AttentionProblem p, Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
+                                 Buffer out, Buffer saved) {
         cuda.enter();
-        CudaAttention at = new CudaAttention(attentionMask, globalMask, batch, seq, heads, headDim, w, dropoutP, seed,
-                cuda.sharedOptIn());
+        CudaAttention at = new CudaAttention(p, cuda.sharedOptIn());
         DeviceAllocator.Block meta = upload(at.meta, "attention masks");
-        cuda.launch("attention_forward", batch * heads, at.rowBlocks(), 1, CudaAttention.WARPS * 32, 1, 1,
+        cuda.launch("attention_forward", p.batch() * p.heads(), at.rowBlocks(), 1, CudaAttention.WARPS * 32, 1, 1,
                 at.sharedBytes, at.shape, meta.pointer(), b(q), b(k), b(v), b(qg), b(kg), b(vg), b(out), b(saved));
         cuda.release(meta);
     }
 
     @Override
-    public int attentionSavedSize(int batch, int seq, int heads, int headDim, int w, int maxGlobal) {
-        long n = (long) batch * heads * seq * 2; // (max, sum) per query row, [B, H, T, 2] as on the CPU
+    public int attentionSavedSize(AttentionProblem p) {
+        long n = (long) p.batch() * p.heads() * p.seq() * 2; // (max, sum) per query row, [B, H, T, 2] as on the CPU
         if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("attention saved statistics need " + n + " floats");
         return (int) n;
     }
 
     @Override
-    public void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
-                                  int[] attentionMask, int[] globalMask, int batch, int seq, int heads, int headDim,
-                                  int w, float dropoutP, long seed, Buffer out, Buffer saved, Buffer gradOut,
+    public void attentionBackward(AttentionProblem p, Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
+                                  Buffer out, Buffer saved, Buffer gradOut,
                                   Buffer gq, Buffer gk, Buffer gv, Buffer gqg, Buffer gkg, Buffer gvg) {
         cuda.enter();
-        CudaAttention at = new CudaAttention(attentionMask, globalMask, batch, seq, heads, headDim, w, dropoutP, seed,
-                cuda.sharedOptIn());
+        CudaAttention at = new CudaAttention(p, cuda.sharedOptIn());
         DeviceAllocator.Block meta = upload(at.meta, "attention masks");
         DeviceAllocator.Block localDropped = cuda.allocate(at.localScratch() * Sizeof.FLOAT);
         DeviceAllocator.Block localDScore = cuda.allocate(at.localScratch() * Sizeof.FLOAT);
         DeviceAllocator.Block globalDropped = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
         DeviceAllocator.Block globalDScore = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
         int threads = CudaAttention.WARPS * 32;
-        cuda.launch("attention_backward_query", batch * heads, at.rowBlocks(), 1, threads, 1, 1, at.sharedBytes,
+        cuda.launch("attention_backward_query", p.batch() * p.heads(), at.rowBlocks(), 1, threads, 1, 1, at.sharedBytes,
                 at.shape, meta.pointer(), b(q), b(k), b(v), b(qg), b(kg), b(vg), b(out), b(saved), b(gradOut),
                 b(gq), b(gqg), localDropped.pointer(), localDScore.pointer(), globalDropped.pointer(),
                 globalDScore.pointer());
-        cuda.launch("attention_backward_key", batch * heads, at.rowBlocks(), 1, threads, 1, 1, at.sharedBytes,
+        cuda.launch("attention_backward_key", p.batch() * p.heads(), at.rowBlocks(), 1, threads, 1, 1, at.sharedBytes,
                 at.shape, meta.pointer(), b(q), b(qg), b(gradOut), localDropped.pointer(), localDScore.pointer(),
                 globalDropped.pointer(), globalDScore.pointer(), b(gk), b(gv), b(gkg), b(gvg));
         cuda.release(globalDScore);

@@ -6,6 +6,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.recformer.backend.Backends;
+import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Buffer;
@@ -355,7 +356,7 @@ class CudaBackendTest {
         int seq = 260, w = 130;
         int[] ones = new int[seq];
         java.util.Arrays.fill(ones, 1);
-        assertEquals(0, new CudaAttention(ones, new int[seq], 1, seq, 1, 128, w, 0f, 0L, 227 * 1024).sharedBytes);
+        assertEquals(0, new CudaAttention(new AttentionProblem(1, seq, 1, 128, w, ones, new int[seq], 0f, 0L), 227 * 1024).sharedBytes);
         compareAttention(1, seq, 1, 128, w, 0.1f);
     }
 
@@ -372,15 +373,15 @@ class CudaBackendTest {
         }
         float[][] inputs = new float[7][];
         for (int i = 0; i < 7; i++) inputs[i] = random(n, 37 + i);
+        AttentionProblem problem = new AttentionProblem(batch, seq, heads, headDim, w, mask, global, p, 99L);
         compare("attention", (be, in) -> {
             Buffer o = be.allocate(n);
-            Buffer saved = be.allocate(be.attentionSavedSize(batch, seq, heads, headDim, w, 2));
-            be.attentionForward(in[0], in[1], in[2], in[3], in[4], in[5], mask, global, batch, seq, heads, headDim,
-                    w, p, 99L, o, saved);
+            Buffer saved = be.allocate(be.attentionSavedSize(problem));
+            be.attentionForward(problem, in[0], in[1], in[2], in[3], in[4], in[5], o, saved);
             Buffer[] g = new Buffer[6];
             for (int i = 0; i < 6; i++) g[i] = be.allocate(n);
-            be.attentionBackward(in[0], in[1], in[2], in[3], in[4], in[5], mask, global, batch, seq, heads, headDim,
-                    w, p, 99L, o, saved, in[6], g[0], g[1], g[2], g[3], g[4], g[5]);
+            be.attentionBackward(problem, in[0], in[1], in[2], in[3], in[4], in[5], o, saved, in[6],
+                    g[0], g[1], g[2], g[3], g[4], g[5]);
             return out(be, o, g[0], g[1], g[2], g[3], g[4], g[5]);
         }, inputs);
     }

@@ -7,6 +7,7 @@ import org.recformer.model.ModelInput;
 import org.recformer.model.PretrainInput;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForPretraining;
+import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.Buffer;
 import org.recformer.train.AdamW;
@@ -60,6 +61,7 @@ public final class CudaBench {
         int[] mask = new int[batch * seq], global = new int[batch * seq];
         Arrays.fill(mask, 1);
         for (int b = 0; b < batch; b++) global[b * seq] = 1;
+        AttentionProblem problem = new AttentionProblem(batch, seq, heads, headDim, w, mask, global, 0f, 0L);
         Random r = new Random(1);
         Buffer[] in = new Buffer[7];
         for (int i = 0; i < in.length; i++) {
@@ -67,14 +69,13 @@ public final class CudaBench {
             for (int j = 0; j < n; j++) x[j] = (float) r.nextGaussian();
             in[i] = be.fromArray(x);
         }
-        Buffer out = be.allocate(n), saved = be.allocate(be.attentionSavedSize(batch, seq, heads, headDim, w, 1));
+        Buffer out = be.allocate(n), saved = be.allocate(be.attentionSavedSize(problem));
         Buffer[] g = new Buffer[6];
         for (int i = 0; i < 6; i++) g[i] = be.allocate(n);
         int warm = device.equals("cuda") ? 3 : 1, reps = device.equals("cuda") ? 20 : 2;
-        Runnable forward = () -> be.attentionForward(in[0], in[1], in[2], in[3], in[4], in[5], mask, global, batch, seq,
-                heads, headDim, w, 0f, 0L, out, saved);
-        Runnable backward = () -> be.attentionBackward(in[0], in[1], in[2], in[3], in[4], in[5], mask, global, batch,
-                seq, heads, headDim, w, 0f, 0L, out, saved, in[6], g[0], g[1], g[2], g[3], g[4], g[5]);
+        Runnable forward = () -> be.attentionForward(problem, in[0], in[1], in[2], in[3], in[4], in[5], out, saved);
+        Runnable backward = () -> be.attentionBackward(problem, in[0], in[1], in[2], in[3], in[4], in[5], out, saved,
+                in[6], g[0], g[1], g[2], g[3], g[4], g[5]);
         double fwd = time(be, warm, reps, forward);
         double both = time(be, warm, reps, () -> {
             forward.run();

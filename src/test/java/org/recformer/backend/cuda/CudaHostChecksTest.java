@@ -3,6 +3,7 @@ package org.recformer.backend.cuda;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
 import org.junit.jupiter.api.Test;
+import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Buffer;
 import org.recformer.tensor.UnaryOp;
@@ -37,10 +38,10 @@ class CudaHostChecksTest {
         java.util.Arrays.fill(mask, 1);
         int[] global = new int[batch * seq];
         Buffer a = be.allocate(batch * seq * heads * headDim);
-        Buffer saved = be.allocate(be.attentionSavedSize(batch, seq, heads, headDim, 1, 0));
-        be.attentionForward(a, a, a, a, a, a, mask, global, batch, seq, heads, headDim, 1, 0f, 1L, a, saved);
-        be.attentionBackward(a, a, a, a, a, a, mask, global, batch, seq, heads, headDim, 1, 0f, 1L, a, saved, a,
-                a, a, a, a, a, a);
+        AttentionProblem p = new AttentionProblem(batch, seq, heads, headDim, 1, mask, global, 0f, 1L);
+        Buffer saved = be.allocate(be.attentionSavedSize(p));
+        be.attentionForward(p, a, a, a, a, a, a, a, saved);
+        be.attentionBackward(p, a, a, a, a, a, a, a, saved, a, a, a, a, a, a, a);
         assertEquals(3, device.launches.stream().filter(l -> l.kernel().startsWith("attention")).count());
     }
 

@@ -2,6 +2,7 @@ package org.recformer.backend.cuda;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Buffer;
@@ -88,7 +89,7 @@ class CudaKernelSignatureTest {
         // batch 2, seq 4: row 0 = [local, global, pad, global], row 1 = [global, local, local, pad]
         int[] attention = {1, 1, 0, 1, 1, 1, 1, 0};
         int[] global = {0, 1, 0, 1, 1, 0, 0, 0};
-        CudaAttention at = new CudaAttention(attention, global, 2, 4, 3, 16, 1, 0.1f, 7L, 227 * 1024);
+        CudaAttention at = new CudaAttention(new AttentionProblem(2, 4, 3, 16, 1, attention, global, 0.1f, 7L), 227 * 1024);
         assertEquals(2, at.maxGlobal);
         assertEquals(2 * 1 + 1 + 2, at.localSlots);
         int[] expected = {
@@ -99,7 +100,8 @@ class CudaKernelSignatureTest {
         };
         assertArrayEquals(expected, at.meta);
         assertTrue(at.sharedBytes > 0, "a 4-token band fits in shared memory");
-        CudaAttention wide = new CudaAttention(new int[4096], new int[4096], 1, 4096, 1, 128, 512, 0f, 0L, 227 * 1024);
+        CudaAttention wide = new CudaAttention(
+                new AttentionProblem(1, 4096, 1, 128, 512, new int[4096], new int[4096], 0f, 0L), 227 * 1024);
         assertEquals(0, wide.sharedBytes, "a band of 1056 rows of 128 does not fit: rows are read in place");
     }
 
@@ -146,8 +148,9 @@ class CudaKernelSignatureTest {
         int[] mask = {1, 1, 1, 0, 1, 1, 1, 1};
         int[] global = {1, 0, 0, 0, 0, 0, 1, 0};
         Buffer a = buf.apply(2 * 4 * 8);
-        be.attentionForward(a, a, a, a, a, a, mask, global, 2, 4, 2, 4, 1, 0.1f, 5L, a, buf.apply(32));
-        be.attentionBackward(a, a, a, a, a, a, mask, global, 2, 4, 2, 4, 1, 0.1f, 5L, a, a, a, a, a, a, a, a, a);
+        AttentionProblem problem = new AttentionProblem(2, 4, 2, 4, 1, mask, global, 0.1f, 5L);
+        be.attentionForward(problem, a, a, a, a, a, a, a, buf.apply(32));
+        be.attentionBackward(problem, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a);
         countBuffers = kept.size();
     }
 

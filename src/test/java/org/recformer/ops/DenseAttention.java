@@ -1,11 +1,12 @@
 package org.recformer.ops;
 
+import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Tensor;
 
 /**
  * The Longformer self-attention of docs/spec.md §3 composed from basic ops over a dense
  * [B, H, T, T] score matrix: O(T²) memory, for tests and as the benchmark comparator of the fused
- * op {@link Attention#longformerSelfAttention}. Same arguments and result, no dropout.
+ * op {@link Attention#longformerSelfAttention}. Same arguments and result, without dropout.
  */
 public final class DenseAttention {
     private DenseAttention() {}
@@ -13,10 +14,11 @@ public final class DenseAttention {
     /** Fill value of masked scores: exp underflows to exactly 0 after the row max is subtracted. */
     private static final float MASKED = -1e30f;
 
-    public static Tensor longformerSelfAttention(Tensor q, Tensor k, Tensor v, Tensor qg, Tensor kg, Tensor vg,
-                                                 int[] attentionMask, int[] globalMask, int batch, int seq,
-                                                 int heads, int oneSidedWindow) {
-        int headDim = q.dim(-1) / heads;
+    public static Tensor longformerSelfAttention(AttentionProblem p,
+                                                 Tensor q, Tensor k, Tensor v, Tensor qg, Tensor kg, Tensor vg) {
+        if (p.dropoutP() != 0f) throw new IllegalArgumentException("dense attention: dropoutP must be 0, got " + p.dropoutP());
+        int batch = p.batch(), seq = p.seq(), heads = p.heads(), headDim = p.headDim(), oneSidedWindow = p.window();
+        int[] attentionMask = p.attentionMask(), globalMask = p.globalMask();
         float scale = (float) (1.0 / Math.sqrt(headDim));
         // [B, T, H*D] -> [B, H, T, D]
         Tensor ql = Arithmetic.scale(toHeads(q, batch, seq, heads, headDim), scale);
