@@ -6,7 +6,8 @@
 # (java -Xmx4g -jar target/recformer.jar bench ...), torch (/usr/bin/python3), and, when
 # TORCH_OPENBLAS_DIR names a folder holding an OpenBLAS libblas.so.3, torch again with that folder on
 # LD_LIBRARY_PATH (Debian's torch 1.13 is built with BLAS_INFO=generic and finds whichever
-# libblas.so.3 comes first), and torch-openblas-dense (the same with --attention dense). Prints one line per run: `case | side | median seconds`; needs target/recformer.jar.
+# libblas.so.3 comes first), and torch-openblas-dense (the same with --attention dense); SIDES="..."
+# picks some of them. Prints one line per run: `case | side | median seconds`; needs target/recformer.jar.
 set -euo pipefail
 rounds=$1; shift
 threads=2
@@ -22,6 +23,7 @@ run_side() {  # side, mode args...
 }
 sides=(ours torch)
 [ -n "${TORCH_OPENBLAS_DIR:-}" ] && sides+=(torch-openblas torch-openblas-dense)
+[ -n "${SIDES:-}" ] && read -r -a sides <<< "$SIDES"  # e.g. SIDES="ours torch-openblas"
 for round in $(seq 1 "$rounds"); do
   for c in "$@"; do
     order=("${sides[@]}")
