@@ -49,7 +49,7 @@ import torch.nn.functional as F
 # Sizes of RecformerRecipe.SMALL / BASE and the fresh-model constants of `recformer bench`.
 SIZES = {"small": dict(hidden=64, layers=2, heads=4, intermediate=256),
          "base": dict(hidden=768, layers=12, heads=12, intermediate=3072)}
-ROBERTA_VOCAB, BOS, PAD, MASK = 50265, 0, 1, 50264
+ROBERTA_VOCAB, BOS, PAD = 50265, 0, 1
 MAX_ITEM_EMBEDDINGS, TOKEN_TYPES, TYPE_BOS, TYPE_KEY, TYPE_VALUE, TYPE_PAD = 51, 4, 0, 1, 2, 3
 FIXTURE_DIRS = ["test-fixtures/parity/dev-tiny", "test-fixtures/parity/dev-small"]
 
