@@ -128,7 +128,7 @@ final class RecommendCommand extends JobCommand {
     }
 
     /** Indices of the k highest of {@code scores[offset .. offset+n)}, best first (ties: lower index first). */
-    private static int[] top(float[] scores, int offset, int n, int k) {
+    static int[] top(float[] scores, int offset, int n, int k) {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         IntArrays.mergeSort(order, (a, b) -> Float.compare(scores[offset + b], scores[offset + a])); // stable
