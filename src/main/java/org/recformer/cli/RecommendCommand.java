@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import it.unimi.dsi.fastutil.ints.IntArrays;
+import it.unimi.dsi.fastutil.objects.Object2IntMap;
+import it.unimi.dsi.fastutil.objects.Object2IntOpenHashMap;
 import org.recformer.autograd.GradMode;
 import org.recformer.data.Dataset;
 import org.recformer.data.batch.SequenceBatcher;
@@ -21,7 +24,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -125,11 +128,11 @@ final class RecommendCommand extends JobCommand {
     }
 
     /** Indices of the k highest of {@code scores[offset .. offset+n)}, best first (ties: lower index first). */
-    private static List<Integer> top(float[] scores, int offset, int n, int k) {
-        List<Integer> order = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) order.add(i);
-        order.sort((a, b) -> Float.compare(scores[offset + b], scores[offset + a]));
-        return order.subList(0, Math.min(k, n));
+    static int[] top(float[] scores, int offset, int n, int k) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        IntArrays.mergeSort(order, (a, b) -> Float.compare(scores[offset + b], scores[offset + a])); // stable
+        return Arrays.copyOf(order, Math.min(k, n));
     }
 
     /** The parsed input: histories as item ids of the extended store (catalogue, new items, inline items). */
@@ -150,7 +153,8 @@ final class RecommendCommand extends JobCommand {
                 throw new IllegalArgumentException(file + ": expected an object with \"histories\": {user: [items...]}");
             }
             Request r = new Request();
-            Map<String, Integer> index = new HashMap<>();
+            Object2IntMap<String> index = new Object2IntOpenHashMap<>();
+            index.defaultReturnValue(-1);
             for (int i = 0; i < catalogue.size(); i++) index.put(catalogue.rawIds().get(i), i);
             JsonNode fresh = root.path("new_items");
             if (!fresh.isMissingNode()) {
@@ -171,8 +175,8 @@ final class RecommendCommand extends JobCommand {
                 for (int i = 0; i < ids.length; i++) {
                     JsonNode item = e.getValue().get(i);
                     if (item.isTextual()) {
-                        Integer id = index.get(item.asText());
-                        if (id == null) {
+                        int id = index.getInt(item.asText());
+                        if (id < 0) {
                             throw new IllegalArgumentException(file + ": history of \"" + e.getKey() + "\": item \"" + item.asText()
                                     + "\" is not in the catalogue (give unseen items as attribute maps)");
                         }

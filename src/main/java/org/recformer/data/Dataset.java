@@ -3,6 +3,9 @@ package org.recformer.data;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.core.JsonToken;
+import it.unimi.dsi.fastutil.objects.Object2IntMap;
+import it.unimi.dsi.fastutil.objects.Object2IntMaps;
+import it.unimi.dsi.fastutil.objects.Object2IntOpenHashMap;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,8 +77,8 @@ public final class Dataset {
         if (!Files.isDirectory(directory)) {
             throw new DatasetFormatException(directory, null, "not a directory");
         }
-        Map<String, Integer> userIndex = readIdMap(directory.resolve(USER_MAP_FILE), "user");
-        Map<String, Integer> itemIndex = readIdMap(directory.resolve(ITEM_MAP_FILE), "item");
+        Object2IntMap<String> userIndex = readIdMap(directory.resolve(USER_MAP_FILE), "user");
+        Object2IntMap<String> itemIndex = readIdMap(directory.resolve(ITEM_MAP_FILE), "item");
         String[] rawUserIds = byId(userIndex);
         String[] rawItemIds = byId(itemIndex);
         List<LinkedHashMap<String, String>> attributes =
@@ -200,7 +202,7 @@ public final class Dataset {
     // ---- reading ----
 
     /** Reads a raw id -> dense id object and checks that the ids are exactly 0..n-1. */
-    private static Map<String, Integer> readIdMap(Path file, String what) throws IOException {
+    private static Object2IntMap<String> readIdMap(Path file, String what) throws IOException {
         Map<String, Long> rawIds = new LinkedHashMap<>();
         try (JsonFile json = JsonFile.open(file)) {
             json.startObject(null);
@@ -215,7 +217,8 @@ public final class Dataset {
             json.expectEnd();
         }
         boolean[] seen = new boolean[rawIds.size()];
-        Map<String, Integer> ids = new HashMap<>();
+        Object2IntMap<String> ids = new Object2IntOpenHashMap<>(rawIds.size());
+        ids.defaultReturnValue(-1);
         for (Map.Entry<String, Long> entry : rawIds.entrySet()) {
             long id = entry.getValue();
             if (id < 0 || id >= seen.length) {
@@ -231,20 +234,22 @@ public final class Dataset {
         return ids;
     }
 
-    private static String[] byId(Map<String, Integer> ids) {
+    private static String[] byId(Object2IntMap<String> ids) {
         String[] raw = new String[ids.size()];
-        ids.forEach((key, id) -> raw[id] = key);
+        for (Object2IntMap.Entry<String> entry : Object2IntMaps.fastIterable(ids)) {
+            raw[entry.getIntValue()] = entry.getKey();
+        }
         return raw;
     }
 
     /** Reads the attributes of every smap item; entries for other raw ids are skipped. */
     private static List<LinkedHashMap<String, String>> readMetadata(Path file, Path itemMapFile,
-            Map<String, Integer> itemIndex, String[] rawItemIds) throws IOException {
+            Object2IntMap<String> itemIndex, String[] rawItemIds) throws IOException {
         List<LinkedHashMap<String, String>> attributes = new ArrayList<>(Collections.nCopies(rawItemIds.length, null));
         try (JsonFile json = JsonFile.open(file)) {
             json.startObject(null);
             for (String rawId = json.nextKey(); rawId != null; rawId = json.nextKey()) {
-                Integer item = itemIndex.get(rawId);
+                int item = itemIndex.getInt(rawId); // -1 when the raw id is not in the smap
                 json.startObject(rawId);
                 LinkedHashMap<String, String> values = new LinkedHashMap<>();
                 for (String name = json.nextKey(); name != null; name = json.nextKey()) {
@@ -253,7 +258,7 @@ public final class Dataset {
                     }
                     values.put(name, json.text());
                 }
-                if (item != null) {
+                if (item >= 0) {
                     if (attributes.get(item) != null) {
                         throw json.fail(rawId, "duplicate key");
                     }

@@ -1,13 +1,15 @@
 package org.recformer.data;
 
 import com.fasterxml.jackson.core.JsonToken;
+import it.unimi.dsi.fastutil.ints.IntArrayList;
+import it.unimi.dsi.fastutil.objects.Object2IntMap;
+import it.unimi.dsi.fastutil.objects.Object2IntOpenHashMap;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,18 +69,19 @@ public final class PretrainCorpus {
     }
 
     private static PretrainCorpus readCorpus(Path directory) throws IOException {
-        Map<String, Integer> ids = new HashMap<>();
+        Object2IntMap<String> ids = new Object2IntOpenHashMap<>();
+        ids.defaultReturnValue(-1);
         List<LinkedHashMap<String, String>> items = readMetadata(directory.resolve(Dataset.METADATA_FILE), ids);
         return new PretrainCorpus(items, readSequences(directory.resolve(TRAIN_FILE), ids),
                 readSequences(directory.resolve(DEV_FILE), ids));
     }
 
-    private static List<LinkedHashMap<String, String>> readMetadata(Path file, Map<String, Integer> ids) throws IOException {
+    private static List<LinkedHashMap<String, String>> readMetadata(Path file, Object2IntMap<String> ids) throws IOException {
         List<LinkedHashMap<String, String>> items = new ArrayList<>();
         try (JsonFile json = JsonFile.open(file)) {
             json.startObject(null);
             for (String asin = json.nextKey(); asin != null; asin = json.nextKey()) {
-                if (ids.putIfAbsent(asin, items.size()) != null) throw json.fail(asin, "duplicate key");
+                if (ids.putIfAbsent(asin, items.size()) >= 0) throw json.fail(asin, "duplicate key");
                 json.startObject(asin);
                 LinkedHashMap<String, String> values = new LinkedHashMap<>();
                 for (String name = json.nextKey(); name != null; name = json.nextKey()) {
@@ -95,7 +98,7 @@ public final class PretrainCorpus {
     }
 
     /** A JSON list of asin lists; the key in messages is the sequence's index. */
-    private static List<int[]> readSequences(Path file, Map<String, Integer> ids) throws IOException {
+    private static List<int[]> readSequences(Path file, Object2IntMap<String> ids) throws IOException {
         List<int[]> sequences = new ArrayList<>();
         try (JsonFile json = JsonFile.open(file)) {
             if (json.next() != JsonToken.START_ARRAY) {
@@ -105,18 +108,16 @@ public final class PretrainCorpus {
             for (JsonToken token = json.next(); token != JsonToken.END_ARRAY; token = json.next(), index++) {
                 String key = Integer.toString(index);
                 if (token != JsonToken.START_ARRAY) throw json.fail(key, "expected a list of asins, found " + json.describeToken());
-                int[] sequence = new int[8];
-                int length = 0;
+                IntArrayList sequence = new IntArrayList();
                 for (JsonToken t = json.next(); t != JsonToken.END_ARRAY; t = json.next()) {
                     if (t != JsonToken.VALUE_STRING) throw json.fail(key, "expected an asin (a string), found " + json.describeToken());
-                    Integer item = ids.get(json.text());
-                    if (item == null) {
+                    int item = ids.getInt(json.text());
+                    if (item < 0) {
                         throw json.fail(key, "asin \"" + json.text() + "\" has no entry in " + Dataset.METADATA_FILE);
                     }
-                    if (length == sequence.length) sequence = Arrays.copyOf(sequence, 2 * length);
-                    sequence[length++] = item;
+                    sequence.add(item);
                 }
-                if (length >= MIN_LENGTH) sequences.add(Arrays.copyOf(sequence, length));
+                if (sequence.size() >= MIN_LENGTH) sequences.add(sequence.toIntArray());
             }
             json.expectEnd();
         }

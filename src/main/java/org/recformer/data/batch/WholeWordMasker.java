@@ -4,6 +4,7 @@ import org.recformer.tokenizer.SpecialTokens;
 import org.recformer.tokenizer.BertCharacters;
 import org.recformer.tokenizer.Tokenizer;
 
+import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -89,8 +90,8 @@ public final class WholeWordMasker {
     }
 
     /** Positions (in the row) of the tokens of the chosen words, in choice order. */
-    private List<Integer> chooseTokens(int[] ids, int start, int rowLength, SplittableRandom rng) {
-        List<List<Integer>> words = new ArrayList<>();
+    private int[] chooseTokens(int[] ids, int start, int rowLength, SplittableRandom rng) {
+        List<IntArrayList> words = new ArrayList<>();
         for (int t = 0; t < rowLength; t++) {
             int id = ids[start + t];
             if (id == specials.bos() || id == specials.eos()) {
@@ -99,20 +100,20 @@ public final class WholeWordMasker {
             if (continuesWord[id] && !words.isEmpty()) {
                 words.get(words.size() - 1).add(t);
             } else {
-                List<Integer> word = new ArrayList<>();
+                IntArrayList word = new IntArrayList();
                 word.add(t);
                 words.add(word);
             }
         }
         for (int i = words.size() - 1; i > 0; i--) {
             int j = rng.nextInt(i + 1);
-            List<Integer> tmp = words.get(i);
+            IntArrayList tmp = words.get(i);
             words.set(i, words.get(j));
             words.set(j, tmp);
         }
         int budget = Math.min(MAX_PREDICTIONS, Math.max(1, (int) Math.rint(rowLength * probability)));
-        List<Integer> chosen = new ArrayList<>();
-        for (List<Integer> word : words) {
+        IntArrayList chosen = new IntArrayList(budget);
+        for (IntArrayList word : words) {
             if (chosen.size() >= budget) {
                 break;
             }
@@ -120,6 +121,6 @@ public final class WholeWordMasker {
                 chosen.addAll(word);
             }
         }
-        return chosen;
+        return chosen.toIntArray();
     }
 }

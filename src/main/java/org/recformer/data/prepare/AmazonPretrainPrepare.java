@@ -2,6 +2,9 @@ package org.recformer.data.prepare;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import it.unimi.dsi.fastutil.ints.IntArrays;
+import it.unimi.dsi.fastutil.objects.Object2IntMap;
+import it.unimi.dsi.fastutil.objects.Object2IntOpenHashMap;
 import org.recformer.data.Dataset;
 
 import java.io.IOException;
@@ -10,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -187,7 +189,7 @@ public final class AmazonPretrainPrepare {
     /** Writes categories' sequences of the kept items as lists of asins. */
     private static final class SequenceWriter {
         final String[] asins;                          // [items] in metadata order
-        final Map<String, Integer> itemIndex = new HashMap<>();
+        final Object2IntMap<String> itemIndex = new Object2IntOpenHashMap<>();
         final int[] asinRank;                          // [items] rank of the asin in sorted order
         final Path spillParent;
         final int sequencesPerPartition;
@@ -196,6 +198,7 @@ public final class AmazonPretrainPrepare {
 
         SequenceWriter(String[] asins, Path spillParent, int sequencesPerPartition) {
             this.asins = asins;
+            itemIndex.defaultReturnValue(-1);
             for (int i = 0; i < asins.length; i++) {
                 itemIndex.put(asins[i], i);
             }
@@ -213,8 +216,8 @@ public final class AmazonPretrainPrepare {
             try (SequenceSpill spill = new SequenceSpill(spillParent, sequencesPerPartition)) {
                 JsonLines.read(category.reviews(), QUIET, (line, object) -> {
                     Review review = Review.of(object);
-                    Integer item = itemIndex.get(review.asin());
-                    if (item == null) {
+                    int item = itemIndex.getInt(review.asin());
+                    if (item < 0) {
                         droppedReviews++;
                         return;
                     }
@@ -241,9 +244,9 @@ public final class AmazonPretrainPrepare {
 
     /** rank[i] = position of asins[i] in sorted order (ties of equal times are broken by asin). */
     private static int[] asinRanks(String[] asins) {
-        Integer[] order = new Integer[asins.length];
+        int[] order = new int[asins.length];
         Arrays.setAll(order, i -> i);
-        Arrays.sort(order, (a, b) -> asins[a].compareTo(asins[b]));
+        IntArrays.mergeSort(order, (a, b) -> asins[a].compareTo(asins[b])); // stable, like Arrays.sort of objects
         int[] rank = new int[asins.length];
         for (int r = 0; r < order.length; r++) {
             rank[order[r]] = r;

@@ -1,5 +1,9 @@
 package org.recformer.data.prepare;
 
+import it.unimi.dsi.fastutil.ints.IntArrays;
+import it.unimi.dsi.fastutil.objects.Object2IntMap;
+import it.unimi.dsi.fastutil.objects.Object2IntOpenHashMap;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -9,10 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Groups a stream of (user, item, time) records into one sequence per user with memory bounded
@@ -31,7 +32,7 @@ final class SequenceSpill implements AutoCloseable {
 
     private final Path directory;
     private final int sequencesPerPartition;
-    private final Map<String, Integer> sequenceIds = new HashMap<>(); // raw user -> sequence number
+    private final Object2IntMap<String> sequenceIds = new Object2IntOpenHashMap<>(); // raw user -> sequence number
     private final List<DataOutputStream> partitions = new ArrayList<>();
     private long records;
 
@@ -42,10 +43,15 @@ final class SequenceSpill implements AutoCloseable {
         }
         this.directory = Files.createTempDirectory(parent, ".spill");
         this.sequencesPerPartition = sequencesPerPartition;
+        this.sequenceIds.defaultReturnValue(-1);
     }
 
     void add(String user, int item, long time) throws IOException {
-        int sequence = sequenceIds.computeIfAbsent(user, u -> sequenceIds.size());
+        int sequence = sequenceIds.getInt(user);
+        if (sequence < 0) {
+            sequence = sequenceIds.size();
+            sequenceIds.put(user, sequence);
+        }
         int partition = sequence / sequencesPerPartition;
         while (partitions.size() <= partition) {
             Path file = directory.resolve("partition-" + partitions.size());
@@ -88,11 +94,16 @@ final class SequenceSpill implements AutoCloseable {
                 }
             }
             Files.delete(file);
-            Integer[] order = new Integer[count];
+            int[] order = new int[count];
             Arrays.setAll(order, i -> i);
-            Arrays.sort(order, Comparator.<Integer>comparingInt(i -> sequence[i])
-                    .thenComparingLong(i -> time[i])
-                    .thenComparingInt(i -> tieRank[item[i]]));
+            IntArrays.mergeSort(order, (a, b) -> {
+                int bySequence = Integer.compare(sequence[a], sequence[b]);
+                if (bySequence != 0) {
+                    return bySequence;
+                }
+                int byTime = Long.compare(time[a], time[b]);
+                return byTime != 0 ? byTime : Integer.compare(tieRank[item[a]], tieRank[item[b]]);
+            });
             for (int start = 0; start < count; ) {
                 int end = start;
                 while (end < count && sequence[order[end]] == sequence[order[start]]) {

@@ -1,8 +1,10 @@
 package org.recformer.data.prepare;
 
+import it.unimi.dsi.fastutil.objects.Object2IntLinkedOpenHashMap;
+import it.unimi.dsi.fastutil.objects.Object2IntMap;
+
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -35,7 +37,7 @@ final class SequenceSplitter {
                            PrepareReport report) {
         Random random = new Random(seed);
         List<String> users = new ArrayList<>();
-        Map<String, Integer> itemIds = new LinkedHashMap<>();
+        Object2IntMap<String> itemIds = new Object2IntLinkedOpenHashMap<>(); // in order of first appearance
         List<int[]> sequences = new ArrayList<>();
         long shortUsers = 0, shortUserEvents = 0, unsampledUsers = 0, unsampledEvents = 0;
         for (Map.Entry<String, List<UserHistories.Event>> user : histories.byUser().entrySet()) {
@@ -58,7 +60,7 @@ final class SequenceSplitter {
             byTime.sort(Comparator.comparingLong(UserHistories.Event::time)); // List.sort is stable
             int[] sequence = new int[byTime.size()];
             for (int i = 0; i < sequence.length; i++) {
-                sequence[i] = itemIds.get(byTime.get(i).item());
+                sequence[i] = itemIds.getInt(byTime.get(i).item());
             }
             sequences.add(sequence);
         }
