@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  */
 final class CudaAttention {
     /** ATT_ROWS, ATT_WARPS and ATT_MAX_D in kernels/attention.cuh. */
-    static final int ROWS = 32, WARPS = 4, MAX_HEAD_DIM = 128;
+    static final int ROWS = 64, WARPS = 8, MAX_HEAD_DIM = 128;
     /** Static shared memory of the largest attention kernel (queries + grads, [WARPS][MAX_D] floats each). */
     private static final int STATIC_SHARED = 2 * WARPS * MAX_HEAD_DIM * 4;
     private static final int PAD = 0, LOCAL = 1, GLOBAL = 2;
