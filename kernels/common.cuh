@@ -14,7 +14,8 @@
     if (r >= (rows)) return;
 
 // A shape of up to MAX_RANK dimensions with the strides of up to two operands read through it
-// (0 along broadcast dimensions). Passed by value; the Java side fills it as 1 + 3 * MAX_RANK ints.
+// (0 along broadcast dimensions). Passed by value; the Java side fills it as 1 + 3 * MAX_RANK ints
+// and guarantees that every element count and offset fits 31 bits (CudaBackend refuses larger tensors).
 struct Layout {
     int rank;
     int shape[MAX_RANK];
@@ -22,15 +23,19 @@ struct Layout {
     int strideB[MAX_RANK];
 };
 
-// Offsets in operands A and B of flat output index i of layout L.
-__device__ __forceinline__ void layout_offsets(const Layout& L, long long i, long long* a, long long* b) {
-    long long oa = 0, ob = 0;
-    for (int d = L.rank - 1; d >= 0; d--) {
-        int n = L.shape[d];
-        long long c = i % n;
+// Offsets in operands A and B of flat index i of layout L, in unsigned 32-bit arithmetic. The loop
+// runs over MAX_RANK at compile time (dimensions past L.rank skipped), so every field of L is read
+// at a constant index from the parameter space: no local copy, no stack frame.
+__device__ __forceinline__ void layout_offsets(const Layout& L, unsigned i, unsigned* a, unsigned* b) {
+    unsigned oa = 0, ob = 0;
+#pragma unroll
+    for (int d = MAX_RANK - 1; d >= 0; d--) {
+        if (d >= L.rank) continue;
+        unsigned n = (unsigned) L.shape[d];
+        unsigned c = i % n;
         i /= n;
-        oa += c * L.strideA[d];
-        ob += c * L.strideB[d];
+        oa += c * (unsigned) L.strideA[d];
+        ob += c * (unsigned) L.strideB[d];
     }
     *a = oa;
     *b = ob;
@@ -71,4 +76,21 @@ __device__ double block_sum_double(double x) {
     x = threadIdx.x < warps ? partial[threadIdx.x] : 0.0;
     if (warp == 0) x = warp_sum_double(x);
     return x;
+}
+
+// Block-wide max (blockDim.x a multiple of 32, at most 1024), returned to every thread.
+__device__ float block_max(float x) {
+    __shared__ float partial[32];
+    __shared__ float result;
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    x = warp_max(x);
+    if (lane == 0) partial[warp] = x;
+    __syncthreads();
+    if (warp == 0) {
+        x = lane < (int) (blockDim.x >> 5) ? partial[lane] : -INFINITY;
+        x = warp_max(x);
+        if (lane == 0) result = x;
+    }
+    __syncthreads();
+    return result;
 }

@@ -39,10 +39,14 @@ extern "C" __global__ void copy_blocks(const float* src, int srcOffset, int srcS
 #define UNARY_SQRT 6
 #define UNARY_POW 7
 
+// A grid-stride loop over n < 2^31 elements in unsigned 32-bit arithmetic (the broadcasting kernels).
+#define GRID_STRIDE_32(i, n) \
+    for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += gridDim.x * blockDim.x)
+
 // L.strideA / L.strideB read a and b broadcast to L.shape.
-extern "C" __global__ void binary(int op, const float* a, const float* b, float* out, long long n, Layout L) {
-    GRID_STRIDE(i, n) {
-        long long ia, ib;
+extern "C" __global__ void binary(int op, const float* a, const float* b, float* out, unsigned n, Layout L) {
+    GRID_STRIDE_32(i, n) {
+        unsigned ia, ib;
         layout_offsets(L, i, &ia, &ib);
         float x = a[ia], y = b[ib];
         float r;
@@ -104,61 +108,63 @@ extern "C" __global__ void unary_backward(int op, const float* in, const float* 
     }
 }
 
-// out[o] = sum of in over the reduced dimensions. L.shape is the input shape; L.strideA holds, per
-// input dimension, its stride in the output (0 where reduced); L.strideB holds the input's own
-// strides restricted to the reduced dimensions (0 where kept). reducedShape lists the extents of
-// the reduced dimensions in order; `reduced` is their product. Threads (x) take consecutive
-// outputs, threadIdx.y splits the reduction; sums are in double.
-struct Reduction {
-    int count;                 // number of reduced dimensions
-    int extent[MAX_RANK];      // their sizes
-    int stride[MAX_RANK];      // their strides in the input
-};
-
-extern "C" __global__ void sum_to_shape(const float* in, float* out, int outCount, Layout keptToIn,
-                                        Reduction R, long long reduced) {
-    __shared__ double partial[8][33];
-    int o = blockIdx.x * 32 + threadIdx.x;
+// Column sums, pass 1 of 2: partial[slice, o] = sum of in over slice `blockIdx.y` of the reduced
+// index range (perSlice indices each) for output element o. kept.shape is the input shape with the
+// reduced dimensions set to 1 and kept.strideA the input strides, so that output index o maps to
+// the input offset of its first element; reduced.shape lists the extents of the reduced dimensions
+// and reduced.strideA their input strides; `count` is their product. Threads (x) take consecutive
+// outputs, threadIdx.y splits the slice; sums in double. Pass 2 is sum_partials: splitting the
+// reduced range over grid y gives enough blocks for few outputs (768 columns are 24 blocks of 32)
+// with no atomics, so results do not depend on the schedule.
+extern "C" __global__ void sum_to_shape(const float* in, double* partial, unsigned outCount, Layout kept,
+                                        Layout reduced, unsigned count, unsigned perSlice) {
+    __shared__ double part[8][33];
+    unsigned o = blockIdx.x * 32 + threadIdx.x;
+    unsigned first = blockIdx.y * perSlice, end = first + perSlice < count ? first + perSlice : count;
     double s = 0;
     if (o < outCount) {
-        // offset in the input of output element o (reduced coordinates at 0)
-        long long base = 0, rem = o;
-        for (int d = keptToIn.rank - 1; d >= 0; d--) {
-            int n = keptToIn.shape[d];
-            base += (rem % n) * keptToIn.strideA[d];
-            rem /= n;
-        }
-        for (long long r = threadIdx.y; r < reduced; r += blockDim.y) {
-            long long off = base, rr = r;
-            for (int d = R.count - 1; d >= 0; d--) {
-                off += (rr % R.extent[d]) * R.stride[d];
-                rr /= R.extent[d];
-            }
-            s += in[off];
+        unsigned base, unused;
+        layout_offsets(kept, o, &base, &unused);  // reduced coordinates at 0
+        for (unsigned r = first + threadIdx.y; r < end; r += blockDim.y) {
+            unsigned off;
+            layout_offsets(reduced, r, &off, &unused);
+            s += in[base + off];
         }
     }
-    partial[threadIdx.y][threadIdx.x] = s;
+    part[threadIdx.y][threadIdx.x] = s;
     __syncthreads();
     if (threadIdx.y == 0 && o < outCount) {
         double t = 0;
-        for (int y = 0; y < blockDim.y; y++) t += partial[y][threadIdx.x];
-        out[o] = (float) t;
+        for (int y = 0; y < blockDim.y; y++) t += part[y][threadIdx.x];
+        partial[(size_t) blockIdx.y * outCount + o] = t;
+    }
+}
+
+// Column sums, pass 2 of 2: out[c] = (float) sum over s of partial[s, c] in slice order, added to out[c]
+// when accumulate (as (float) sum), else stored. Used by sum_to_shape and layer_norm_param_backward.
+extern "C" __global__ void sum_partials(const double* partial, unsigned slices, unsigned cols, float* out,
+                                        int accumulate) {
+    GRID_STRIDE_32(c, cols) {
+        double t = 0;
+        for (unsigned s = 0; s < slices; s++) t += partial[(size_t) s * cols + c];
+        out[c] = accumulate ? out[c] + (float) t : (float) t;
     }
 }
 
 // out (shape L.shape) element i = in at offset given by L.strideA (the input strides of each output dimension).
-extern "C" __global__ void permute(const float* in, float* out, long long n, Layout L) {
-    GRID_STRIDE(i, n) {
-        long long ia, ib;
-        layout_offsets(L, i, &ia, &ib);
+extern "C" __global__ void permute(const float* in, float* out, unsigned n, Layout L) {
+    GRID_STRIDE_32(i, n) {
+        unsigned ia, unused;
+        layout_offsets(L, i, &ia, &unused);
         out[i] = in[ia];
     }
 }
 
 // out = value where mask (read through L.strideB) != 0, else in (contiguous, L.strideA).
-extern "C" __global__ void masked_fill(const float* in, const float* mask, float* out, long long n, Layout L, float value) {
-    GRID_STRIDE(i, n) {
-        long long ia, im;
+extern "C" __global__ void masked_fill(const float* in, const float* mask, float* out, unsigned n, Layout L,
+                                       float value) {
+    GRID_STRIDE_32(i, n) {
+        unsigned ia, im;
         layout_offsets(L, i, &ia, &im);
         out[i] = mask[im] != 0.0f ? value : in[i];
     }

@@ -46,15 +46,19 @@ extern "C" __global__ void layer_norm_backward(const float* gradOut, const float
     }
 }
 
-// gradWeight[c] += sum_r gradOut * xhat, gradBias[c] += sum_r gradOut. Block (32 columns) x (8 row groups).
+// Pass 1 of the parameter gradients: over rows [blockIdx.y * perSlice, + perSlice) of the slice,
+// partial[0, slice, c] = sum of gradOut * xhat and partial[1, slice, c] = sum of gradOut, in double.
+// Block: 32 columns x 8 row groups; grid y splits the rows so that few columns still fill the GPU.
+// Pass 2: sum_partials adds each column's slices, in order, into gradWeight and gradBias (no atomics).
 extern "C" __global__ void layer_norm_param_backward(const float* gradOut, const float* in, const float* mean,
-                                                     const float* rstd, float* gradWeight, float* gradBias,
-                                                     int rows, int cols) {
+                                                     const float* rstd, double* partial, int rows, int cols,
+                                                     int perSlice) {
     __shared__ double sw[8][33], sb[8][33];
     int c = blockIdx.x * 32 + threadIdx.x;
+    int first = blockIdx.y * perSlice, end = min(rows, first + perSlice);
     double w = 0, b = 0;
     if (c < cols) {
-        for (int r = threadIdx.y; r < rows; r += blockDim.y) {
+        for (int r = first + threadIdx.y; r < end; r += blockDim.y) {
             long long off = (long long) r * cols;
             float g = gradOut[off + c];
             w += g * ((in[off + c] - mean[r]) * rstd[r]);
@@ -70,8 +74,9 @@ extern "C" __global__ void layer_norm_param_backward(const float* gradOut, const
             tw += sw[y][threadIdx.x];
             tb += sb[y][threadIdx.x];
         }
-        gradWeight[c] += (float) tw;
-        gradBias[c] += (float) tb;
+        long long slices = gridDim.y;
+        partial[blockIdx.y * (long long) cols + c] = tw;
+        partial[(slices + blockIdx.y) * cols + c] = tb;
     }
 }
 

@@ -38,14 +38,48 @@ extern "C" __global__ void softmax_backward(const float* out, const float* gradO
     }
 }
 
-// Log-probabilities of every row, and the negative log-likelihood of each row's label into rowLoss (0 when ignored).
-extern "C" __global__ void cross_entropy_forward(const float* logits, const int* labels, float* logProbs, float* rowLoss,
-                                                 int rows, int cols, int ignoreIndex) {
-    WARP_ROW(r, rows)
-    long long off = (long long) r * cols;
-    softmax_row(logits + off, logProbs + off, cols, lane, 1);
-    __syncwarp();
-    if (lane == 0) rowLoss[r] = labels[r] == ignoreIndex ? 0.0f : -logProbs[off + labels[r]];
+// Cross-entropy splits each row of logits into chunks of `chunk` columns, one block each (grid x =
+// row, y = chunk), so that a few long rows (a batch of 16 rows of 50,265 logits) still fill the GPU.
+// Pass 1: per chunk, its max and the sum of exp(x - max) in double.
+extern "C" __global__ void cross_entropy_partial(const float* logits, float* partialMax, double* partialSum, int cols,
+                                                 int chunk) {
+    long long r = blockIdx.x, at = r * gridDim.y + blockIdx.y;
+    const float* x = logits + r * cols;
+    int first = blockIdx.y * chunk, end = min(cols, first + chunk);
+    float mx = -INFINITY;
+    for (int c = first + threadIdx.x; c < end; c += blockDim.x) mx = fmaxf(mx, x[c]);
+    mx = block_max(mx);
+    double sum = 0;
+    for (int c = first + threadIdx.x; c < end; c += blockDim.x) sum += exp((double) (x[c] - mx));
+    sum = block_sum_double(sum);
+    if (threadIdx.x == 0) {
+        partialMax[at] = mx;
+        partialSum[at] = sum;
+    }
+}
+
+// Pass 2: the row's max M and sum of exp(x - M) from its chunks (in chunk order), the log-probabilities
+// x - M - log(sum) of this block's chunk, and (chunk 0) the negative log-likelihood of the row's label
+// into rowLoss (0 when ignored).
+extern "C" __global__ void cross_entropy_forward(const float* logits, const int* labels, const float* partialMax,
+                                                 const double* partialSum, float* logProbs, float* rowLoss, int cols,
+                                                 int chunk, int ignoreIndex) {
+    long long r = blockIdx.x, off = r * cols;
+    const float* pm = partialMax + r * gridDim.y;
+    const double* ps = partialSum + r * gridDim.y;
+    float M = -INFINITY;
+    for (int k = 0; k < (int) gridDim.y; k++) M = fmaxf(M, pm[k]);
+    double sum = 0;
+    for (int k = 0; k < (int) gridDim.y; k++) {
+        if (pm[k] != -INFINITY) sum += ps[k] * exp((double) (pm[k] - M));
+    }
+    float logSum = (float) log(sum);
+    int first = blockIdx.y * chunk, end = min(cols, first + chunk);
+    for (int c = first + threadIdx.x; c < end; c += blockDim.x) logProbs[off + c] = logits[off + c] - M - logSum;
+    if (blockIdx.y == 0 && threadIdx.x == 0) {
+        int label = labels[r];
+        rowLoss[r] = label == ignoreIndex ? 0.0f : -(logits[off + label] - M - logSum);
+    }
 }
 
 // loss[0] = sum(rowLoss) / count (0 when count is 0), in one block.

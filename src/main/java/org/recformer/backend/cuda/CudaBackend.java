@@ -24,6 +24,12 @@ public final class CudaBackend implements Backend {
     private static final int ROWS_PER_BLOCK = THREADS / 32;
     /** CUDA's limit on grid y and z. */
     private static final int MAX_GRID_YZ = 65535;
+    /** Column reductions split their rows into slices until the grid has about this many blocks ... */
+    private static final int COLUMN_TARGET_BLOCKS = 1024;
+    /** ... of at least this many rows each. */
+    private static final int MIN_SLICE_ROWS = 64;
+    /** Columns of one row per block of the cross-entropy kernels (256 threads x 8). */
+    private static final int CROSS_ENTROPY_CHUNK = 2048;
 
     private static CudaBackend instance;
     private static CudaUnavailableException failure;
@@ -225,7 +231,8 @@ public final class CudaBackend implements Backend {
         cuda.enter();
         int[] layout = Layouts.layout(outShape, Layouts.broadcastStrides(aShape, outShape),
                 Layouts.broadcastStrides(bShape, outShape));
-        flat("binary", Shape.numel(outShape), binaryCode(op), b(a), b(bb), b(out), (long) Shape.numel(outShape), layout);
+        int n = Shape.numel(outShape);
+        flat("binary", n, binaryCode(op), b(a), b(bb), b(out), n, layout);
     }
 
     /** The BINARY_* code of kernels/elementwise.cuh named as {@code op}. */
@@ -273,19 +280,40 @@ public final class CudaBackend implements Backend {
         int[] inStrides = Shape.strides(inShape);
         int[] extent = new int[rank], stride = new int[rank];
         int count = 0;
-        long reduced = 1;
         for (int d = 0; d < rank; d++) {
             if (outPadded[d] == 1 && inShape[d] != 1) {
                 extent[count] = inShape[d];
                 stride[count++] = inStrides[d];
-                reduced *= inShape[d];
             }
         }
         int outCount = Shape.numel(outShape);
         if (outCount == 0) return;
-        if (Shape.numel(inShape) == 0) reduced = 0;
-        cuda.launch("sum_to_shape", (outCount + 31) / 32, 1, 1, 32, 8, 1, 0, b(in), b(out), outCount,
-                Layouts.layout(outPadded, inStrides, new int[rank]), Layouts.reduction(extent, stride, count), reduced);
+        int reduced = Shape.numel(inShape) / outCount;
+        int[] kept = Layouts.layout(outPadded, inStrides, new int[rank]);
+        int[] reducedDims = Layouts.layout(java.util.Arrays.copyOf(extent, count), java.util.Arrays.copyOf(stride, count),
+                new int[count]);
+        Slices slices = Slices.of(outCount, reduced);
+        DeviceAllocator.Block partial = cuda.allocate((long) slices.count() * outCount * Sizeof.DOUBLE);
+        cuda.launch("sum_to_shape", (outCount + 31) / 32, slices.count(), 1, 32, 8, 1, 0, b(in), partial.pointer(),
+                outCount, kept, reducedDims, reduced, slices.rows());
+        flat("sum_partials", outCount, partial.pointer(), slices.count(), outCount, b(out), 0);
+        cuda.release(partial);
+    }
+
+    /**
+     * How a column reduction of {@code rows} rows splits them over grid y: {@code count} slices of
+     * {@code rows} rows each (the last one shorter), for blocks of 32 columns. Depends only on the
+     * shape, so results are reproducible.
+     */
+    record Slices(int count, int rows) {
+        static Slices of(int cols, int rows) {
+            long colBlocks = Math.max(1, (cols + 31L) / 32);
+            long wanted = (COLUMN_TARGET_BLOCKS + colBlocks - 1) / colBlocks;
+            long most = Math.max(1, (rows + (long) MIN_SLICE_ROWS - 1) / MIN_SLICE_ROWS);
+            int count = (int) Math.min(MAX_GRID_YZ, Math.min(wanted, most));
+            int perSlice = (int) ((rows + (long) count - 1) / count);
+            return new Slices(perSlice == 0 ? 1 : (int) ((rows + (long) perSlice - 1) / perSlice), perSlice);
+        }
     }
 
     @Override
@@ -298,16 +326,16 @@ public final class CudaBackend implements Backend {
             outShape[d] = inShape[perm[d]];
             src[d] = inStrides[perm[d]];
         }
-        long n = Shape.numel(outShape);
+        int n = Shape.numel(outShape);
         flat("permute", n, b(in), b(out), n, Layouts.layout(outShape, src, new int[rank]));
     }
 
     @Override
     public void maskedFill(Buffer in, int[] shape, Buffer mask, int[] maskShape, float value, Buffer out) {
         cuda.enter();
-        long n = Shape.numel(shape);
-        flat("masked_fill", n, b(in), b(mask), b(out), n,
-                Layouts.layout(shape, Shape.strides(shape), Layouts.broadcastStrides(maskShape, shape)), value);
+        int[] layout = Layouts.layout(shape, Shape.strides(shape), Layouts.broadcastStrides(maskShape, shape));
+        int n = Shape.numel(shape);
+        flat("masked_fill", n, b(in), b(mask), b(out), n, layout, value);
     }
 
     @Override
@@ -388,10 +416,16 @@ public final class CudaBackend implements Backend {
                                   Buffer gradIn, Buffer gradWeight, Buffer gradBias, int rows, int cols) {
         cuda.enter();
         perRow("layer_norm_backward", rows, b(gradOut), b(in), b(weight), b(mean), b(rstd), b(gradIn), rows, cols);
-        if (cols > 0) {
-            cuda.launch("layer_norm_param_backward", (cols + 31) / 32, 1, 1, 32, 8, 1, 0, b(gradOut), b(in), b(mean),
-                    b(rstd), b(gradWeight), b(gradBias), rows, cols);
-        }
+        if (cols <= 0) return;
+        Slices slices = Slices.of(cols, rows);
+        long part = (long) slices.count() * cols; // partial: [2, slices, cols] (weight, then bias)
+        DeviceAllocator.Block partial = cuda.allocate(2 * part * Sizeof.DOUBLE);
+        cuda.launch("layer_norm_param_backward", (cols + 31) / 32, slices.count(), 1, 32, 8, 1, 0, b(gradOut), b(in),
+                b(mean), b(rstd), partial.pointer(), rows, cols, slices.rows());
+        flat("sum_partials", cols, partial.pointer(), slices.count(), cols, b(gradWeight), 1);
+        flat("sum_partials", cols, partial.pointer().withByteOffset(part * Sizeof.DOUBLE), slices.count(), cols,
+                b(gradBias), 1);
+        cuda.release(partial);
     }
 
     @Override
@@ -413,9 +447,23 @@ public final class CudaBackend implements Backend {
         int count = countLabels(labels, rows, cols, ignoreIndex);
         DeviceAllocator.Block dLabels = upload(labels, "labels");
         DeviceAllocator.Block rowLoss = cuda.allocate((long) Math.max(1, rows) * Sizeof.FLOAT);
-        perRow("cross_entropy_forward", rows, b(logits), dLabels.pointer(), b(logProbs), rowLoss.pointer(), rows, cols,
-                ignoreIndex);
+        int chunks = Math.max(1, (cols + CROSS_ENTROPY_CHUNK - 1) / CROSS_ENTROPY_CHUNK);
+        if (chunks > MAX_GRID_YZ) {
+            throw new IllegalArgumentException("cross-entropy: " + cols + " columns need " + chunks + " blocks of "
+                    + CROSS_ENTROPY_CHUNK + " per row, over CUDA's " + MAX_GRID_YZ);
+        }
+        DeviceAllocator.Block partialMax = cuda.allocate((long) Math.max(1, rows) * chunks * Sizeof.FLOAT);
+        DeviceAllocator.Block partialSum = cuda.allocate((long) Math.max(1, rows) * chunks * Sizeof.DOUBLE);
+        if (rows > 0) {
+            cuda.launch("cross_entropy_partial", rows, chunks, 1, THREADS, 1, 1, 0, b(logits), partialMax.pointer(),
+                    partialSum.pointer(), cols, CROSS_ENTROPY_CHUNK);
+            cuda.launch("cross_entropy_forward", rows, chunks, 1, THREADS, 1, 1, 0, b(logits), dLabels.pointer(),
+                    partialMax.pointer(), partialSum.pointer(), b(logProbs), rowLoss.pointer(), cols,
+                    CROSS_ENTROPY_CHUNK, ignoreIndex);
+        }
         cuda.launch("cross_entropy_reduce", 1, 1, 1, THREADS, 1, 1, 0, rowLoss.pointer(), b(loss), rows, count);
+        cuda.release(partialSum);
+        cuda.release(partialMax);
         cuda.release(rowLoss);
         cuda.release(dLabels);
     }

@@ -3,8 +3,8 @@ package org.recformer.backend.cuda;
 import org.recformer.tensor.Shape;
 
 /**
- * Packs the by-value structs of kernels/common.cuh and elementwise.cuh: {@code Layout} (rank, shape,
- * strideA, strideB; {@value #MAX_RANK} dims each) and {@code Reduction} (count, extent, stride).
+ * Packs the by-value {@code Layout} struct of kernels/common.cuh (rank, shape, strideA, strideB;
+ * {@value #MAX_RANK} dims each), which the kernels read with unsigned 32-bit index arithmetic.
  */
 final class Layouts {
     /** MAX_RANK in kernels/common.cuh. */
@@ -12,26 +12,26 @@ final class Layouts {
 
     private Layouts() {}
 
-    /** A Layout of {@code shape} with the two operands' strides (one per dimension of shape). */
+    /**
+     * A Layout of {@code shape} with the two operands' strides (one per dimension of shape).
+     *
+     * @throws IllegalArgumentException when shape has more than 2^31 - 1 elements: the kernels' 32-bit
+     *     index arithmetic (and every operand's offsets, which are smaller) must not overflow
+     */
     static int[] layout(int[] shape, int[] strideA, int[] strideB) {
         checkRank(shape);
+        long n = 1;
+        for (int d : shape) n *= d;
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("the CUDA backend indexes broadcast tensors in 32 bits: shape "
+                    + Shape.str(shape) + " has " + n + " elements (expected at most " + Integer.MAX_VALUE + ")");
+        }
         int[] s = new int[1 + 3 * MAX_RANK];
         s[0] = shape.length;
         for (int d = 0; d < shape.length; d++) {
             s[1 + d] = shape[d];
             s[1 + MAX_RANK + d] = strideA[d];
             s[1 + 2 * MAX_RANK + d] = strideB[d];
-        }
-        return s;
-    }
-
-    /** A Reduction struct over the given extents and strides. */
-    static int[] reduction(int[] extent, int[] stride, int count) {
-        int[] s = new int[1 + 2 * MAX_RANK];
-        s[0] = count;
-        for (int d = 0; d < count; d++) {
-            s[1 + d] = extent[d];
-            s[1 + MAX_RANK + d] = stride[d];
         }
         return s;
     }

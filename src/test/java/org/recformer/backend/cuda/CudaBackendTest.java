@@ -122,6 +122,7 @@ class CudaBackendTest {
                 {{1, 7, 1}, {3, 1, 5}, {3, 7, 5}},
                 {{}, {2, 9}, {2, 9}},
                 {{4, 3, 2, 3}, {3, 1, 3}, {4, 3, 2, 3}},
+                {{2, 1, 3, 1, 2, 1, 3, 2}, {3, 2, 1, 2, 3, 1}, {2, 1, 3, 2, 2, 2, 3, 2}}, // rank 8, every dim of Layout
         };
         for (int[][] c : cases) {
             int na = numel(c[0]), nb = numel(c[1]);
@@ -163,7 +164,8 @@ class CudaBackendTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"3x7x5, 7x1", "3x7x5, 1x1x5", "3x7x5, ''", "3x7x5, 3x1x1", "1001x3, 3", "5x1x333, 1x1x1"})
+    @CsvSource({"3x7x5, 7x1", "3x7x5, 1x1x5", "3x7x5, ''", "3x7x5, 3x1x1", "1001x3, 3", "5x1x333, 1x1x1",
+            "4099x7, 7", "67x5x33, 5x1", "3x2x3001x1, 2x1x1", "2x1x3x1x2x1x3x2, 1x1x3x1x1x1x3x1"}) // several row slices
     void sumToShape(String inShape, String outShape) {
         int[] is = shape(inShape), os = shape(outShape);
         compare("sumToShape " + inShape + " -> " + outShape, (be, in) -> {
@@ -188,6 +190,12 @@ class CudaBackendTest {
                 return out(be, o);
             }, random(numel(s), 8));
         }
+        int[] s8 = {2, 3, 1, 5, 2, 3, 2, 3};
+        compare("permute rank 8", (be, in) -> {
+            Buffer o = be.allocate(numel(s8));
+            be.permute(in[0], s8, new int[] {7, 0, 5, 2, 6, 1, 4, 3}, o);
+            return out(be, o);
+        }, random(numel(s8), 8));
         float[] mask = new float[3 * 7];
         for (int i = 0; i < mask.length; i += 3) mask[i] = 1f;
         compare("maskedFill", (be, in) -> {
@@ -258,9 +266,10 @@ class CudaBackendTest {
 
     // ---------------------------------------------------------------- norms, softmax, losses
 
-    @Test
-    void layerNormForwardAndBackward() {
-        int rows = 13, cols = 771;
+    /** 13 rows: one slice of rows for the parameter gradients; 517: nine slices, the last one shorter. */
+    @ParameterizedTest
+    @CsvSource({"13, 771", "517, 771", "300, 5"})
+    void layerNormForwardAndBackward(int rows, int cols) {
         compare("layerNorm", (be, in) -> {
             Buffer y = be.allocate(rows * cols), mean = be.allocate(rows), rstd = be.allocate(rows);
             be.layerNormForward(in[0], in[1], in[2], y, mean, rstd, rows, cols, 1e-12f);
@@ -274,8 +283,7 @@ class CudaBackendTest {
     @ParameterizedTest
     @CsvSource({"false, 11, 1001", "true, 11, 1001", "true, 3, 50265", "false, 40, 7"})
     void softmaxForwardAndBackward(boolean log, int rows, int cols) {
-        float[] x = random(rows * cols, 27);
-        for (int i = 0; i < x.length; i += 13) x[i] *= 30; // large logits
+        float[] x = largeLogits(random(rows * cols, 27));
         compare("softmax log=" + log, (be, in) -> {
             Buffer y = be.allocate(rows * cols), gx = be.allocate(rows * cols);
             be.softmaxForward(in[0], y, rows, cols, log);
@@ -284,16 +292,18 @@ class CudaBackendTest {
         }, x, random(rows * cols, 28));
     }
 
-    @Test
-    void crossEntropyForwardAndBackward() {
-        int rows = 9, cols = 1003;
-        int[] labels = {3, -100, 1002, 0, 7, -100, 500, 500, 1};
+    /** 1003 columns: one block per row; 5003: three blocks per row (2048, 2048, 907), labels in each. */
+    @ParameterizedTest
+    @CsvSource({"1003, 3, 1002, 500", "5003, 2047, 2048, 5002"})
+    void crossEntropyForwardAndBackward(int cols, int labelA, int labelB, int labelC) {
+        int rows = 9;
+        int[] labels = {labelA, -100, labelB, 0, 7, -100, labelC, labelC, 1};
         compare("crossEntropy", (be, in) -> {
             Buffer logProbs = be.allocate(rows * cols), loss = be.allocate(1), g = be.allocate(rows * cols);
             be.crossEntropyForward(in[0], labels, rows, cols, -100, logProbs, loss);
             be.crossEntropyBackward(logProbs, labels, rows, cols, -100, in[1], g);
             return out(be, logProbs, loss, g);
-        }, random(rows * cols, 29), new float[] {0.7f});
+        }, largeLogits(random(rows * cols, 29)), new float[] {0.7f});
         int[] ignored = new int[rows];
         java.util.Arrays.fill(ignored, -100);
         compare("crossEntropy all ignored", (be, in) -> {
@@ -302,6 +312,12 @@ class CudaBackendTest {
             be.crossEntropyBackward(logProbs, ignored, rows, cols, -100, in[1], g);
             return out(be, loss, g);
         }, random(rows * cols, 30), new float[] {1f});
+    }
+
+    /** Every 13th logit times 30, so that rows' maxima differ between column blocks. */
+    private static float[] largeLogits(float[] x) {
+        for (int i = 0; i < x.length; i += 13) x[i] *= 30;
+        return x;
     }
 
     @Test

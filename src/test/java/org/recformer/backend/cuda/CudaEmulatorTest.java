@@ -96,8 +96,8 @@ class CudaEmulatorTest {
             breakKernel(scratch.resolve("elementwise.cuh"), "GRID_STRIDE(i, n) out[i] = value;", "GRID_STRIDE(i, n + 1) out[i] = value;");
             breakKernel(scratch.resolve("common.cuh"), "x = fmaxf(x, __shfl_xor_sync(FULL_MASK, x, o));",
                     "x = fmaxf(x, __shfl_xor_sync(0x0000ffffu, x, o));");
-            breakKernel(scratch.resolve("elementwise.cuh"), "    partial[threadIdx.y][threadIdx.x] = s;\n",
-                    "    if (o >= outCount) return;\n    partial[threadIdx.y][threadIdx.x] = s;\n");
+            breakKernel(scratch.resolve("elementwise.cuh"), "    part[threadIdx.y][threadIdx.x] = s;\n",
+                    "    if (o >= outCount) return;\n    part[threadIdx.y][threadIdx.x] = s;\n");
             Path library = buildEmulator(scratch);
             Map<String, String> results = runProbe(library);
             System.out.println("broken kernels on the emulator: " + results);

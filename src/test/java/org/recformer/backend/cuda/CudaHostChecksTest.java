@@ -56,6 +56,33 @@ class CudaHostChecksTest {
     }
 
     @Test
+    void broadcastKernelsRefuseShapesOver32BitIndices() {
+        CudaBackend be = new CudaBackend(new RecordingDevice());
+        Buffer small = be.allocate(4);
+        int[] huge = {65536, 32768}; // 2^31 elements: one over what the kernels' 32-bit index math allows
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> be.binary(BinaryOp.ADD, small, new int[] {1, 1}, small, new int[] {1, 1}, small, huge));
+        assertTrue(e.getMessage().equals("the CUDA backend indexes broadcast tensors in 32 bits: shape [65536, 32768] has"
+                + " 2147483648 elements (expected at most 2147483647)"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> be.maskedFill(small, huge, small, new int[] {1, 1}, 0f, small));
+        Layouts.layout(new int[] {65535, 32768}, new int[] {32768, 1}, new int[] {0, 0}); // under the limit: accepted
+    }
+
+    /** Column reductions: enough blocks for 768 columns, slices that cover the rows exactly, none empty. */
+    @Test
+    void columnReductionsSplitTheirRowsOverTheGrid() {
+        CudaBackend.Slices s = CudaBackend.Slices.of(768, 16 * 1024);
+        assertTrue(24L * s.count() >= 1000, "blocks for C = 768: 24 x " + s.count());
+        for (int[] shape : new int[][] {{768, 16384}, {7, 4099}, {3, 1001}, {771, 517}, {5, 1}, {5, 0}, {1_000_000, 3}}) {
+            CudaBackend.Slices c = CudaBackend.Slices.of(shape[0], shape[1]);
+            assertTrue(c.count() >= 1 && c.count() <= 65535, "slices " + c);
+            assertTrue((long) c.count() * c.rows() >= shape[1] && (long) (c.count() - 1) * c.rows() < Math.max(1, shape[1]),
+                    "rows " + shape[1] + " in " + c);
+        }
+        assertEquals(1, CudaBackend.Slices.of(768, 63).count(), "one slice under 64 rows");
+    }
+
+    @Test
     void opCodesMatchTheKernelsConstantsByName() throws Exception {
         Map<String, Integer> defines = new HashMap<>();
         Matcher m = Pattern.compile("#define ((?:BINARY|UNARY)_\\w+) (\\d+)").matcher(Files.readString(Path.of("kernels/elementwise.cuh")));
@@ -67,6 +94,16 @@ class CudaHostChecksTest {
             assertEquals(defines.get("UNARY_" + op.name()), CudaBackend.unaryCode(op), "UNARY_" + op.name());
         }
         assertEquals(BinaryOp.values().length + UnaryOp.values().length, defines.size(), "codes without an op: " + defines);
+    }
+
+    @Test
+    void attentionGeometryMatchesTheKernelsConstants() throws Exception {
+        Map<String, Integer> defines = new HashMap<>();
+        Matcher m = Pattern.compile("#define (ATT_\\w+) (\\d+)").matcher(Files.readString(Path.of("kernels/attention.cuh")));
+        while (m.find()) defines.put(m.group(1), Integer.parseInt(m.group(2)));
+        assertEquals(defines.get("ATT_ROWS"), CudaAttention.ROWS, "ATT_ROWS");
+        assertEquals(defines.get("ATT_WARPS"), CudaAttention.WARPS, "ATT_WARPS");
+        assertEquals(defines.get("ATT_MAX_D"), CudaAttention.MAX_HEAD_DIM, "ATT_MAX_D");
     }
 
     @Test

@@ -44,7 +44,7 @@ class CudaKernelSignatureTest {
     }
 
     /** The directory of nvcc by kernels/build.sh's rules ($NVCC, PATH, $CUDA_HOME/bin or /usr/local/cuda/bin), or null. */
-    private static Path findNvcc() {
+    static Path findNvcc() {
         String explicit = System.getenv("NVCC");
         if (explicit != null && !explicit.isEmpty()) return Files.isExecutable(Path.of(explicit)) ? Path.of(explicit).getParent() : null;
         List<Path> candidates = new ArrayList<>();
