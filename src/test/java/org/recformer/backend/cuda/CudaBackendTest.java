@@ -4,7 +4,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.recformer.backend.Backends;
 import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
@@ -13,6 +15,7 @@ import org.recformer.tensor.Buffer;
 import org.recformer.tensor.UnaryOp;
 
 import java.util.Random;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -376,8 +379,33 @@ class CudaBackendTest {
         compareAttention(1, seq, 1, 128, w, 0.1f);
     }
 
+    /** Rows of tokens: l = local, g = global, . = padding (as in ops.AttentionTest). */
+    static Stream<Arguments> attentionEdgeCases() {
+        return Stream.of(
+                Arguments.of("T = 1", 2, 3, 2, new String[] {"l", "g", "."}),
+                Arguments.of("w = 0, holes in the mask", 2, 5, 0, new String[] {"l.lgl.l", "..llgll"}),
+                Arguments.of("T < w, all globals", 1, 4, 8, new String[] {"ggg..", "ggggg", "llgll"}),
+                Arguments.of("windows over three row blocks, five globals", 2, 33, 70, new String[] {
+                        "g." + "l".repeat(40) + "g" + "l".repeat(40) + "g" + "l".repeat(40) + "g" + "l".repeat(40) + "g" + "....",
+                        "l".repeat(170)}));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void attentionEdgeCases(String name, int heads, int headDim, int w, String[] r) {
+        int batch = r.length, seq = r[0].length();
+        int[] mask = new int[batch * seq], global = new int[batch * seq];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < seq; t++) {
+                char c = r[b].charAt(t);
+                mask[b * seq + t] = c == '.' ? 0 : 1;
+                global[b * seq + t] = c == 'g' ? 1 : 0;
+            }
+        }
+        for (float p : new float[] {0f, 0.2f}) compareAttention(new AttentionProblem(batch, seq, heads, headDim, w, mask, global, p, 99L));
+    }
+
     private static void compareAttention(int batch, int seq, int heads, int headDim, int w, float p) {
-        int n = batch * seq * heads * headDim;
         int[] mask = new int[batch * seq], global = new int[batch * seq];
         Random r = new Random(36);
         for (int b = 0; b < batch; b++) {
@@ -387,9 +415,14 @@ class CudaBackendTest {
             if (b % 2 == 1) global[b * seq + real / 2] = 1;
             if (b == 2) global[b * seq + r.nextInt(real)] = 1;
         }
+        compareAttention(new AttentionProblem(batch, seq, heads, headDim, w, mask, global, p, 99L));
+    }
+
+    /** Forward and all six gradients of the fused attention on both backends, from fresh (poisoned) buffers. */
+    private static void compareAttention(AttentionProblem problem) {
+        int n = problem.batch() * problem.seq() * problem.heads() * problem.headDim();
         float[][] inputs = new float[7][];
         for (int i = 0; i < 7; i++) inputs[i] = random(n, 37 + i);
-        AttentionProblem problem = new AttentionProblem(batch, seq, heads, headDim, w, mask, global, p, 99L);
         compare("attention", (be, in) -> {
             Buffer o = be.allocate(n);
             Buffer saved = be.allocate(be.attentionSavedSize(problem));
