@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Buffer;
+import org.recformer.tensor.Precision;
 import org.recformer.tensor.UnaryOp;
 
 import java.nio.file.Files;
@@ -53,6 +54,16 @@ class CudaHostChecksTest {
         Buffer a = be.allocate(m * k), b = be.allocate(k * n), c = be.allocate(m * n);
         be.matmul(a, b, c, 1, m, n, k, false, false, 0, 0, 0, false);
         assertEquals(1, device.launches.stream().filter(l -> l.kernel().equals("matmul_sgemm")).count());
+    }
+
+    @Test
+    void tensorCoreMatmulOfMoreThan65535BatchEntriesLaunchesInChunks() {
+        int batch = 70_000, m = 3, n = 5, k = 2;
+        RecordingDevice device = new RecordingDevice();
+        CudaBackend be = new CudaBackend(device).withPrecision(Precision.BF16);
+        Buffer a = be.allocate(batch * m * k), b = be.allocate(k * n), c = be.allocate(batch * m * n);
+        be.matmul(a, b, c, batch, m, n, k, false, false, m * k, 0, m * n, false);
+        assertEquals(2, device.launches.stream().filter(l -> l.kernel().equals("matmul_tc_bf16")).count());
     }
 
     @Test
