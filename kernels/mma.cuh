@@ -38,46 +38,39 @@ __device__ __forceinline__ uint32_t pack_bf16x2(float lo, float hi) {
     return r;
 }
 
-// mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32: acc += A x B for the warp's fragments.
-__device__ __forceinline__ void mma_tf32_m16n8k8(float acc[4], const uint32_t a[4], const uint32_t b[2]) {
+// mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 (BF16 = false) or
+// mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 (BF16 = true): acc += A x B for the warp's fragments.
+template <bool BF16>
+__device__ __forceinline__ void mma_sync(float acc[4], const uint32_t a[4], const uint32_t b[2]) {
 #if defined(__CUDA_ARCH__)
-    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-                 : "+f"(acc[0]), "+f"(acc[1]), "+f"(acc[2]), "+f"(acc[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#define MMA_OPERANDS                                                                                     \
+    : "+f"(acc[0]), "+f"(acc[1]), "+f"(acc[2]), "+f"(acc[3])                                            \
+    : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1])
+    if (BF16) {
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                     MMA_OPERANDS);
+    } else {
+        asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                     MMA_OPERANDS);
+    }
+#undef MMA_OPERANDS
 #elif !defined(__CUDACC__)
-    emu::mma(emu::MMA_TF32, acc, a, b, __FILE__, __LINE__);
+    emu::mma(BF16 ? emu::MMA_BF16 : emu::MMA_TF32, acc, a, b, __FILE__, __LINE__);
 #endif
 }
 
-// mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32: acc += A x B for the warp's fragments.
-__device__ __forceinline__ void mma_bf16_m16n8k16(float acc[4], const uint32_t a[4], const uint32_t b[2]) {
-#if defined(__CUDA_ARCH__)
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-                 : "+f"(acc[0]), "+f"(acc[1]), "+f"(acc[2]), "+f"(acc[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-#elif !defined(__CUDACC__)
-    emu::mma(emu::MMA_BF16, acc, a, b, __FILE__, __LINE__);
-#endif
-}
-
-// cp.async.cg.shared.global [dst], [src], 16, srcBytes: copies srcBytes (0..16) bytes and fills the
-// rest of the 16 with zeros. dst (shared) and src (global) 16-byte aligned.
-__device__ __forceinline__ void cp_async_16(float* dst, const float* src, int srcBytes) {
+// cp.async.cg.shared.global [dst], [src], 16, srcBytes (BYTES = 16) or cp.async.ca ..., 4, srcBytes
+// (BYTES = 4): copies srcBytes (0..BYTES) bytes and fills the rest of the BYTES with zeros. dst (shared)
+// and src (global) aligned to BYTES.
+template <int BYTES>
+__device__ __forceinline__ void cp_async_copy(float* dst, const float* src, int srcBytes) {
+    static_assert(BYTES == 16 || BYTES == 4, "cp.async.cg copies 16 bytes; the kernels' cp.async.ca, 4");
 #if defined(__CUDA_ARCH__)
     unsigned s = (unsigned) __cvta_generic_to_shared(dst);
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(s), "l"(src), "r"(srcBytes) : "memory");
+    if (BYTES == 16) asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(s), "l"(src), "r"(srcBytes) : "memory");
+    else asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" ::"r"(s), "l"(src), "r"(srcBytes) : "memory");
 #elif !defined(__CUDACC__)
-    emu::cp_async(dst, src, 16, srcBytes, __FILE__, __LINE__);
-#endif
-}
-
-// cp.async.ca.shared.global [dst], [src], 4, srcBytes: one float (srcBytes 4) or a zero (srcBytes 0).
-__device__ __forceinline__ void cp_async_4(float* dst, const float* src, int srcBytes) {
-#if defined(__CUDA_ARCH__)
-    unsigned s = (unsigned) __cvta_generic_to_shared(dst);
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" ::"r"(s), "l"(src), "r"(srcBytes) : "memory");
-#elif !defined(__CUDACC__)
-    emu::cp_async(dst, src, 4, srcBytes, __FILE__, __LINE__);
+    emu::cp_async(dst, src, BYTES, srcBytes, __FILE__, __LINE__);
 #endif
 }
 

@@ -45,14 +45,14 @@ __device__ __forceinline__ void tc_stage_tile(float* dst, int stride, const floa
             int r = e / (COLS / 4), c = e % (COLS / 4) * 4;
             int gr = r0 + r, gc = c0 + c;
             int bytes = gr < rowEnd ? 4 * max(0, min(4, colEnd - gc)) : 0;
-            cp_async_16(dst + r * stride + c, bytes > 0 ? src + gr * ld + gc : src, bytes);
+            cp_async_copy<16>(dst + r * stride + c, bytes > 0 ? src + gr * ld + gc : src, bytes);
         }
     } else {
         for (int e = threadIdx.x; e < ROWS * COLS; e += TC_THREADS) {
             int r = e / COLS, c = e % COLS;
             int gr = r0 + r, gc = c0 + c;
             bool in = gr < rowEnd && gc < colEnd;
-            cp_async_4(dst + r * stride + c, in ? src + gr * ld + gc : src, in ? 4 : 0);
+            cp_async_copy<4>(dst + r * stride + c, in ? src + gr * ld + gc : src, in ? 4 : 0);
         }
     }
 }
@@ -127,7 +127,7 @@ __device__ __forceinline__ void tc_gemm(const float* A, const float* B, float* C
 #pragma unroll
                 for (int mi = 0; mi < 4; mi++)
 #pragma unroll
-                    for (int ni = 0; ni < 4; ni++) mma_bf16_m16n8k16(acc[mi][ni], af[mi], bf[ni]);
+                    for (int ni = 0; ni < 4; ni++) mma_sync<true>(acc[mi][ni], af[mi], bf[ni]);
             }
         } else {
 #pragma unroll
@@ -150,7 +150,7 @@ __device__ __forceinline__ void tc_gemm(const float* A, const float* B, float* C
 #pragma unroll
                 for (int mi = 0; mi < 4; mi++)
 #pragma unroll
-                    for (int ni = 0; ni < 4; ni++) mma_tf32_m16n8k8(acc[mi][ni], af[mi], bf[ni]);
+                    for (int ni = 0; ni < 4; ni++) mma_sync<false>(acc[mi][ni], af[mi], bf[ni]);
             }
         }
 #undef TC_A

@@ -9,8 +9,8 @@ extern "C" __global__ void mma_probe(const unsigned* a, const unsigned* b, const
     int l = threadIdx.x;
     uint32_t ar[4] = {a[4 * l], a[4 * l + 1], a[4 * l + 2], a[4 * l + 3]}, br[2] = {b[2 * l], b[2 * l + 1]};
     float acc[4] = {c[4 * l], c[4 * l + 1], c[4 * l + 2], c[4 * l + 3]};
-    if (kind == 0) mma_tf32_m16n8k8(acc, ar, br);
-    else mma_bf16_m16n8k16(acc, ar, br);
+    if (kind == 0) mma_sync<false>(acc, ar, br);
+    else mma_sync<true>(acc, ar, br);
     for (int i = 0; i < 4; i++) d[4 * l + i] = acc[i];
 }
 

@@ -188,7 +188,7 @@ class CudaTensorCoreTest {
                 {false, false, 1, 37, 29, 45}, {true, false, 3, 37, 29, 45}, {false, true, 3, 65, 67, 33},
                 {true, true, 2, 130, 7, 129}, {false, false, 1, 1, 1, 1}, {true, false, 2, 70, 9, 1},
                 {false, false, 2, 64, 96, 40}, {true, true, 1, 132, 136, 64}, {false, true, 2, 20, 20, 300},
-                {false, false, 2, 5, 7, 2000}, {true, false, 1, 9, 130, 1031},
+                {false, false, 2, 5, 7, 1000}, {true, false, 1, 9, 130, 520},
         };
         for (Precision p : new Precision[] {Precision.TF32, Precision.BF16}) {
             for (Object[] c : cases) {
@@ -226,9 +226,10 @@ class CudaTensorCoreTest {
     @Test
     void tallProductsWithFewTilesAreSplitAlongTheDepth() {
         assertEquals(2, CudaBackend.depthSplits(2, 10));     // 20 x 20 x 300, batch 2
-        assertEquals(15, CudaBackend.depthSplits(2, 63));    // 5 x 7 x 2000, batch 2
-        assertEquals(31, CudaBackend.depthSplits(1, 126));   // the same, summed over the batch
-        assertEquals(8, CudaBackend.depthSplits(2, 33));     // 9 x 130 x 1031
+        assertEquals(8, CudaBackend.depthSplits(2, 32));     // 5 x 7 x 1000, batch 2
+        assertEquals(16, CudaBackend.depthSplits(1, 64));    // the same, summed over the batch
+        assertEquals(4, CudaBackend.depthSplits(2, 17));     // 9 x 130 x 520
+        assertEquals(32, CudaBackend.depthSplits(1, 1571));  // the LM head's K = 50,265: at most 32
         assertEquals(1, CudaBackend.depthSplits(264, 1571)); // enough tiles: no split
         assertEquals(1, CudaBackend.depthSplits(1, 7));      // too shallow to split
     }
