@@ -13,6 +13,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -21,7 +22,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *
  * <p>Primitives, on the emulator: one mma.sync over registers placed by this class's own copy of the
  * PTX ISA's fragment tables must give the exact product of small integers, placed by the same tables;
- * cvt.rna.tf32.f32 and cvt.rn.bf16x2.f32 must round as their definitions say (oracles below).
+ * cvt.rna.tf32.f32 and cvt.rn.bf16x2.f32 must round as their definitions say (oracles below); misuse
+ * (a lane missing at an mma.sync, misaligned or out-of-bounds cp.async, copies never waited for) is an
+ * error naming the kernel and the instruction.
  *
  * <p>GEMM, on the GPU or else the emulator: every shape, transpose, batch stride, broadcast and batch-sum
  * mode of {@code matmul}, ragged edges, K = 1 and split depths, against a double-precision reference with
@@ -125,7 +128,7 @@ class CudaTensorCoreTest {
         device.copyToDevice(ab.pointer(), aRegs, "a");
         device.copyToDevice(bb.pointer(), bRegs, "b");
         device.copyToDevice(cb.pointer(), cRegs, "c");
-        device.launch("mma_probe", 1, 1, 1, 32, 1, 1, 0, ab.pointer(), bb.pointer(), cb.pointer(), db.pointer(), bf16 ? 1 : 0);
+        device.launch("mma_probe", 1, 1, 1, 32, 1, 1, 0, ab.pointer(), bb.pointer(), cb.pointer(), db.pointer(), bf16 ? 1 : 0, -1);
         float[] d = new float[32 * 4];
         device.copyToHost(db.pointer(), d);
         for (DeviceAllocator.Block x : List.of(ab, bb, cb, db)) device.release(x);
@@ -144,6 +147,39 @@ class CudaTensorCoreTest {
     private static int register(boolean bf16, float x, int i) {
         int bits = Float.floatToRawIntBits(x); // small integers: exact in both formats
         return bf16 ? (bits >>> 16) << (16 * (i & 1)) : bits;
+    }
+
+    @Test
+    void misusedInstructionsAreErrorsNamingTheKernel() {
+        EmulatedDevice device = emulator();
+        DeviceAllocator.Block src = device.allocate(4L * 16), out = device.allocate(4), regs = device.allocate(4L * 4 * 32);
+        float[] values = new float[16];
+        for (int i = 0; i < values.length; i++) values[i] = i + 0.5f;
+        device.copyToDevice(src.pointer(), values, "src");
+        device.launch("cp_async_probe", 1, 1, 1, 1, 1, 1, 64, src.pointer(), out.pointer(), 4, 8, 1, 1);
+        float[] landed = new float[1];
+        device.copyToHost(out.pointer(), landed);
+        assertEquals(4.5f, landed[0], "16 bytes from src + 4 landed at shared float 8");
+        Object[][] misuses = { // dynamic shared bytes, from, to, wide, wait; the error
+                {64, 1, 8, 1, 1, "global address not aligned to its 16 bytes"},
+                {64, 4, 2, 1, 1, "shared address not aligned to its 16 bytes"},
+                {32, 4, 8, 1, 1, "destination outside the launch's 32 bytes of dynamic shared memory"},
+                {64, 16, 0, 0, 1, "reads 4 bytes at 0x"},
+                {64, 4, 8, 1, 0, "exits with 1 cp.async copies no cp.async.wait_group covered"},
+        };
+        for (Object[] m : misuses) {
+            String e = assertThrows(CudaException.class, () -> device.launch("cp_async_probe", 1, 1, 1, 1, 1, 1, (int) m[0],
+                    src.pointer(), out.pointer(), m[1], m[2], m[3], m[4])).getMessage();
+            assertTrue(e.contains("kernel cp_async_probe") && e.contains("cp.async") && e.contains((String) m[5]), e);
+        }
+        String exited = assertThrows(CudaException.class, () -> device.launch("mma_probe", 1, 1, 1, 32, 1, 1, 0, regs.pointer(),
+                regs.pointer(), regs.pointer(), regs.pointer(), 0, 5)).getMessage();
+        assertTrue(exited.matches(".*kernel mma_probe.*mma.sync.m16n8k8.tf32 at mma.cuh:\\d+ .*waits for lane 5, which has exited.*"),
+                exited);
+        String halfWarp = assertThrows(CudaException.class, () -> device.launch("mma_probe", 1, 1, 1, 16, 1, 1, 0, regs.pointer(),
+                regs.pointer(), regs.pointer(), regs.pointer(), 1, -1)).getMessage();
+        assertTrue(halfWarp.matches(".*mma.sync.m16n8k16.bf16 at mma.cuh:\\d+ .*waits for lane 16, which does not exist.*"), halfWarp);
+        for (DeviceAllocator.Block b : List.of(src, out, regs)) device.release(b);
     }
 
     @Test
