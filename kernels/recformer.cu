@@ -4,6 +4,7 @@
 #include "common.cuh"
 #include "elementwise.cuh"
 #include "matmul.cuh"
+#include "tc_matmul.cuh"
 #include "norm.cuh"
 #include "softmax.cuh"
 #include "optimizer.cuh"

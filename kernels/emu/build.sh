@@ -27,8 +27,9 @@ fi
 start=$(date +%s)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# the kernel table: every extern "C" __global__ function of the sources
-cat "$kernels"/*.cu "$kernels"/*.cuh | tr '\n' ' ' \
+# the kernel table: every extern "C" __global__ function of the sources and of the emulator's test-only
+# kernels (mma_probe.cuh)
+cat "$kernels"/*.cu "$kernels"/*.cuh "$here"/mma_probe.cuh | tr '\n' ' ' \
   | grep -oE 'extern "C" __global__ void( __launch_bounds__\([^)]*\))? [A-Za-z_][A-Za-z0-9_]*\(' \
   | sed -E 's/.* ([A-Za-z_][A-Za-z0-9_]*)\($/EMU_KERNEL(\1)/' > "$work/kernels.inc"
 # -ffp-contract=off: no fused a*b+c, as the fatbin's --fmad=false. -mfma where this CPU has FMA: the

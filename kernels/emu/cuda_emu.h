@@ -27,13 +27,24 @@ struct ThreadCoordinates {
 };
 extern thread_local const ThreadCoordinates* coordinates;
 
-enum WarpOp { SHFL_IDX, SHFL_XOR, SHFL_DOWN, SHFL_UP, SYNC_WARP };
+enum WarpOp { SHFL_IDX, SHFL_XOR, SHFL_DOWN, SHFL_UP, SYNC_WARP, MMA_TF32, MMA_BF16 };
 
 // Rendezvous of the lanes in mask at one warp operation (source line `line`); returns the 64 bits
 // lane `value`'s partner contributed (SYNC_WARP: 0).
 uint64_t warp(WarpOp op, unsigned mask, uint64_t value, int operand, const char* file, int line);
 // Block-wide barrier at source line `line`.
 void barrier(const char* file, int line);
+
+// The PTX instructions of kernels/mma.cuh (see there and emulator.cpp).
+uint32_t tf32_rna(float x);
+uint16_t bf16_rn(float x);
+// One lane's part of a warp-wide mma.sync (all 32 lanes must arrive): acc += A x B.
+void mma(WarpOp op, float acc[4], const uint32_t a[4], const uint32_t b[2], const char* file, int line);
+// Queues a cp.async of `bytes` bytes (srcBytes from src, the rest zeros) into dynamic shared memory.
+void cp_async(void* dst, const void* src, int bytes, int srcBytes, const char* file, int line);
+void cp_async_commit();
+// Completes this thread's queued copies except those of the `newest` most recent committed groups.
+void cp_async_wait(int newest);
 
 template <class T>
 __forceinline__ T shuffle(WarpOp op, unsigned mask, T value, int operand, const char* file, int line) {

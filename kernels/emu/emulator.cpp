@@ -9,9 +9,12 @@
 // parameters; a pointer argument is outside every live allocation; a __syncthreads is not reached
 // by every thread of the block, or threads wait at different ones; a warp operation's mask leaves
 // out the calling lane, or names a lane that never arrives, or lanes of the mask arrive at
-// different operations; a guard zone of an argument's allocation was written.
+// different operations; a guard zone of an argument's allocation was written; an mma.sync is not
+// reached by all 32 lanes of the warp; a cp.async is misaligned, lands outside the launch's dynamic
+// shared memory or reads outside an allocation, or a thread exits with copies never waited for.
 #include "cuda_emu.h"
 #include EMU_KERNELS  // kernels/recformer.cu, or a scratch copy of it (build.sh)
+#include "mma_probe.cuh"  // test-only kernels of the emulator
 
 #include <jni.h>
 #include <sys/mman.h>
@@ -136,6 +139,8 @@ static const char* opName(WarpOp op) {
         case SHFL_XOR: return "__shfl_xor_sync";
         case SHFL_DOWN: return "__shfl_down_sync";
         case SHFL_UP: return "__shfl_up_sync";
+        case MMA_TF32: return "mma.sync.m16n8k8.tf32";
+        case MMA_BF16: return "mma.sync.m16n8k16.bf16";
         default: return "__syncwarp";
     }
 }
@@ -144,6 +149,13 @@ static std::string site(const char* file, int line) {
     const char* slash = std::strrchr(file, '/');
     return std::string(slash ? slash + 1 : file) + ":" + std::to_string(line);
 }
+
+// A cp.async queued by a thread: lands at the cp.async.wait_group that covers it.
+struct AsyncCopy {
+    unsigned char* dst;
+    const unsigned char* src;
+    int bytes, srcBytes;
+};
 
 struct Fiber {
     void* sp;
@@ -155,6 +167,8 @@ struct Fiber {
     uint64_t value, result;
     const char* file;
     int line;
+    std::vector<AsyncCopy> copies;   // queued, in issue order
+    std::vector<size_t> groupEnds;   // committed groups: one past each group's last copy in `copies`
 };
 
 // One block's threads, run on the calling OS thread.
@@ -163,6 +177,7 @@ struct Block {
     std::vector<Fiber> fibers;
     std::vector<unsigned> atWarp;  // per warp: the lanes waiting at a warp operation
     int threads = 0;
+    int sharedBytes = 0;  // the launch's dynamic shared memory
     void* schedulerSp = nullptr;
     int atBarrier = 0;
     const char* barrierFile = nullptr;
@@ -196,6 +211,10 @@ static void yield() {
 
 [[noreturn]] static void fiberEntry() {
     block->body();
+    if (!current->copies.empty()) {
+        fail(describe(*current) + " exits with " + std::to_string(current->copies.size())
+             + " cp.async copies no cp.async.wait_group covered");
+    }
     current->state = DONE;
     yield();
     std::abort();
@@ -272,6 +291,125 @@ static int partnerLane(WarpOp op, int lane, int operand) {
     }
 }
 
+// ------------------------------------------------------------------------- tensor cores, async copies
+
+// cvt.rna.tf32.f32: keep 10 explicit mantissa bits, round to nearest, ties away from zero (adding half
+// of the dropped 13 bits' weight to the magnitude, then truncating); NaN becomes the canonical NaN.
+uint32_t tf32_rna(float x) {
+    uint32_t u;
+    std::memcpy(&u, &x, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return 0x7fffffffu & ~0x1fffu;
+    return (u + 0x1000u) & ~0x1fffu;
+}
+
+// cvt.rn.bf16.f32: the upper 16 bits, rounded to nearest with ties to even; NaN becomes 0x7fc0.
+uint16_t bf16_rn(float x) {
+    uint32_t u;
+    std::memcpy(&u, &x, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return 0x7fc0;
+    return (uint16_t) ((u + 0x7fffu + (u >> 16 & 1u)) >> 16);
+}
+
+static float bitsToFloat(uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+
+// What one lane hands to mma.sync (the warp rendezvous carries a pointer to it).
+struct MmaLane {
+    const uint32_t* a;
+    const uint32_t* b;
+    float* acc;
+};
+
+// The element a .tf32 operand register holds: the tensor core reads only its upper 19 bits.
+static float tf32Value(uint32_t reg) { return bitsToFloat(reg & ~0x1fffu); }
+// Half `h` (0 = low) of a .bf16x2 register.
+static float bf16Value(uint32_t reg, int h) { return bitsToFloat((reg >> (16 * h) & 0xffffu) << 16); }
+
+// D = A x B + C over the 32 lanes of the warp starting at fiber `base`, fragments placed as the PTX ISA's
+// tables (kernels/mma.cuh) say; products are exact (TF32 x TF32 and BF16 x BF16 fit a float) and each D
+// element sums its K products into C in k order with float FMAs.
+static void multiply(WarpOp op, Block& B, int base) {
+    const int K = op == MMA_TF32 ? 8 : 16;
+    float a[16][16], b[16][8], c[16][8];
+    for (int lane = 0; lane < 32; lane++) {
+        const MmaLane& L = *reinterpret_cast<const MmaLane*>(B.fibers[base + lane].value);
+        int g = lane >> 2, t = lane & 3;
+        if (op == MMA_TF32) {
+            for (int i = 0; i < 4; i++) a[g + 8 * (i & 1)][t + 4 * (i >> 1)] = tf32Value(L.a[i]);
+            for (int i = 0; i < 2; i++) b[t + 4 * i][g] = tf32Value(L.b[i]);
+        } else {
+            for (int i = 0; i < 8; i++) a[g + 8 * (i >> 1 & 1)][2 * t + (i & 1) + 8 * (i >> 2)] = bf16Value(L.a[i >> 1], i & 1);
+            for (int i = 0; i < 4; i++) b[2 * t + (i & 1) + 8 * (i >> 1)][g] = bf16Value(L.b[i >> 1], i & 1);
+        }
+        for (int i = 0; i < 4; i++) c[g + 8 * (i >> 1)][2 * t + (i & 1)] = L.acc[i];
+    }
+    for (int m = 0; m < 16; m++) {
+        for (int n = 0; n < 8; n++) {
+            float d = c[m][n];
+            for (int k = 0; k < K; k++) d = fmaf(a[m][k], b[k][n], d);
+            c[m][n] = d;
+        }
+    }
+    for (int lane = 0; lane < 32; lane++) {
+        const MmaLane& L = *reinterpret_cast<const MmaLane*>(B.fibers[base + lane].value);
+        int g = lane >> 2, t = lane & 3;
+        for (int i = 0; i < 4; i++) L.acc[i] = c[g + 8 * (i >> 1)][2 * t + (i & 1)];
+    }
+}
+
+uint64_t warp(WarpOp op, unsigned mask, uint64_t value, int operand, const char* file, int line);
+
+void mma(WarpOp op, float acc[4], const uint32_t a[4], const uint32_t b[2], const char* file, int line) {
+    MmaLane lane{a, b, acc};
+    warp(op, 0xffffffffu, (uint64_t) reinterpret_cast<uintptr_t>(&lane), 0, file, line);
+}
+
+void cp_async(void* dst, const void* src, int bytes, int srcBytes, const char* file, int line) {
+    Fiber* f = current;
+    auto at = [&] { return "cp.async at " + site(file, line) + " (" + describe(*f) + ")"; };
+    uintptr_t d = reinterpret_cast<uintptr_t>(dst), s = reinterpret_cast<uintptr_t>(src);
+    uintptr_t shared = reinterpret_cast<uintptr_t>(smem);
+    if (bytes != 4 && bytes != 8 && bytes != 16) fail(at() + ": copies " + std::to_string(bytes) + " bytes (4, 8 or 16)");
+    if (srcBytes < 0 || srcBytes > bytes) {
+        fail(at() + ": src-size " + std::to_string(srcBytes) + " outside 0.." + std::to_string(bytes));
+    }
+    if (d % bytes != 0 || s % bytes != 0) {
+        fail(at() + ": " + (d % bytes != 0 ? "shared" : "global") + " address not aligned to its " + std::to_string(bytes)
+             + " bytes");
+    }
+    if (d < shared || d + bytes > shared + block->sharedBytes) {
+        fail(at() + ": destination outside the launch's " + std::to_string(block->sharedBytes)
+             + " bytes of dynamic shared memory");
+    }
+    uintptr_t start;
+    size_t size;
+    if (srcBytes > 0 && !findAllocation(s, srcBytes, &start, &size)) {
+        char hex[32];
+        std::snprintf(hex, sizeof hex, "0x%llx", (unsigned long long) s);
+        fail(at() + ": reads " + std::to_string(srcBytes) + " bytes at " + hex + ", outside every live allocation");
+    }
+    f->copies.push_back(AsyncCopy{static_cast<unsigned char*>(dst), static_cast<const unsigned char*>(src), bytes, srcBytes});
+}
+
+void cp_async_commit() { current->groupEnds.push_back(current->copies.size()); }
+
+void cp_async_wait(int newest) {
+    Fiber* f = current;
+    if ((int) f->groupEnds.size() <= newest) return;
+    size_t groups = f->groupEnds.size() - newest, done = f->groupEnds[groups - 1];
+    for (size_t i = 0; i < done; i++) {
+        const AsyncCopy& c = f->copies[i];
+        std::memcpy(c.dst, c.src, c.srcBytes);
+        std::memset(c.dst + c.srcBytes, 0, c.bytes - c.srcBytes);
+    }
+    f->copies.erase(f->copies.begin(), f->copies.begin() + done);
+    f->groupEnds.erase(f->groupEnds.begin(), f->groupEnds.begin() + groups);
+    for (size_t& end : f->groupEnds) end -= done;
+}
+
 uint64_t warp(WarpOp op, unsigned mask, uint64_t value, int operand, const char* file, int line) {
     Block& B = *block;
     Fiber* f = current;
@@ -309,6 +447,7 @@ uint64_t warp(WarpOp op, unsigned mask, uint64_t value, int operand, const char*
                  + site(g.file, g.line) + " with mask " + n + " (lane " + std::to_string(k) + ")");
         }
     }
+    if (op == MMA_TF32 || op == MMA_BF16) multiply(op, B, base);
     for (int k = 0; k < 32; k++) {
         if (!(mask >> k & 1u)) continue;
         Fiber& g = B.fibers[base + k];
@@ -538,6 +677,7 @@ static std::string launch(const std::string& name, const unsigned grid[3], const
     pool.run(workers, [&](int) {
         Block B;
         B.threads = (int) threads;
+        B.sharedBytes = sharedBytes;
         B.body = [&] { k->run(args.data()); };
         for (long b; (b = next.fetch_add(1)) < blocks;) {
             dim3 at{(unsigned) (b % grid[0]), (unsigned) (b / grid[0] % grid[1]), (unsigned) (b / ((long) grid[0] * grid[1]))};

@@ -5,6 +5,7 @@ import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Buffer;
+import org.recformer.tensor.Precision;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.UnaryOp;
 
@@ -37,16 +38,29 @@ public final class CudaBackend implements Backend {
 
     private final Device cuda;
     private final String name;
+    /** The input precision of {@link #matmul}. */
+    private final Precision precision;
     private final boolean poison = Boolean.getBoolean("recformer.poison");
 
     /** A backend on {@code device} (tests pass a recording device). */
     CudaBackend(Device device) {
-        this(device, "cuda");
+        this(device, "cuda", Precision.FP32);
     }
 
-    private CudaBackend(Device device, String name) {
+    private CudaBackend(Device device, String name, Precision precision) {
         this.cuda = device;
         this.name = name;
+        this.precision = precision;
+    }
+
+    /** This backend (same device and memory) with matrix products in {@code precision}; FP32 by default. */
+    public CudaBackend withPrecision(Precision precision) {
+        return precision == this.precision ? this : new CudaBackend(cuda, name, precision);
+    }
+
+    /** The input precision of this backend's matrix products. */
+    public Precision precision() {
+        return precision;
     }
 
     /**
@@ -84,7 +98,7 @@ public final class CudaBackend implements Backend {
      * @throws CudaUnavailableException when this build has no emulator library, saying why
      */
     public static synchronized CudaBackend emulated() {
-        if (emulated == null) emulated = new CudaBackend(new EmulatedDevice(), "cuda-emu");
+        if (emulated == null) emulated = new CudaBackend(new EmulatedDevice(), "cuda-emu", Precision.FP32);
         return emulated;
     }
 
@@ -379,13 +393,28 @@ public final class CudaBackend implements Backend {
     @Override
     public void matmul(Buffer a, Buffer bb, Buffer c, int batch, int m, int n, int k, boolean transA, boolean transB,
                        int strideA, int strideB, int strideC, boolean accumulate) {
+        matmul(precision, a, bb, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate);
+    }
+
+    /**
+     * {@link Backend#matmul} with inputs in {@code p}: FP32 runs the SIMT SGEMM (the parity mode), TF32 and
+     * BF16 the tensor-core GEMM (FP32 accumulation), split along the depth when there are too few tiles of C
+     * to fill the GPU ({@link #depthSplits}).
+     */
+    public void matmul(Precision p, Buffer a, Buffer bb, Buffer c, int batch, int m, int n, int k, boolean transA,
+                       boolean transB, int strideA, int strideB, int strideC, boolean accumulate) {
         cuda.enter();
         if (batch <= 0 || m <= 0 || n <= 0) return;
-        int gx = (m + 63) / 64, gy = (n + 63) / 64; // row tiles on x: M may need more than 65535
-        if (gy > MAX_GRID_YZ) {
-            throw new IllegalArgumentException("matmul: N = " + n + " needs " + gy + " column tiles, over CUDA's "
-                    + MAX_GRID_YZ + " (N <= " + 64 * MAX_GRID_YZ + ")");
+        if (p == Precision.FP32) {
+            sgemm(a, bb, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate);
+        } else {
+            tensorCoreGemm(p, a, bb, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate);
         }
+    }
+
+    private void sgemm(Buffer a, Buffer bb, Buffer c, int batch, int m, int n, int k, boolean transA, boolean transB,
+                       int strideA, int strideB, int strideC, boolean accumulate) {
+        int gx = (m + 63) / 64, gy = columnTiles(n, 64); // row tiles on x: M may need more than 65535
         if (strideC == 0) { // every batch entry sums into one C (the kernel loops over the batch)
             cuda.launch("matmul_sgemm", gx, gy, 1, 16, 16, 1, 0, b(a), b(bb), b(c), batch, m, n, k,
                     transA ? 1 : 0, transB ? 1 : 0, (long) strideA, (long) strideB, 0L, accumulate ? 1 : 0);
@@ -400,6 +429,72 @@ public final class CudaBackend implements Backend {
                     count, m, n, k, transA ? 1 : 0, transB ? 1 : 0, (long) strideA, (long) strideB, (long) strideC,
                     accumulate ? 1 : 0);
         }
+    }
+
+    /** Column tiles of width {@code tile} for N columns, within grid y's limit. */
+    private static int columnTiles(int n, int tile) {
+        int gy = (n + tile - 1) / tile;
+        if (gy > MAX_GRID_YZ) {
+            throw new IllegalArgumentException("matmul: N = " + n + " needs " + gy + " column tiles, over CUDA's "
+                    + MAX_GRID_YZ + " (N <= " + (long) tile * MAX_GRID_YZ + ")");
+        }
+        return gy;
+    }
+
+    /** Side of the tensor-core GEMM's square tile of C, and its depth step (kernels/tc_matmul.cuh). */
+    static final int TC_TILE = 128, TC_DEPTH = 32;
+    /** Dynamic shared memory of the tensor-core GEMM: 3 stages of A and B tiles, rows padded (TcTiles). */
+    static final int TC_SHARED_TF32 = 3 * 2 * 128 * 36 * Sizeof.FLOAT, TC_SHARED_BF16 = 3 * 2 * 128 * 40 * Sizeof.FLOAT;
+    /** Blocks that fill the GPU about twice (132 SMs on an H100 / H200, one 256-thread block each). */
+    static final int SPLIT_TARGET_BLOCKS = 264;
+    /** Fewest depth tiles (of 32) one split takes, and most splits. */
+    static final int MIN_TILES_PER_SPLIT = 4, MAX_SPLITS = 32;
+
+    /**
+     * Depth splits of a tensor-core GEMM with {@code tiles} blocks of C (tiles x batch entries) and a depth of
+     * {@code depthTiles} steps of 32 per output: 1 when the tiles alone fill the GPU, else enough to reach
+     * about {@link #SPLIT_TARGET_BLOCKS} blocks, each with at least {@link #MIN_TILES_PER_SPLIT} steps.
+     */
+    static int depthSplits(long tiles, long depthTiles) {
+        if (tiles >= SPLIT_TARGET_BLOCKS) return 1;
+        long wanted = (SPLIT_TARGET_BLOCKS + tiles - 1) / tiles;
+        return (int) Math.max(1, Math.min(MAX_SPLITS, Math.min(wanted, depthTiles / MIN_TILES_PER_SPLIT)));
+    }
+
+    private void tensorCoreGemm(Precision p, Buffer a, Buffer bb, Buffer c, int batch, int m, int n, int k,
+                                boolean transA, boolean transB, int strideA, int strideB, int strideC,
+                                boolean accumulate) {
+        String kernel = p == Precision.TF32 ? "matmul_tc_tf32" : "matmul_tc_bf16";
+        int shared = p == Precision.TF32 ? TC_SHARED_TF32 : TC_SHARED_BF16;
+        if (shared > cuda.sharedOptIn()) {
+            throw new IllegalStateException("matmul in " + p + ": the tensor-core GEMM stages " + shared
+                    + " bytes of shared memory per block, this device allows " + cuda.sharedOptIn());
+        }
+        int gx = (m + TC_TILE - 1) / TC_TILE, gy = columnTiles(n, TC_TILE);
+        boolean summed = strideC == 0; // every batch entry sums into one C
+        int outputs = summed ? 1 : batch;
+        long depthTiles = (long) (summed ? batch : 1) * ((k + TC_DEPTH - 1) / TC_DEPTH);
+        int splits = depthSplits((long) gx * gy * outputs, depthTiles);
+        int perLaunch = MAX_GRID_YZ / splits; // batch entries per launch: grid z = entries x splits
+        long elements = (long) m * n;
+        DeviceAllocator.Block partial = splits > 1
+                ? cuda.allocate((long) Math.min(outputs, perLaunch) * splits * elements * Sizeof.FLOAT) : null;
+        for (int first = 0; first < outputs; first += perLaunch) {
+            int count = Math.min(perLaunch, outputs - first);
+            CudaBuffer cc = b(c);
+            Object cAt = summed ? cc : cc.pointer().withByteOffset((long) first * strideC * Sizeof.FLOAT);
+            cuda.launch(kernel, gx, gy, count * splits, 256, 1, 1, shared,
+                    summed ? b(a) : b(a).pointer().withByteOffset((long) first * strideA * Sizeof.FLOAT),
+                    summed ? b(bb) : b(bb).pointer().withByteOffset((long) first * strideB * Sizeof.FLOAT),
+                    cAt, summed ? batch : count, m, n, k, transA ? 1 : 0, transB ? 1 : 0, (long) strideA,
+                    (long) strideB, (long) strideC, accumulate ? 1 : 0, splits,
+                    partial != null ? partial.pointer() : cAt);
+            if (partial != null) {
+                flat("matmul_splitk_reduce", count * elements, partial.pointer(), cAt, count, splits, elements,
+                        (long) strideC, accumulate ? 1 : 0);
+            }
+        }
+        if (partial != null) cuda.release(partial);
     }
 
     // ---------------------------------------------------------------- normalization, activations

@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The emulator catches what GPU bugs look like: launches over CUDA's limits, wrong arguments, stale
  * pointers and writes past an allocation are errors naming the kernel; and kernels broken on
  * purpose in a scratch copy of kernels/ (a missing __syncthreads, an off-by-one bound, a wrong
- * shuffle mask, a barrier some threads skip) fail when built into an emulator and run.
+ * shuffle mask, a barrier some threads skip, a cp.async stage read before it landed) fail when built
+ * into an emulator and run.
  */
 class CudaEmulatorTest {
     private static EmulatedDevice device;
@@ -98,6 +99,7 @@ class CudaEmulatorTest {
                     "x = fmaxf(x, __shfl_xor_sync(0x0000ffffu, x, o));");
             breakKernel(scratch.resolve("elementwise.cuh"), "    part[threadIdx.y][threadIdx.x] = s;\n",
                     "    if (o >= outCount) return;\n    part[threadIdx.y][threadIdx.x] = s;\n");
+            breakKernel(scratch.resolve("tc_matmul.cuh"), "cp_async_wait<TC_STAGES - 2>();", "cp_async_wait<TC_STAGES - 1>();");
             Path library = buildEmulator(scratch);
             Map<String, String> results = runProbe(library);
             System.out.println("broken kernels on the emulator: " + results);
@@ -109,6 +111,8 @@ class CudaEmulatorTest {
                     "wrong mask in warp_max: " + results.get("softmax"));
             assertTrue(results.get("sumToShape").matches("ERROR .*kernel sum_to_shape.*__syncthreads at elementwise.cuh:\\d+ is not"
                     + " reached by every thread of the block.*has exited.*"), "early return before a barrier: " + results.get("sumToShape"));
+            assertTrue(results.get("matmulTf32").startsWith("MISMATCH"), "a cp.async stage read one group too early: "
+                    + results.get("matmulTf32"));
         } finally {
             deleteTree(scratch);
         }
@@ -147,11 +151,11 @@ class CudaEmulatorTest {
         Map<String, String> results = new LinkedHashMap<>();
         for (String line : output.split("\n")) {
             int colon = line.indexOf(": ");
-            if (colon > 0 && List.of("fill", "matmul", "softmax", "sumToShape").contains(line.substring(0, colon))) {
+            if (colon > 0 && List.of("fill", "matmul", "matmulTf32", "softmax", "sumToShape").contains(line.substring(0, colon))) {
                 results.put(line.substring(0, colon), line.substring(colon + 2));
             }
         }
-        assertEquals(4, results.size(), "probe output:\n" + output);
+        assertEquals(5, results.size(), "probe output:\n" + output);
         return results;
     }
 

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Buffer;
+import org.recformer.tensor.Precision;
 import org.recformer.tensor.UnaryOp;
 
 import java.nio.file.Files;
@@ -80,6 +81,16 @@ class CudaHostChecksTest {
                     "rows " + shape[1] + " in " + c);
         }
         assertEquals(1, CudaBackend.Slices.of(768, 63).count(), "one slice under 64 rows");
+    }
+
+    @Test
+    void tensorCoreMatmulOfMoreThan65535BatchEntriesLaunchesInChunks() {
+        int batch = 70_000, m = 3, n = 5, k = 2;
+        RecordingDevice device = new RecordingDevice();
+        CudaBackend be = new CudaBackend(device).withPrecision(Precision.BF16);
+        Buffer a = be.allocate(batch * m * k), b = be.allocate(k * n), c = be.allocate(batch * m * n);
+        be.matmul(a, b, c, batch, m, n, k, false, false, m * k, 0, m * n, false);
+        assertEquals(2, device.launches.stream().filter(l -> l.kernel().equals("matmul_tc_bf16")).count());
     }
 
     @Test

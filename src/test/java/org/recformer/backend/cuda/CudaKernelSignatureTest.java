@@ -6,6 +6,7 @@ import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Buffer;
+import org.recformer.tensor.Precision;
 import org.recformer.tensor.UnaryOp;
 
 import java.io.IOException;
@@ -135,6 +136,9 @@ class CudaKernelSignatureTest {
         be.scatterAddRows(x, 5, new int[] {0, 3, 3}, y, 1);
         be.matmul(x, y, z, 2, 3, 5, 2, true, false, 6, 10, 15, false);
         be.matmul(x, y, z, 2, 3, 5, 2, false, true, 6, 10, 0, true);
+        Buffer tall = buf.apply(300); // deep enough to split: matmul_splitk_reduce
+        ((CudaBackend) be).matmul(Precision.TF32, x, y, z, 2, 3, 5, 2, true, false, 6, 10, 15, false);
+        ((CudaBackend) be).matmul(Precision.BF16, tall, tall, z, 1, 1, 1, 300, false, true, 300, 300, 0, true);
         be.layerNormForward(x, y, z, w, x, y, 6, 10, 1e-5f);
         be.layerNormBackward(x, y, z, w, x, y, z, w, 6, 10);
         be.softmaxForward(x, y, 6, 10, true);

@@ -3,6 +3,7 @@ package org.recformer.backend.cuda;
 import org.recformer.backend.Backends;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.Buffer;
+import org.recformer.tensor.Precision;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,8 +11,8 @@ import java.util.Random;
 import java.util.function.Function;
 
 /**
- * One small call of four kernels (fill, matmul, softmax, sumToShape) on the emulator against the CPU
- * backend; each prints "name: OK", "name: MISMATCH ..." or "name: ERROR ...". {@link CudaEmulatorTest}
+ * One small call of five kernels (fill, matmul, the TF32 tensor-core matmul, softmax, sumToShape) on the
+ * emulator against the CPU backend; each prints "name: OK", "name: MISMATCH ..." or "name: ERROR ...". {@link CudaEmulatorTest}
  * runs it in a JVM that loads an emulator built from deliberately broken kernels.
  */
 final class EmulatorProbe {
@@ -34,6 +35,13 @@ final class EmulatorProbe {
             be.matmul(be.fromArray(random(37 * 45, 1)), be.fromArray(random(45 * 29, 2)), c, 1, 37, 29, 45, false, false,
                     0, 0, 0, false);
             return be.toArray(c);
+        }));
+        results.put("matmulTf32", outcome(emu, be -> { // small integers: exact in TF32, so equal to the CPU's FP32
+            Backend tf32 = be instanceof CudaBackend cuda ? cuda.withPrecision(Precision.TF32) : be;
+            Buffer c = tf32.allocate(37 * 29);
+            tf32.matmul(tf32.fromArray(integers(37 * 45, 5)), tf32.fromArray(integers(45 * 29, 6)), c, 1, 37, 29, 45, false,
+                    false, 0, 0, 0, false);
+            return tf32.toArray(c);
         }));
         results.put("softmax", outcome(emu, be -> {
             Buffer y = be.allocate(5 * 77);
@@ -58,6 +66,13 @@ final class EmulatorProbe {
         } catch (RuntimeException e) {
             return "ERROR " + e.getMessage();
         }
+    }
+
+    private static float[] integers(int n, long seed) {
+        Random r = new Random(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = r.nextInt(9) - 4;
+        return x;
     }
 
     private static float[] random(int n, long seed) {
