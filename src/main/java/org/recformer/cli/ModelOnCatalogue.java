@@ -36,7 +36,8 @@ import java.util.Map;
  * the one saved with it (when it was finetuned on this catalogue) or the items encoded alone by
  * its encoder (zero-shot, another catalogue), cached as
  * {@code item-table-<key>.safetensors} in the model folder (else the user cache folder), keyed by the
- * weights, the tokenizer and the items' texts.
+ * weights, the tokenizer and the items' texts. A learned item-ID table is kept only for the catalogue
+ * the model was finetuned on; on another catalogue every item is scored from its text alone.
  */
 record ModelOnCatalogue(RecformerForSeqRec model, Tokenizer tokenizer, EncodingSettings settings, ItemTokens tokens,
                         SequenceBatcher batcher, boolean finetunedTable) {
