@@ -36,7 +36,8 @@ import java.util.Map;
  * the one saved with it (when it was finetuned on this catalogue) or the items encoded alone by
  * its encoder (zero-shot, another catalogue), cached as
  * {@code item-table-<key>.safetensors} in the model folder (else the user cache folder), keyed by the
- * weights, the tokenizer and the items' texts.
+ * weights, the tokenizer and the items' texts. A learned item-ID table is kept only for the catalogue
+ * the model was finetuned on; on another catalogue every item is scored from its text alone.
  */
 record ModelOnCatalogue(RecformerForSeqRec model, Tokenizer tokenizer, EncodingSettings settings, ItemTokens tokens,
                         SequenceBatcher batcher, boolean finetunedTable) {
@@ -44,13 +45,15 @@ record ModelOnCatalogue(RecformerForSeqRec model, Tokenizer tokenizer, EncodingS
     static ModelOnCatalogue load(ModelFactory models, Path modelDir, Path tokenizerDir, CatalogueItems items, Path dataDir,
                                  boolean reencode, int batchSize) throws IOException {
         Tokenizer tokenizer = Checkpoint.resolveTokenizer(tokenizerDir, modelDir);
-        ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(modelDir, items.size(), null);
+        ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(modelDir, items.size(), null, false);
         EncodingSettings settings = Encodings.settings(loaded.config(), tokenizer, modelDir.resolve(Checkpoint.CONFIG_FILE).toString());
         ItemTokens tokens = ItemTokenCache.load(dataDir, items.attributes(), new ItemEncoder(tokenizer, settings));
         SequenceBatcher batcher = new SequenceBatcher(tokens, new SequenceEncoder(settings));
         CatalogueItems own = CatalogueItems.readOrNull(modelDir);
-        boolean useOwn = !reencode && loaded.hasItemTable() && own != null && own.equals(items);
+        boolean ownCatalogue = loaded.hasItemTable() && own != null && own.equals(items);
+        boolean useOwn = !reencode && ownCatalogue;
         if (!useOwn) loaded.model().setItemEmbeddings(cachedTable(modelDir, tokenizer, items, loaded.model(), batcher, batchSize));
+        if (!ownCatalogue) loaded.model().clearItemIds(); // learned item IDs belong to the catalogue they were trained on
         loaded.model().eval();
         return new ModelOnCatalogue(loaded.model(), tokenizer, settings, tokens, batcher, useOwn);
     }

@@ -13,6 +13,7 @@ import org.recformer.data.Dataset;
 import org.recformer.data.batch.SequenceBatcher;
 import org.recformer.data.encode.ItemTokens;
 import org.recformer.data.encode.SequenceEncoder;
+import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForSeqRec;
 import org.recformer.tensor.Tensor;
 import org.recformer.train.ModelFactory;
@@ -82,9 +83,11 @@ final class RecommendCommand extends JobCommand {
         ItemTokens tokens = m.withExtraItems(extra);
         SequenceBatcher batcher = new SequenceBatcher(tokens, new SequenceEncoder(m.settings()));
         int candidates = n + request.newItems.size();
-        RecformerForSeqRec scorer = new RecformerForSeqRec(m.model().config().with("item_num", candidates), m.model().longformer());
+        // the scorer's table holds each catalogue item's scoring vector (text, plus its learned ID vector if any)
+        RecformerForSeqRec scorer = new RecformerForSeqRec(m.model().config().with("item_num", candidates)
+                .with(RecformerConfig.ITEM_ID_EMBEDDING, false), m.model().longformer());
         float[] table = new float[candidates * m.model().config().hiddenSize()];
-        System.arraycopy(m.model().itemEmbeddings().toArray(), 0, table, 0, n * m.model().config().hiddenSize());
+        System.arraycopy(m.model().itemVectors().toArray(), 0, table, 0, n * m.model().config().hiddenSize());
         if (!request.newItems.isEmpty()) {
             float[] fresh = scorer.encodeItems(batcher.singleItems(n, candidates).toModelInput()).toArray();
             System.arraycopy(fresh, 0, table, n * m.model().config().hiddenSize(), fresh.length);

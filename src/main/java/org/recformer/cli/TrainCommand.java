@@ -115,6 +115,10 @@ final class TrainCommand extends JobCommand {
     @Option(names = "--freeze-word-embeddings", negatable = true, description = "Do not train the word embeddings (default: trained; --no-freeze-word-embeddings says so explicitly).")
     boolean freezeWordEmbeddings;
 
+    @Option(names = "--item-id-embedding", description = "Also learn an ID vector for each item seen in training, added to its text vector when scoring"
+            + " (UniSRec's text+ID); items not seen in training (cold) keep the text-only vector (default: off, or as the --model folder says).")
+    boolean itemIdEmbedding;
+
     /** The fresh model's size (--size, --hidden, --layers, --heads, --intermediate), shared with pretrain and bench. */
     @Mixin
     ModelSizeOptions modelSize;
@@ -191,7 +195,7 @@ final class TrainCommand extends JobCommand {
         } else {
             tok = Checkpoint.resolveTokenizer(tokenizer, model);
             if (model != null) {
-                ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(model, dataset.itemCount(), negativeSamples);
+                ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(model, dataset.itemCount(), negativeSamples, itemIdEmbedding);
                 config = loaded.config();
                 seqRec = loaded.model();
                 configSource = model.resolve(Checkpoint.CONFIG_FILE).toString();
@@ -200,7 +204,8 @@ final class TrainCommand extends JobCommand {
                 RecformerConfig probe = freshConfig(size, tok, dataset, RecformerRecipe.MAX_TOKEN_NUM);
                 EncodingSettings probeSettings = Encodings.settings(probe, tok, "default model");
                 int tokens = DatasetTokens.tokensNeeded(dataset, users, DatasetTokens.itemTokens(dataset, tok, probeSettings), probeSettings.maxItems());
-                config = freshConfig(size, tok, dataset, tokens).with("pooler_type", pooler);
+                config = freshConfig(size, tok, dataset, tokens).with("pooler_type", pooler)
+                        .with(RecformerConfig.ITEM_ID_EMBEDDING, itemIdEmbedding);
                 seqRec = models.freshSeqRec(config, seed);
                 configSource = "default model";
             }

@@ -32,6 +32,8 @@ public final class RecformerConfig {
      * {@link RecformerRecipe#freshConfig}).
      */
     public static final String POSITION_PADDING_IDX = "position_padding_idx";
+    /** The project's key saying the finetuning model has a learned item-ID table (absent: false). */
+    public static final String ITEM_ID_EMBEDDING = "item_id_embedding";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     // LongformerConfig
@@ -69,6 +71,7 @@ public final class RecformerConfig {
     private final double mlmWeight;
     private final int itemNum;
     private final int finetuneNegativeSampleSize;
+    private final boolean itemIdEmbedding;
     /** Keys this class does not interpret, kept for writing back. */
     private final ObjectNode otherKeys;
 
@@ -105,6 +108,7 @@ public final class RecformerConfig {
         mlmWeight = f.doubleValue("mlm_weight", 0.1);
         itemNum = f.intValue("item_num", 0);
         finetuneNegativeSampleSize = f.intValue("finetune_negative_sample_size", 0);
+        itemIdEmbedding = f.booleanValue(ITEM_ID_EMBEDDING, false);
         otherKeys = f.rest();
         validate();
     }
@@ -181,6 +185,7 @@ public final class RecformerConfig {
         sorted.put("mlm_weight", n.numberNode(mlmWeight));
         sorted.put("item_num", n.numberNode(itemNum));
         sorted.put("finetune_negative_sample_size", n.numberNode(finetuneNegativeSampleSize));
+        if (itemIdEmbedding) sorted.put(ITEM_ID_EMBEDDING, n.booleanNode(true));
         ObjectNode out = n.objectNode();
         sorted.forEach(out::set);
         return out;
@@ -276,7 +281,7 @@ public final class RecformerConfig {
                         + " = " + elements + " elements in one tensor, more than the limit of " + MAX_TENSOR_ELEMENTS);
             }
         }
-        long parameters = encoderParameterCount() + (long) itemNum * h + (h * h + 3 * h + (long) vocabSize * h + vocabSize);
+        long parameters = encoderParameterCount() + (itemIdEmbedding ? 2L : 1L) * itemNum * h + (h * h + 3 * h + (long) vocabSize * h + vocabSize);
         long bytes = 4 * parameters;
         long heap = Runtime.getRuntime().maxMemory();
         if (bytes > heap) {
@@ -362,6 +367,13 @@ public final class RecformerConfig {
             return v.doubleValue();
         }
 
+        boolean booleanValue(String key, boolean dflt) {
+            JsonNode v = take(key);
+            if (v == null) return dflt;
+            if (!v.isBoolean()) throw new IllegalArgumentException(key + " must be true or false, got " + v);
+            return v.booleanValue();
+        }
+
         String stringValue(String key, String dflt) {
             JsonNode v = take(key);
             if (v == null) return dflt;
@@ -411,6 +423,8 @@ public final class RecformerConfig {
     public double mlmWeight() { return mlmWeight; }
     public int itemNum() { return itemNum; }
     public int finetuneNegativeSampleSize() { return finetuneNegativeSampleSize; }
+    /** Whether finetuning adds a learned item-ID vector to the text vector of items seen in training ({@link RecformerForSeqRec}). */
+    public boolean itemIdEmbedding() { return itemIdEmbedding; }
 
     /** The names of the kept keys this class does not interpret. */
     public Set<String> otherKeyNames() {

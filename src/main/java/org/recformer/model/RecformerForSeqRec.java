@@ -3,6 +3,7 @@ package org.recformer.model;
 import org.recformer.autograd.GradMode;
 import org.recformer.nn.Embedding;
 import org.recformer.nn.Module;
+import org.recformer.ops.Arithmetic;
 import org.recformer.ops.Indexing;
 import org.recformer.ops.Losses;
 import org.recformer.ops.Shapes;
@@ -18,11 +19,24 @@ import java.util.random.RandomGenerator;
  * items encoded alone. Loss: cross-entropy over all items, or with
  * {@code finetune_negative_sample_size = k > 0} over [label] + k uniformly drawn items with target 0.
  * Checkpoint names: {@code longformer.*} and {@code item_embedding.weight}.
+ *
+ * <p>With {@link RecformerConfig#itemIdEmbedding()} (UniSRec's text+ID variant) item j is scored
+ * against E[j] + I[j] instead, where I ({@value #ITEM_ID_TABLE}, [item_num, C]) is learned and
+ * starts at zero. During finetuning only the rows of items seen in training get a gradient
+ * ({@link #setTrainedItems}), so every other row stays zero and such a cold item keeps the
+ * text-only vector E[j].
  */
 public final class RecformerForSeqRec extends Module {
+    /** Checkpoint name of the learned item-ID table. */
+    public static final String ITEM_ID_TABLE = "item_id_embedding.weight";
+
     private final RecformerConfig config;
     private final RecformerModel longformer;
     private final Embedding itemEmbedding;
+    /** The learned item-ID table I, or null without {@link RecformerConfig#itemIdEmbedding()}. */
+    private final Embedding itemIdEmbedding;
+    /** [item_num, 1]: 1 for items whose row of I learns, 0 for the others; null: every row learns. */
+    private Tensor trainedItems;
 
     /** A new model with its own encoder on {@code backend} (zero weights until loaded). */
     public RecformerForSeqRec(RecformerConfig config, Backend backend, long seed) {
@@ -39,6 +53,9 @@ public final class RecformerForSeqRec extends Module {
         this.longformer = registerModule("longformer", longformer);
         itemEmbedding = registerModule("item_embedding", new Embedding(longformer.backend(), config.itemNum(), config.hiddenSize(), -1));
         itemEmbedding.weight().setFrozen(true);
+        itemIdEmbedding = config.itemIdEmbedding()
+                ? registerModule("item_id_embedding", new Embedding(longformer.backend(), config.itemNum(), config.hiddenSize(), -1))
+                : null;
     }
 
     /** Pooled outputs [N, C] of a batch of item sequences ({@code <s>} + one item each), without a graph. */
@@ -62,6 +79,32 @@ public final class RecformerForSeqRec extends Module {
         return itemEmbedding.weight().tensor();
     }
 
+    /**
+     * Lets only the rows of I of the items with {@code trained[j]} learn: the others get no
+     * gradient, so they keep their values (zero from a fresh table). No effect without I.
+     */
+    public void setTrainedItems(boolean[] trained) {
+        if (trained.length != config.itemNum()) {
+            throw new IllegalArgumentException(trained.length + " trained-item flags, expected item_num " + config.itemNum());
+        }
+        float[] mask = new float[trained.length];
+        for (int j = 0; j < trained.length; j++) mask[j] = trained[j] ? 1f : 0f;
+        trainedItems = Tensor.of(backend(), mask, trained.length, 1);
+    }
+
+    /** Sets every row of I to zero (the model then scores every item from its text alone). No effect without I. */
+    public void clearItemIds() {
+        if (itemIdEmbedding != null) itemIdEmbedding.weight().tensor().copyFrom(new float[config.itemNum() * config.hiddenSize()]);
+    }
+
+    /** The vectors the items are scored against [item_num, C]: E, plus I when the model has it. */
+    public Tensor itemVectors() {
+        if (itemIdEmbedding == null) return itemEmbeddings();
+        Tensor ids = itemIdEmbedding.weight().tensor();
+        if (trainedItems != null) ids = Arithmetic.mul(ids, trainedItems);
+        return Arithmetic.add(itemEmbeddings(), ids);
+    }
+
     /** Pooled sequence vectors [B, C]. */
     public Tensor encode(ModelInput in) {
         return longformer.forward(in).pooledOutput();
@@ -69,7 +112,7 @@ public final class RecformerForSeqRec extends Module {
 
     /** Scores of every item for pooled [B, C] -> [B, item_num]. */
     public Tensor scores(Tensor pooled) {
-        return RecformerForPretraining.similarity(pooled, itemEmbeddings(), config.temp());
+        return RecformerForPretraining.similarity(pooled, itemVectors(), config.temp());
     }
 
     /** Scores of the given candidate items for pooled [B, C], candidates [B][K] -> [B, K]. */

@@ -66,12 +66,22 @@ public final class Finetuner {
         this.showProgress = showProgress;
         this.extraFiles = extraFiles;
         if (settings.freezeWordEmbeddings()) model.longformer().embeddings().wordEmbeddings().weight().setFrozen(true);
+        model.setTrainedItems(seenItems(data, users));
         model.namedParameters().forEach((name, p) -> {
             if (!p.isFrozen()) trainable.put(name, p);
         });
         this.validation = Evaluation.examples(data, users, Evaluation.Split.VALIDATION);
         if (validation.isEmpty()) throw new IllegalArgumentException(data.directory() + ": none of the first " + users + " users has a validation item");
         this.popularityNdcg10 = Evaluation.popularity(data.trainItemCounts(), validation).get("NDCG@10");
+    }
+
+    /** Which items occur in the training sequences of the first {@code users} users (the others are cold). */
+    static boolean[] seenItems(Dataset data, int users) {
+        boolean[] seen = new boolean[data.itemCount()];
+        for (int u = 0; u < users; u++) {
+            for (int item : data.train(u)) seen[item] = true;
+        }
+        return seen;
     }
 
     /** Optimizer steps per epoch: one per {@code accumulation} batches, the last group possibly smaller. */

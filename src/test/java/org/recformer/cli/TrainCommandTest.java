@@ -6,9 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.recformer.data.Dataset;
 import org.recformer.data.demo.DemoCatalogue;
+import org.recformer.io.SafeTensors;
+import org.recformer.model.RecformerConfig;
+import org.recformer.model.RecformerForSeqRec;
 import org.recformer.model.RecformerRecipe;
 import org.recformer.testing.CommandRun;
+import org.recformer.train.Checkpoint;
+import org.recformer.train.Finetuner;
 import picocli.CommandLine;
 
 import java.nio.file.Files;
@@ -20,6 +26,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code recformer train} end to end on a tiny model and a small synthetic catalogue. */
@@ -186,6 +193,34 @@ class TrainCommandTest {
         CommandRun r = run(train("--data", data.toString(), "--model", model.toString(), "--output", tmp.resolve("again").toString()));
         assertEquals(2, r.status(), r.out());
         assertTrue(r.err().contains("model.safetensors") && r.err().contains("intermediate"), r.err());
+    }
+
+    @Test
+    void itemIdEmbeddingLearnsSeenItemsOnlyAndEvaluateReproducesTheRun(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("run");
+        CommandRun r = run(train("--data", data.toString(), "--epochs", "1", "--stage2-epochs", "0", "--item-id-embedding",
+                "--output", out.toString()));
+        assertEquals(0, r.status(), r.err());
+        Path best = out.resolve(Finetuner.BEST);
+        assertTrue(JSON.readTree(best.resolve(Checkpoint.CONFIG_FILE).toFile()).get(RecformerConfig.ITEM_ID_EMBEDDING).asBoolean());
+        float[] ids = SafeTensors.read(best.resolve(Checkpoint.MODEL_FILE)).get(RecformerForSeqRec.ITEM_ID_TABLE).toFloatArray();
+        Dataset dataset = Dataset.load(data);
+        boolean[] seen = new boolean[dataset.itemCount()];
+        for (int u = 0; u < dataset.userCount(); u++) for (int item : dataset.train(u)) seen[item] = true;
+        int hidden = ids.length / dataset.itemCount();
+        int cold = 0;
+        for (int j = 0; j < seen.length; j++) {
+            float[] row = Arrays.copyOfRange(ids, j * hidden, (j + 1) * hidden);
+            if (seen[j]) assertFalse(Arrays.equals(new float[hidden], row), "item " + j + " is in training: its ID vector learned");
+            else assertArrayEquals(new float[hidden], row, "item " + j + " is in no training sequence: text alone");
+            if (!seen[j]) cold++;
+        }
+        assertTrue(cold > 0, "the catalogue has items only in validation or test");
+
+        CommandRun eval = run("evaluate", "--model", best.toString(), "--data", data.toString(), "--split", "test");
+        assertEquals(0, eval.status(), eval.err());
+        String ndcg = String.format(java.util.Locale.ROOT, "%.4f", JSON.readTree(out.resolve("metrics.json").toFile()).get("test").get("NDCG@10").asDouble());
+        assertTrue(eval.out().lines().anyMatch(l -> l.startsWith("NDCG@10") && l.contains(ndcg)), eval.out() + " vs " + ndcg);
     }
 
     @Test
