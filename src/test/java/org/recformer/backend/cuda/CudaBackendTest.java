@@ -345,6 +345,28 @@ class CudaBackendTest {
         }
     }
 
+    /** Norm 13 of the gradients (3, 4) and (12): the factor max / (13 + 1e-6) below 13, 1 above; a NaN is recorded as a divergence. */
+    @Test
+    void clipGradNormAgainstHandComputedValues() {
+        Buffer[] grads = {gpu.fromArray(new float[] {3, 4}), gpu.fromArray(new float[] {12})};
+        float[] status = new float[StepStatus.size(1)];
+        for (float maxNorm : new float[] {1f, 20f}) {
+            Buffer s = gpu.fromArray(status);
+            gpu.clipGradNorm(grads, new int[] {2, 1}, maxNorm, s, 4, 0);
+            float[] out = gpu.toArray(s);
+            assertEquals(13f, out[StepStatus.GRAD_NORM], "norm");
+            assertEquals(maxNorm < 13 ? maxNorm / (13f + 1e-6f) : 1f, out[StepStatus.CLIP_FACTOR], "clip factor, max norm " + maxNorm);
+            assertEquals(0f, out[StepStatus.DIVERGED_STEP], "finite: no divergence");
+        }
+        Buffer s = gpu.fromArray(status);
+        gpu.clipGradNorm(new Buffer[] {grads[0], gpu.fromArray(new float[] {Float.NaN})}, new int[] {2, 1}, 1f, s, 4, 2);
+        float[] out = gpu.toArray(s);
+        assertEquals(4f, out[StepStatus.DIVERGED_STEP], "the step of the NaN norm");
+        assertEquals(2f, out[StepStatus.DIVERGED_MICRO_BATCH]);
+        assertEquals(StepStatus.GRADIENT_NORM, out[StepStatus.DIVERGED_QUANTITY]);
+        assertTrue(Float.isNaN(out[StepStatus.DIVERGED_VALUE]));
+    }
+
     // ---------------------------------------------------------------- attention
 
     @ParameterizedTest(name = "B{0} T{1} H{2} D{3} w{4} p{5}")
