@@ -25,6 +25,8 @@ public final class CudaBackend implements Backend {
     private static final int ROWS_PER_BLOCK = THREADS / 32;
     /** CUDA's limit on grid y and z. */
     private static final int MAX_GRID_YZ = 65535;
+    /** Most blocks per tensor of the gradient norm's first pass. */
+    private static final int GRAD_NORM_PARTS = 128;
 
     private static CudaBackend instance;
     private static CudaUnavailableException failure;
@@ -527,9 +529,6 @@ public final class CudaBackend implements Backend {
         flat("adamw_step", n, b(param), b(grad), b(m), b(v), (long) n, beta1, beta2, eps, stepSize, decay, bc2Sqrt,
                 b(status));
     }
-
-    /** Most blocks per tensor of the gradient norm's first pass. */
-    static final int GRAD_NORM_PARTS = 128;
 
     @Override
     public void clipGradNorm(Buffer[] grads, int[] sizes, float maxNorm, Buffer status, int step, int lastMicroBatch) {

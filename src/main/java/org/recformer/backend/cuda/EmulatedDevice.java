@@ -21,6 +21,8 @@ final class EmulatedDevice implements Device {
     private static final Cleaner CLEANER = Cleaner.create();
     /** Live bytes past which an allocation first asks the garbage collector for unreachable buffers. */
     private static final long COLLECT_ABOVE = 2L << 30;
+    /** The one event: every launch and copy has finished when its call returns. */
+    private static final Event DONE = new Event() {};
 
     private final ConcurrentLinkedQueue<DeviceAllocator.Block> returned = new ConcurrentLinkedQueue<>();
     private final int workers = Integer.getInteger("recformer.cuda.emulator.threads",
@@ -87,8 +89,6 @@ final class EmulatedDevice implements Device {
         src.buffer().duplicate().order(ByteOrder.nativeOrder()).position(Math.toIntExact(offset)).asIntBuffer().get(words);
         EmulatorLibrary.copyIntsIn(HostPointer.address(dst), words);
     }
-
-    private static final Event DONE = new Event() {};
 
     @Override
     public Event newEvent() {
