@@ -45,6 +45,7 @@ public final class SasRecTraining {
         List<int[]> sequences = new ArrayList<>();
         for (int u = 0; u < users; u++) if (data.train(u).length >= 2) sequences.add(data.train(u));
         AdamW optimizer = new AdamW(model.namedParameters(), settings.weightDecay());
+        Tensor unclipped = AdamW.unclipped(model.namedParameters().values().iterator().next().tensor().backend());
         Random random = new Random(settings.seed());
         Map<String, float[]> best = snapshot(model);
         Map<String, Double> bestValidation = null;
@@ -60,7 +61,7 @@ public final class SasRecTraining {
                 model.zeroGrad();
                 Tensor loss = model.loss(batch[0], batch[1], chunk.size());
                 loss.backward();
-                optimizer.step(settings.learningRate());
+                optimizer.step(settings.learningRate(), unclipped);
                 lossSum += loss.toArray()[0];
                 batches++;
             }

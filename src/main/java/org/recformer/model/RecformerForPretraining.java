@@ -54,8 +54,7 @@ public final class RecformerForPretraining extends Module {
             mlmLossB = mlmLoss(mlmB.lastHiddenState(), in.mlmLabelsB(), "mlm_labels_b");
             loss = Arithmetic.add(loss, Arithmetic.scale(mlmLossB, (float) config.mlmWeight()));
         }
-        return new PretrainOutput(loss, contrastive, mlmLossA, mlmLossB, cosSim, a.pooledOutput(), b.pooledOutput(),
-                correctRows(cosSim), n);
+        return new PretrainOutput(loss, contrastive, mlmLossA, mlmLossB, cosSim, a.pooledOutput(), b.pooledOutput(), n);
     }
 
     /** cos(x_i, y_j) / temp for x [N, C], y [M, C] -> [N, M]. */
@@ -89,20 +88,6 @@ public final class RecformerForPretraining extends Module {
         }
         Tensor selected = Indexing.indexSelect(Shapes.reshape(hidden, -1, hidden.dim(-1)), rows); // [labelled, C]
         return Losses.crossEntropy(lmHead.forward(selected), targets, IGNORE_INDEX);
-    }
-
-    /** Rows of [N, N] logits whose largest entry (first one on ties, like torch.argmax) is on the diagonal. */
-    private static int correctRows(Tensor logits) {
-        float[] v = logits.toArray();
-        int n = logits.dim(0);
-        int m = logits.dim(1);
-        int correct = 0;
-        for (int i = 0; i < n; i++) {
-            int best = 0;
-            for (int j = 1; j < m; j++) if (v[i * m + j] > v[i * m + best]) best = j;
-            if (best == i) correct++;
-        }
-        return correct;
     }
 
     public RecformerConfig config() {

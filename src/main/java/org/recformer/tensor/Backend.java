@@ -151,13 +151,26 @@ public interface Backend {
     // ---------------------------------------------------------------- optimizer (train)
 
     /**
-     * One AdamW step on n parameters in place, torch.optim.AdamW semantics: p -= lr*wd*p; m = b1 m +
-     * (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps).
-     * {@code step} t counts from 1.
+     * One AdamW step on n parameters in place, torch.optim.AdamW semantics on the clipped gradient
+     * g = grad * status[CLIP_FACTOR]: p -= lr*wd*p; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+     * p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps). {@code step} t counts from 1. Nothing
+     * changes when status[DIVERGED_STEP] is not 0 ({@link StepStatus}).
      */
     void adamwStep(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
-                   float eps, float weightDecay, int step);
+                   float eps, float weightDecay, int step, Buffer status);
 
-    /** Sum of squares of n values into out[0] (for gradient-norm clipping). */
-    void sumOfSquares(Buffer in, int n, Buffer out);
+    /**
+     * Gradient clipping of optimizer step {@code step} (torch clip_grad_norm_) without a host read:
+     * norm = sqrt(sum over i of (float) (sum of squares of the sizes[i] floats of grads[i])) into
+     * status[GRAD_NORM], the factor min(1, maxNorm / (norm + 1e-6)) into status[CLIP_FACTOR]; a
+     * non-finite norm is recorded as the step's divergence (micro-batch {@code lastMicroBatch}) unless
+     * one is recorded already ({@link StepStatus}).
+     */
+    void clipGradNorm(Buffer[] grads, int[] sizes, float maxNorm, Buffer status, int step, int lastMicroBatch);
+
+    /**
+     * status[LOSSES + microBatch] = loss[0]; a non-finite loss is recorded as the divergence of
+     * step {@code step} unless one is recorded already ({@link StepStatus}).
+     */
+    void recordLoss(Buffer loss, Buffer status, int step, int microBatch);
 }

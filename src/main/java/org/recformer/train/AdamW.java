@@ -1,6 +1,9 @@
 package org.recformer.train;
 
 import org.recformer.nn.Parameter;
+import org.recformer.tensor.Backend;
+import org.recformer.tensor.Buffer;
+import org.recformer.tensor.StepStatus;
 import org.recformer.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -46,8 +49,11 @@ public final class AdamW {
         return !(name.endsWith("bias") || name.contains("LayerNorm.weight") || name.contains("layer_norm.weight"));
     }
 
-    /** One update with learning rate lr from the parameters' accumulated gradients. */
-    public void step(float lr) {
+    /**
+     * One update with learning rate lr from the parameters' accumulated gradients times
+     * status[CLIP_FACTOR]; none (on the device) once status records a divergence ({@link StepStatus}).
+     */
+    public void step(float lr, Tensor status) {
         step++;
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Parameter p = e.getValue();
@@ -56,8 +62,15 @@ public final class AdamW {
             Tensor t = p.tensor();
             float wd = decays(e.getKey()) ? weightDecay : 0f;
             t.backend().adamwStep(t.buffer(), grad.buffer(), firstMoments.get(e.getKey()).buffer(),
-                    secondMoments.get(e.getKey()).buffer(), t.numel(), lr, beta1, beta2, eps, wd, step);
+                    secondMoments.get(e.getKey()).buffer(), t.numel(), lr, beta1, beta2, eps, wd, step, status.buffer());
         }
+    }
+
+    /** A step status ({@link StepStatus}) for updates without clipping: factor 1, no divergence. */
+    public static Tensor unclipped(Backend backend) {
+        float[] status = new float[StepStatus.size(0)];
+        status[StepStatus.CLIP_FACTOR] = 1f;
+        return Tensor.of(backend, status, status.length);
     }
 
     /** Steps taken so far. */
@@ -79,27 +92,20 @@ public final class AdamW {
     }
 
     /**
-     * Scales all gradients so their global L2 norm is at most maxNorm (torch clip_grad_norm_,
-     * factor maxNorm / (norm + 1e-6)); returns the norm before clipping.
+     * Gradient clipping on the device (torch clip_grad_norm_, factor maxNorm / (norm + 1e-6) clamped to
+     * 1): the global L2 norm of the gradients into status[GRAD_NORM] and the factor the next
+     * {@link #step} applies into status[CLIP_FACTOR] ({@link StepStatus}); nothing is read back.
      */
-    public static float clipGradNorm(Iterable<Parameter> parameters, float maxNorm) {
-        List<Tensor> grads = new ArrayList<>();
-        double sum = 0;
+    public static void clipGradNorm(Iterable<Parameter> parameters, float maxNorm, Tensor status, int step, int lastMicroBatch) {
+        List<Buffer> grads = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
         for (Parameter p : parameters) {
             Tensor g = p.tensor().grad();
             if (g == null) continue;
-            grads.add(g);
-            Tensor s = Tensor.empty(g.backend(), 1);
-            g.backend().sumOfSquares(g.buffer(), g.numel(), s.buffer());
-            sum += s.item();
+            grads.add(g.buffer());
+            sizes.add(g.numel());
         }
-        float norm = (float) Math.sqrt(sum);
-        float factor = maxNorm / (norm + 1e-6f);
-        if (factor < 1f) {
-            for (Tensor g : grads) {
-                g.backend().unary(org.recformer.tensor.UnaryOp.SCALE, g.buffer(), g.buffer(), g.numel(), factor);
-            }
-        }
-        return norm;
+        status.backend().clipGradNorm(grads.toArray(new Buffer[0]), sizes.stream().mapToInt(Integer::intValue).toArray(),
+                maxNorm, status.buffer(), step, lastMicroBatch);
     }
 }

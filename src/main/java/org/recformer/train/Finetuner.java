@@ -99,7 +99,7 @@ public final class Finetuner {
         LinearSchedule schedule = new LinearSchedule(settings.learningRate(), settings.warmupSteps(),
                 (settings.stage1Epochs() + settings.stage2Epochs()) * stepsPerEpoch());
         OptimizerStep optimizer = new OptimizerStep(model, trainable, settings.weightDecay(), schedule, settings.maxGradNorm());
-        TrainingStep step = new TrainingStep(model, optimizer);
+        TrainingStep step = new TrainingStep(optimizer);
         TrainerState state;
         Path last = runDir.resolve(LAST);
         if (resume) {

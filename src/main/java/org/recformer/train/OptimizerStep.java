@@ -2,14 +2,17 @@ package org.recformer.train;
 
 import org.recformer.nn.Module;
 import org.recformer.nn.Parameter;
+import org.recformer.tensor.StepStatus;
+import org.recformer.tensor.Tensor;
 
 import java.util.Map;
 
 /**
- * The update closing one (possibly accumulated) batch: the global gradient norm is checked for
- * NaN / infinity, gradients are clipped to {@code maxGradNorm}, AdamW steps at the schedule's
- * learning rate for this step, and gradients are cleared. Frozen parameters are left alone.
- * The last part of a {@link TrainingStep}.
+ * The update closing one (possibly accumulated) batch, all on the device: the global gradient norm
+ * is computed and a non-finite one recorded in the step's status, gradients are clipped to
+ * {@code maxGradNorm} inside AdamW, which steps at the schedule's learning rate for this step (and
+ * changes nothing once the status records a divergence), and gradients are cleared. Frozen
+ * parameters are left alone. The last part of a {@link TrainingStep}; nothing here reads the device.
  */
 public final class OptimizerStep {
     private final Module model;
@@ -18,14 +21,8 @@ public final class OptimizerStep {
     private final LinearSchedule schedule;
     private final float maxGradNorm;
 
-    /** The learning rate and the gradient norm (before clipping) of one update. */
-    public record Update(int step, float learningRate, float gradNorm) {
-    }
-
-    /** What to throw when the gradient norm of update {@code step} (1-based) is not finite. */
-    @FunctionalInterface
-    public interface Divergence {
-        TrainingDivergedException at(int step, float gradNorm);
+    /** The step number (1-based) and learning rate of one update. */
+    public record Update(int step, float learningRate) {
     }
 
     /** Over all of the model's parameters (AdamW keeps moments for each, frozen ones included). */
@@ -42,18 +39,18 @@ public final class OptimizerStep {
         this.maxGradNorm = maxGradNorm;
     }
 
-    /** Applies the accumulated gradients; throws {@code divergence}'s exception (before changing any weight) on a NaN or infinite norm. */
-    public Update apply(Divergence divergence) {
+    /**
+     * Applies the accumulated gradients with the step's {@code status} ({@link StepStatus}): its
+     * gradient norm and clip factor are written, a non-finite norm is recorded as a divergence at
+     * micro-batch {@code lastMicroBatch}, and with a divergence recorded no weight changes.
+     */
+    public Update apply(Tensor status, int lastMicroBatch) {
         int step = adamw.stepCount() + 1;
-        float norm = AdamW.clipGradNorm(params.values(), maxGradNorm);
-        if (!Float.isFinite(norm)) {
-            model.zeroGrad();
-            throw divergence.at(step, norm);
-        }
+        AdamW.clipGradNorm(params.values(), maxGradNorm, status, step, lastMicroBatch);
         float lr = schedule.at(step - 1);
-        adamw.step(lr);
+        adamw.step(lr, status);
         model.zeroGrad();
-        return new Update(step, lr, norm);
+        return new Update(step, lr);
     }
 
     /** The optimizer (moments and step count, for checkpoints). */

@@ -46,7 +46,7 @@ class AdamWTest {
             toy.zeroGrad();
             toy.weight.tensor().accumulateGrad(Tensor.of(Backends.cpu(), g, n));
             toy.bias.tensor().accumulateGrad(Tensor.of(Backends.cpu(), new float[] {1, 1, 1, 1, 1}, 5));
-            opt.step((float) lr);
+            opt.step((float) lr, AdamW.unclipped(Backends.cpu()));
             for (int i = 0; i < n; i++) {
                 p[i] -= lr * wd * p[i];
                 m[i] = b1 * m[i] + (1 - b1) * g[i];
@@ -75,7 +75,7 @@ class AdamWTest {
         Toy toy = new Toy(new float[] {1, 2}, new float[] {3});
         toy.weight.tensor().accumulateGrad(Tensor.of(Backends.cpu(), new float[] {1, 1}, 2));
         toy.weight.setFrozen(true);
-        new AdamW(toy.namedParameters(), 0.1f).step(1f);
+        new AdamW(toy.namedParameters(), 0.1f).step(1f, AdamW.unclipped(Backends.cpu()));
         assertEquals(1f, toy.weight.tensor().toArray()[0]);
     }
 

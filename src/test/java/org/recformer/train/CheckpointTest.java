@@ -46,7 +46,7 @@ class CheckpointTest {
             if (p.isFrozen()) continue;
             p.tensor().accumulateGrad(Tensor.full(p.tensor().backend(), 0.5f, p.shape()));
         }
-        adam.step(1e-2f);
+        adam.step(1e-2f, AdamW.unclipped(Backends.cpu()));
         TrainerState state = TrainerState.start(99, 1);
         state.step = 1;
         state.epoch = 1;

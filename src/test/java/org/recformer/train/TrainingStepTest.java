@@ -64,7 +64,7 @@ class TrainingStepTest {
     }
 
     private static TrainingStep step(Module model, float weightDecay, float lr, float maxGradNorm) {
-        return new TrainingStep(model, new OptimizerStep(model, weightDecay, new LinearSchedule(lr, 0, 10), maxGradNorm));
+        return new TrainingStep(new OptimizerStep(model, weightDecay, new LinearSchedule(lr, 0, 10), maxGradNorm));
     }
 
     @Test
@@ -85,7 +85,7 @@ class TrainingStepTest {
             TrainingStep.Result one = inOne.run(1, i -> whole.loss(x, labels, 0, ROWS));
             assertEquals(s + 1, three.update().step());
             assertEquals(one.meanLoss(), three.meanLoss(), 1e-6, "mean loss of step " + (s + 1));
-            assertEquals(one.update().gradNorm(), three.update().gradNorm(), 1e-6 * one.update().gradNorm(), "gradient norm of step " + (s + 1));
+            assertEquals(one.gradNorm(), three.gradNorm(), 1e-6 * one.gradNorm(), "gradient norm of step " + (s + 1));
             GradCheck.assertClose("weights after step " + (s + 1), toDouble(whole.weights()), accumulated.weights(), 1e-6, 1e-5);
         }
         for (Parameter p : accumulated.namedParameters().values()) assertNull(p.tensor().grad(), "gradients are cleared after the step");
@@ -99,7 +99,7 @@ class TrainingStepTest {
         float maxNorm = 1e-9f; // clipped gradient elements far below AdamW's eps 1e-8, so the clip shows in the update
         Linear1 model = new Linear1(start);
         TrainingStep.Result result = step(model, 0f, lr, maxNorm).run(1, i -> model.dot(x));
-        assertEquals(5f, result.update().gradNorm(), 1e-6f, "the norm before clipping");
+        assertEquals(5f, result.gradNorm(), 1e-6f, "the norm before clipping");
         double factor = maxNorm / (5 + 1e-6);
         double[] expected = new double[start.length];
         for (int i = 0; i < start.length; i++) {
@@ -111,40 +111,46 @@ class TrainingStepTest {
     }
 
     @Test
-    void aNonFiniteLossStopsBeforeAnyUpdateAndNamesTheStepAndMicroBatch() {
+    void aNonFiniteLossStopsTheUpdatesAndItsReadNamesTheStepAndMicroBatch() {
         float[] start = {0.5f, -0.25f};
         Linear1 model = new Linear1(start);
         TrainingStep step = step(model, 0f, 0.1f, 1f);
-        step.run(2, i -> model.dot(new float[] {1, 1}));
+        step.run(2, i -> model.dot(new float[] {1, 1})).losses();
         float[] afterOne = model.w.tensor().toArray();
         TrainingStep.Quantity[] seen = new TrainingStep.Quantity[1];
         int[] where = new int[2];
-        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> step.run(3,
+        TrainingStep.Result diverged = step.run(3,
                 i -> model.dot(new float[] {1, i == 1 ? Float.NaN : 1}),
                 (quantity, value, s, microBatch) -> {
                     seen[0] = quantity;
                     where[0] = s;
                     where[1] = microBatch;
                     return new TrainingDivergedException("diverged");
-                }));
+                });
+        assertNull(model.w.tensor().grad(), "gradients cleared");
+        TrainingStep.Result later = step.run(1, i -> model.dot(new float[] {1, 1})); // runs, and changes nothing
+        assertArrayEquals(afterOne, model.w.tensor().toArray(), "no update after a NaN loss, nor in the steps after it");
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, diverged::losses);
         assertEquals("diverged", e.getMessage());
         assertEquals(TrainingStep.Quantity.TRAINING_LOSS, seen[0]);
         assertArrayEquals(new int[] {2, 1}, where, "optimizer step 2, micro-batch 1 (0-based)");
-        assertArrayEquals(afterOne, model.w.tensor().toArray(), "no update after a NaN loss");
-        assertNull(model.w.tensor().grad(), "gradients cleared");
+        TrainingDivergedException plain = assertThrows(TrainingDivergedException.class, later::meanLoss);
+        assertTrue(plain.getMessage().startsWith("the training loss is NaN at optimizer step 2;"),
+                "a later step's read reports the first divergence: " + plain.getMessage());
 
-        TrainingDivergedException plain = assertThrows(TrainingDivergedException.class,
-                () -> step.run(1, i -> model.dot(new float[] {Float.POSITIVE_INFINITY, 1})));
-        assertTrue(plain.getMessage().startsWith("the training loss is Infinity at optimizer step 2;"), plain.getMessage());
+        Linear1 fresh = new Linear1(start);
+        TrainingDivergedException infinite = assertThrows(TrainingDivergedException.class,
+                () -> step(fresh, 0f, 0.1f, 1f).run(1, i -> fresh.dot(new float[] {Float.POSITIVE_INFINITY, 1})).gradNorm());
+        assertTrue(infinite.getMessage().startsWith("the training loss is Infinity at optimizer step 1;"), infinite.getMessage());
     }
 
     @Test
     void aNonFiniteGradientNormStopsBeforeTheUpdateAndNamesTheStep() {
         Linear1 model = new Linear1(new float[] {0.5f, -0.5f});
-        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-                () -> step(model, 0f, 0.1f, 1f).run(2, i -> model.dot(new float[] {3e38f, 3e38f})));
-        assertTrue(e.getMessage().startsWith("the gradient norm is Infinity at optimizer step 1;"), e.getMessage());
+        TrainingStep.Result result = step(model, 0f, 0.1f, 1f).run(2, i -> model.dot(new float[] {3e38f, 3e38f}));
         assertArrayEquals(new float[] {0.5f, -0.5f}, model.w.tensor().toArray(), "no update after an infinite norm");
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, result::losses);
+        assertTrue(e.getMessage().startsWith("the gradient norm is Infinity at optimizer step 1;"), e.getMessage());
     }
 
     private static float[] gaussians(SplittableRandom rng, int n) {

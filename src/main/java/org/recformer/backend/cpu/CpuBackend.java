@@ -189,12 +189,19 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void adamwStep(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
-                          float eps, float weightDecay, int step) {
-        CpuOptimizer.adamwStep(a(param), a(grad), a(m), a(v), n, lr, beta1, beta2, eps, weightDecay, step);
+                          float eps, float weightDecay, int step, Buffer status) {
+        CpuOptimizer.adamwStep(a(param), a(grad), a(m), a(v), n, lr, beta1, beta2, eps, weightDecay, step, a(status));
     }
 
     @Override
-    public void sumOfSquares(Buffer in, int n, Buffer out) {
-        CpuOptimizer.sumOfSquares(a(in), n, a(out));
+    public void clipGradNorm(Buffer[] grads, int[] sizes, float maxNorm, Buffer status, int step, int lastMicroBatch) {
+        float[][] arrays = new float[grads.length][];
+        for (int i = 0; i < grads.length; i++) arrays[i] = a(grads[i]);
+        CpuOptimizer.clipGradNorm(arrays, sizes, maxNorm, a(status), step, lastMicroBatch);
+    }
+
+    @Override
+    public void recordLoss(Buffer loss, Buffer status, int step, int microBatch) {
+        CpuOptimizer.recordLoss(a(loss)[0], a(status), step, microBatch);
     }
 }

@@ -13,9 +13,10 @@ import org.recformer.tensor.UnaryOp;
  * The CUDA backend: the kernels of {@code kernels/*.cu} (one per CPU kernel family, same names and
  * semantics as backend/cpu, which stays the reference) launched through a {@link Device}: the JCuda
  * driver API on one stream, with device memory from a caching allocator ({@link #instance()}), or
- * the CUDA emulator, the same kernels compiled for the CPU ({@link #emulated()}). Integer arrays
- * (ids, labels, masks) are uploaded per call; nothing is copied back to the host inside a kernel
- * except by {@link #toArray}. Nothing here loads a native library before one of those is called.
+ * the CUDA emulator, the same kernels compiled for the CPU ({@link #emulated()}). Host arrays (ids,
+ * labels, {@link #fromArray}'s floats) go up through page-locked staging with asynchronous copies
+ * on the compute stream ({@link UploadStaging}); the attention metadata is uploaded once per mask
+ * pair ({@link AttentionMaskCache}); nothing is copied back to the host except by {@link #toArray}. Nothing here loads a native library before one of those is called.
  * With {@code -Drecformer.poison=true} new buffers are filled with NaN, as on the CPU.
  */
 public final class CudaBackend implements Backend {
@@ -31,12 +32,16 @@ public final class CudaBackend implements Backend {
     private static final int MIN_SLICE_ROWS = 64;
     /** Columns of one row per block of the cross-entropy kernels (256 threads x 8). */
     private static final int CROSS_ENTROPY_CHUNK = 2048;
+    /** Most blocks per tensor of the gradient norm's first pass. */
+    private static final int GRAD_NORM_PARTS = 128;
 
     private static CudaBackend instance;
     private static CudaUnavailableException failure;
     private static CudaBackend emulated;
 
     private final Device cuda;
+    private final UploadStaging staging;
+    private final AttentionMaskCache attentionMasks;
     private final String name;
     /** The input precision of {@link #matmul}. */
     private final Precision precision;
@@ -49,6 +54,8 @@ public final class CudaBackend implements Backend {
 
     private CudaBackend(Device device, String name, Precision precision) {
         this.cuda = device;
+        this.staging = new UploadStaging(device);
+        this.attentionMasks = new AttentionMaskCache(device, staging);
         this.name = name;
         this.precision = precision;
     }
@@ -199,7 +206,7 @@ public final class CudaBackend implements Backend {
     public Buffer fromArray(float[] data) {
         cuda.enter();
         CudaBuffer buffer = newBuffer(data.length);
-        cuda.copyToDevice(buffer.pointer(), data, "fromArray");
+        staging.upload(buffer.pointer(), data, "fromArray");
         return buffer;
     }
 
@@ -212,10 +219,10 @@ public final class CudaBackend implements Backend {
         return data;
     }
 
-    /** Uploads ints into a scratch block; release it after the launches that read it are queued. */
+    /** Uploads ints into a scratch block (asynchronously); release it after the launches that read it are queued. */
     private DeviceAllocator.Block upload(int[] values, String what) {
         DeviceAllocator.Block block = cuda.allocate((long) values.length * Sizeof.INT);
-        cuda.copyToDevice(block.pointer(), values, what);
+        staging.upload(block.pointer(), values, what);
         return block;
     }
 
@@ -598,11 +605,11 @@ public final class CudaBackend implements Backend {
     public void attentionForward(AttentionProblem p, Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
                                  Buffer out, Buffer saved) {
         cuda.enter();
-        CudaAttention at = new CudaAttention(p, cuda.sharedOptIn());
-        DeviceAllocator.Block meta = upload(at.meta, "attention masks");
+        AttentionMaskCache.Entry masks = attentionMasks.of(p);
+        CudaAttention at = new CudaAttention(p, masks.masks(), cuda.sharedOptIn());
+        DeviceAllocator.Block meta = masks.meta();
         cuda.launch("attention_forward", p.batch() * p.heads(), at.rowBlocks(), 1, CudaAttention.WARPS * 32, 1, 1,
                 at.sharedBytes, at.shape, meta.pointer(), b(q), b(k), b(v), b(qg), b(kg), b(vg), b(out), b(saved));
-        cuda.release(meta);
     }
 
     @Override
@@ -617,8 +624,9 @@ public final class CudaBackend implements Backend {
                                   Buffer out, Buffer saved, Buffer gradOut,
                                   Buffer gq, Buffer gk, Buffer gv, Buffer gqg, Buffer gkg, Buffer gvg) {
         cuda.enter();
-        CudaAttention at = new CudaAttention(p, cuda.sharedOptIn());
-        DeviceAllocator.Block meta = upload(at.meta, "attention masks");
+        AttentionMaskCache.Entry masks = attentionMasks.of(p);
+        CudaAttention at = new CudaAttention(p, masks.masks(), cuda.sharedOptIn());
+        DeviceAllocator.Block meta = masks.meta();
         DeviceAllocator.Block localDropped = cuda.allocate(at.localScratch() * Sizeof.FLOAT);
         DeviceAllocator.Block localDScore = cuda.allocate(at.localScratch() * Sizeof.FLOAT);
         DeviceAllocator.Block globalDropped = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
@@ -635,7 +643,6 @@ public final class CudaBackend implements Backend {
         cuda.release(globalDropped);
         cuda.release(localDScore);
         cuda.release(localDropped);
-        cuda.release(meta);
     }
 
     // ---------------------------------------------------------------- row norms
@@ -656,23 +663,47 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void adamwStep(Buffer param, Buffer grad, Buffer m, Buffer v, int n, float lr, float beta1, float beta2,
-                          float eps, float weightDecay, int step) {
+                          float eps, float weightDecay, int step, Buffer status) {
         cuda.enter();
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = (float) (lr / bc1);
         float decay = 1 - lr * weightDecay;
-        flat("adamw_step", n, b(param), b(grad), b(m), b(v), (long) n, beta1, beta2, eps, stepSize, decay, bc2Sqrt);
+        flat("adamw_step", n, b(param), b(grad), b(m), b(v), (long) n, beta1, beta2, eps, stepSize, decay, bc2Sqrt,
+                b(status));
     }
 
     @Override
-    public void sumOfSquares(Buffer in, int n, Buffer out) {
+    public void clipGradNorm(Buffer[] grads, int[] sizes, float maxNorm, Buffer status, int step, int lastMicroBatch) {
         cuda.enter();
-        int parts = blocks(n);
-        parts = Math.min(parts, 1024);
-        DeviceAllocator.Block partial = cuda.allocate((long) parts * Sizeof.DOUBLE);
-        cuda.launch("sum_of_squares_partial", parts, 1, 1, THREADS, 1, 1, 0, b(in), (long) n, partial.pointer());
-        cuda.launch("sum_of_squares_final", 1, 1, 1, THREADS, 1, 1, 0, partial.pointer(), parts, b(out));
+        int tensors = grads.length;
+        if (tensors > MAX_GRID_YZ) {
+            throw new IllegalArgumentException("clipGradNorm: " + tensors + " gradient tensors, over CUDA's grid limit " + MAX_GRID_YZ);
+        }
+        long[] list = new long[2 * tensors]; // addresses, then sizes
+        int largest = 0;
+        for (int i = 0; i < tensors; i++) {
+            list[i] = cuda.address(b(grads[i]).pointer());
+            list[tensors + i] = sizes[i];
+            largest = Math.max(largest, sizes[i]);
+        }
+        int parts = Math.min(GRAD_NORM_PARTS, blocks(largest));
+        DeviceAllocator.Block dList = cuda.allocate(Math.max(1, list.length) * 8L);
+        staging.upload(dList.pointer(), list, "gradient list");
+        DeviceAllocator.Block partial = cuda.allocate(Math.max(1, (long) tensors * parts) * Sizeof.DOUBLE);
+        if (tensors > 0) {
+            cuda.launch("grad_norm_partial", parts, tensors, 1, THREADS, 1, 1, 0, dList.pointer(),
+                    dList.pointer().withByteOffset(8L * tensors), partial.pointer());
+        }
+        cuda.launch("grad_norm_final", 1, 1, 1, THREADS, 1, 1, 0, partial.pointer(), tensors, parts, maxNorm, b(status),
+                step, lastMicroBatch);
         cuda.release(partial);
+        cuda.release(dList);
+    }
+
+    @Override
+    public void recordLoss(Buffer loss, Buffer status, int step, int microBatch) {
+        cuda.enter();
+        cuda.launch("record_loss", 1, 1, 1, 32, 1, 1, 0, b(loss), b(status), step, microBatch);
     }
 }

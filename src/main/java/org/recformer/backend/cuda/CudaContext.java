@@ -6,20 +6,26 @@ import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
+import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Device 0 through the CUDA driver API: its primary context, one blocking stream for every kernel,
- * the kernel module loaded from {@link KernelImage}, and kernel launches with every status
- * checked. With {@code -Drecformer.cuda.sync=true} each launch is followed by a stream
+ * Device 0 through the CUDA driver API: its primary context, one non-blocking stream for every
+ * kernel and copy (it never waits for the legacy default stream, nor makes it wait), the kernel
+ * module loaded from {@link KernelImage}, and kernel launches with every status checked. Host reads
+ * go through a page-locked block on that stream, then wait for the stream. With {@code -Drecformer.cuda.sync=true} each launch is followed by a stream
  * synchronization so that an asynchronous fault is reported against the kernel that caused it.
  */
 final class CudaContext implements Device {
@@ -45,6 +51,8 @@ final class CudaContext implements Device {
             CudaContext.this.synchronize(after);
         }
     });
+    /** Page-locked landing block of {@link #copyToHost}, grown on demand up to {@link UploadStaging#CHUNK_BYTES}. */
+    private HostBlock readBlock;
     private final boolean syncEachLaunch = Boolean.getBoolean("recformer.cuda.sync");
     private final String description;
     private final int sharedOptIn;
@@ -61,7 +69,7 @@ final class CudaContext implements Device {
         CudaException.check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
         CudaException.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
         owner = Thread.currentThread();
-        CudaException.check(JCudaDriver.cuStreamCreate(stream, 0), "cuStreamCreate"); // 0: blocking, ordered with the legacy stream
+        CudaException.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
         CudaException.check(JCudaDriver.cuModuleLoadData(module, fatbin), "cuModuleLoadData(" + KernelImage.RESOURCE + ")");
         sharedOptIn = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
         byte[] name = new byte[256];
@@ -151,24 +159,67 @@ final class CudaContext implements Device {
     }
 
     @Override
-    public void copyToDevice(CUdeviceptr dst, float[] src, String what) {
-        if (src.length == 0) return;
-        CudaException.check(JCudaDriver.cuMemcpyHtoD(dst, Pointer.to(src), (long) src.length * Sizeof.FLOAT),
-                "cuMemcpyHtoD(" + what + ", " + src.length + " floats)");
+    public long address(CUdeviceptr pointer) {
+        if (pointer instanceof DevicePointer p) return p.address();
+        throw new IllegalArgumentException("not a pointer of this device's allocator: " + pointer);
     }
 
     @Override
-    public void copyToDevice(CUdeviceptr dst, int[] src, String what) {
-        if (src.length == 0) return;
-        CudaException.check(JCudaDriver.cuMemcpyHtoD(dst, Pointer.to(src), (long) src.length * Sizeof.INT),
-                "cuMemcpyHtoD(" + what + ", " + src.length + " ints)");
+    public HostBlock allocateHost(long bytes) {
+        Pointer p = new Pointer();
+        CudaException.check(JCudaDriver.cuMemAllocHost(p, bytes), "cuMemAllocHost(" + bytes + " bytes)");
+        return new HostBlock(p.getByteBuffer(0, bytes).order(ByteOrder.nativeOrder()), p);
+    }
+
+    @Override
+    public void copyToDeviceAsync(CUdeviceptr dst, HostBlock src, long offset, long bytes, String what) {
+        if (bytes == 0) return;
+        CudaException.check(JCudaDriver.cuMemcpyHtoDAsync(dst, src.pointer().withByteOffset(offset), bytes, stream),
+                "cuMemcpyHtoDAsync(" + what + ", " + bytes + " bytes)");
     }
 
     @Override
     public void copyToHost(CUdeviceptr src, float[] dst) {
-        if (dst.length == 0) return;
-        CudaException.check(JCudaDriver.cuMemcpyDtoH(Pointer.to(dst), src, (long) dst.length * Sizeof.FLOAT),
-                "cuMemcpyDtoH(" + dst.length + " floats)");
+        for (int from = 0; from < dst.length; ) {
+            int count = Math.min(dst.length - from, UploadStaging.CHUNK_BYTES / Sizeof.FLOAT);
+            long bytes = (long) count * Sizeof.FLOAT;
+            if (readBlock == null || readBlock.buffer().capacity() < bytes) {
+                if (readBlock != null) CudaException.check(JCudaDriver.cuMemFreeHost(readBlock.pointer()), "cuMemFreeHost");
+                readBlock = allocateHost(Math.max(bytes, 1 << 16));
+            }
+            CudaException.check(JCudaDriver.cuMemcpyDtoHAsync(readBlock.pointer(), src.withByteOffset((long) from * Sizeof.FLOAT),
+                    bytes, stream), "cuMemcpyDtoHAsync(" + count + " floats)");
+            synchronize("a copy to the host");
+            readBlock.buffer().asFloatBuffer().get(dst, from, count);
+            from += count;
+        }
+    }
+
+    private record CudaEvent(CUevent event) implements Event {}
+
+    @Override
+    public Event newEvent() {
+        CUevent event = new CUevent();
+        CudaException.check(JCudaDriver.cuEventCreate(event, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+        return new CudaEvent(event);
+    }
+
+    @Override
+    public void record(Event event) {
+        CudaException.check(JCudaDriver.cuEventRecord(((CudaEvent) event).event(), stream), "cuEventRecord");
+    }
+
+    @Override
+    public boolean isDone(Event event) {
+        int result = JCudaDriver.cuEventQuery(((CudaEvent) event).event());
+        if (result == CUresult.CUDA_ERROR_NOT_READY) return false;
+        CudaException.check(result, "cuEventQuery");
+        return true;
+    }
+
+    @Override
+    public void waitFor(Event event) {
+        CudaException.check(JCudaDriver.cuEventSynchronize(((CudaEvent) event).event()), "cuEventSynchronize");
     }
 
     private static Pointer parameter(String kernel, int index, Object arg) {

@@ -16,8 +16,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *
  * <p>Buffers handed to tensors are returned when the garbage collector finds them unreachable
  * (a {@link Cleaner} action queues the block; only the CUDA thread touches the free lists). Every
- * kernel runs on the backend's one blocking stream and every copy on the legacy stream, which
- * waits for it, so a block reused while a kernel still reads it is only written after that kernel.
+ * kernel and every copy runs on the backend's one stream, in order, so a block reused while a
+ * kernel still reads it is only written after that kernel.
  * When cuMemAlloc runs out of memory the allocator asks for a collection, takes back what it
  * freed, then releases the cache to the driver before giving up. Before any cuMemFree it waits for
  * the stream: a cached block may have been released just after the kernels that use it were queued.
@@ -64,7 +64,7 @@ final class DeviceAllocator {
             liveBytes += size;
             return b;
         }
-        CUdeviceptr p = new CUdeviceptr();
+        CUdeviceptr p = new DevicePointer();
         int result = driver.allocate(p, size);
         for (int attempt = 0; attempt < 3 && result == CUresult.CUDA_ERROR_OUT_OF_MEMORY; attempt++) {
             System.gc(); // unreachable buffers come back through the cleaner thread

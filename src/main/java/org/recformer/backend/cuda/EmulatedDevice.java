@@ -13,12 +13,16 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * CUDA's launch limits, barrier and warp rules and guard zones checked (failures are
  * {@link CudaException}s naming the kernel). Allocations are exact-sized (no caching, so a write
  * one past the end hits a guard zone) and freed when released; buffers the garbage collector
- * found unreachable are freed at the next allocation. A correctness tool: it is slow by nature.
+ * found unreachable are freed at the next allocation. Page-locked host memory is a direct buffer,
+ * "asynchronous" copies run at once and events are done as soon as they are recorded. A
+ * correctness tool: it is slow by nature.
  */
 final class EmulatedDevice implements Device {
     private static final Cleaner CLEANER = Cleaner.create();
     /** Live bytes past which an allocation first asks the garbage collector for unreachable buffers. */
     private static final long COLLECT_ABOVE = 2L << 30;
+    /** The one event: every launch and copy has finished when its call returns. */
+    private static final Event DONE = new Event() {};
 
     private final ConcurrentLinkedQueue<DeviceAllocator.Block> returned = new ConcurrentLinkedQueue<>();
     private final int workers = Integer.getInteger("recformer.cuda.emulator.threads",
@@ -70,14 +74,37 @@ final class EmulatedDevice implements Device {
     }
 
     @Override
-    public void copyToDevice(CUdeviceptr dst, float[] src, String what) {
-        EmulatorLibrary.copyFloatsIn(HostPointer.address(dst), src);
+    public long address(CUdeviceptr pointer) {
+        return HostPointer.address(pointer);
     }
 
     @Override
-    public void copyToDevice(CUdeviceptr dst, int[] src, String what) {
-        EmulatorLibrary.copyIntsIn(HostPointer.address(dst), src);
+    public HostBlock allocateHost(long bytes) {
+        return new HostBlock(ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.nativeOrder()), null);
     }
+
+    @Override
+    public void copyToDeviceAsync(CUdeviceptr dst, HostBlock src, long offset, long bytes, String what) {
+        int[] words = new int[Math.toIntExact(bytes / 4)]; // uploads are of 4- and 8-byte values
+        src.buffer().duplicate().order(ByteOrder.nativeOrder()).position(Math.toIntExact(offset)).asIntBuffer().get(words);
+        EmulatorLibrary.copyIntsIn(HostPointer.address(dst), words);
+    }
+
+    @Override
+    public Event newEvent() {
+        return DONE;
+    }
+
+    @Override
+    public void record(Event event) {}
+
+    @Override
+    public boolean isDone(Event event) {
+        return true;
+    }
+
+    @Override
+    public void waitFor(Event event) {}
 
     @Override
     public void copyToHost(CUdeviceptr src, float[] dst) {

@@ -88,7 +88,7 @@ public final class TrainStepBenchmark {
             tokens = 2L * s.batchSize() * (s.seq() + itemTokens);
         }
         model.train(true);
-        TrainingStep training = new TrainingStep(model, new OptimizerStep(model, 0.01f, new LinearSchedule(5e-5f, 0, s.warmupSteps() + s.steps()), 1f));
+        TrainingStep training = new TrainingStep(new OptimizerStep(model, 0.01f, new LinearSchedule(5e-5f, 0, s.warmupSteps() + s.steps()), 1f));
         double[] seconds = new double[s.steps()];
         float loss = Float.NaN;
         for (int i = 0; i < s.warmupSteps() + s.steps(); i++) {

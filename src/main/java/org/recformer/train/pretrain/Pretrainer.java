@@ -119,7 +119,7 @@ public final class Pretrainer {
         if (o.maxSteps() > 0) totalSteps = Math.min(totalSteps, o.maxSteps());
         OptimizerStep optimizer = new OptimizerStep(model, o.weightDecay(), new LinearSchedule(o.learningRate(), o.warmupSteps(), totalSteps),
                 o.maxGradNorm());
-        TrainingStep trainingStep = new TrainingStep(model, optimizer);
+        TrainingStep trainingStep = new TrainingStep(optimizer);
 
         TrainerState state;
         PretrainProgress progress;
@@ -154,6 +154,8 @@ public final class Pretrainer {
             int orderEpoch = -1;
             double lossSum = 0;
             int lossCount = 0;
+            List<TrainingStep.Result> unread = new ArrayList<>(); // steps since the last read of losses
+            String shown = "";
             try (Progress bar = Progress.start("pretrain", totalSteps, state.step, "steps", showProgress)) {
                 for (int step = state.step + 1; step <= totalSteps; step++) {
                     int epoch = (step - 1) / stepsPerEpoch;
@@ -171,20 +173,26 @@ public final class Pretrainer {
                         return model.forward(input(batcher.pretrain(rows, masker, state.epochRandom(epoch, 1 + b)))).loss();
                     }, (quantity, value, s, i) -> diverged(s, quantity.text, value));
                     OptimizerStep.Update update = result.update();
-                    double stepLoss = result.meanLoss();
                     state.step = step;
                     state.epoch = step / stepsPerEpoch;
-                    lossSum += stepLoss;
-                    lossCount++;
-                    bar.stepTo(step, String.format(Locale.ROOT, "loss %.4f lr %.2e", stepLoss, update.learningRate()));
-                    if (step % o.logSteps() == 0 || step == totalSteps) {
+                    unread.add(result);
+                    boolean logged = step % o.logSteps() == 0 || step == totalSteps;
+                    boolean evaluated = step % o.evalSteps() == 0 || step == totalSteps;
+                    if (logged || evaluated) { // the steps' losses are read here only (a divergence throws before any checkpoint)
+                        for (TrainingStep.Result r : unread) lossSum += r.meanLoss();
+                        lossCount += unread.size();
+                        unread.clear();
+                        shown = String.format(Locale.ROOT, "loss %.4f lr %.2e", result.meanLoss(), update.learningRate());
+                    }
+                    bar.stepTo(step, shown);
+                    if (logged) {
                         progress.trainLoss.add(new PretrainProgress.Point(step, lossSum / lossCount));
                         log.fileOnly(String.format(Locale.ROOT, "step %d epoch %d: loss %.6f lr %.3e grad-norm %.4f",
-                                step, epoch + 1, lossSum / lossCount, update.learningRate(), update.gradNorm()));
+                                step, epoch + 1, lossSum / lossCount, update.learningRate(), result.gradNorm()));
                         lossSum = 0;
                         lossCount = 0;
                     }
-                    if (step % o.evalSteps() == 0 || step == totalSteps) {
+                    if (evaluated) {
                         validateAndSave(step, model, batcher, masker, validation, config, tokenizer, state, progress, optimizer);
                         if (step == stopAfter) return new Result(o.output(), step, best(progress));
                     }

@@ -12,8 +12,10 @@ import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Buffer;
+import org.recformer.tensor.StepStatus;
 import org.recformer.tensor.UnaryOp;
 
+import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -340,19 +342,48 @@ class CudaBackendTest {
     }
 
     @Test
-    void adamwAndSumOfSquares() {
+    void adamwOnClippedGradientsAndTheGradientNorm() {
         int n = 100_003;
+        float[] status = new float[StepStatus.size(2)];
+        status[StepStatus.CLIP_FACTOR] = 0.375f;
         compare("adamw 3 steps", (be, in) -> {
             for (int step = 1; step <= 3; step++) {
-                be.adamwStep(in[0], in[1], in[2], in[3], n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, step);
+                be.adamwStep(in[0], in[1], in[2], in[3], n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, step, in[4]);
             }
             return out(be, in[0], in[2], in[3]);
-        }, random(n, 33), random(n, 34), new float[n], new float[n]);
-        compare("sumOfSquares", (be, in) -> {
-            Buffer s = be.allocate(1);
-            be.sumOfSquares(in[0], n, s);
-            return out(be, s);
-        }, random(n, 35));
+        }, random(n, 33), random(n, 34), new float[n], new float[n], status);
+        int[] sizes = {n, 1, 767, 70_001, 3};
+        float[][] grads = new float[sizes.length + 1][];
+        for (int i = 0; i < sizes.length; i++) grads[i] = random(sizes[i], 35 + i);
+        grads[sizes.length] = new float[StepStatus.size(2)];
+        for (float maxNorm : new float[] {1f, 1e4f}) { // clipped, and not (factor 1)
+            compare("clipGradNorm, max norm " + maxNorm, (be, in) -> {
+                be.clipGradNorm(Arrays.copyOf(in, sizes.length), sizes, maxNorm, in[sizes.length], 7, 1);
+                return out(be, in[sizes.length]);
+            }, grads);
+        }
+    }
+
+    /** Norm 13 of the gradients (3, 4) and (12): the factor max / (13 + 1e-6) below 13, 1 above; a NaN is recorded as a divergence. */
+    @Test
+    void clipGradNormAgainstHandComputedValues() {
+        Buffer[] grads = {gpu.fromArray(new float[] {3, 4}), gpu.fromArray(new float[] {12})};
+        float[] status = new float[StepStatus.size(1)];
+        for (float maxNorm : new float[] {1f, 20f}) {
+            Buffer s = gpu.fromArray(status);
+            gpu.clipGradNorm(grads, new int[] {2, 1}, maxNorm, s, 4, 0);
+            float[] out = gpu.toArray(s);
+            assertEquals(13f, out[StepStatus.GRAD_NORM], "norm");
+            assertEquals(maxNorm < 13 ? maxNorm / (13f + 1e-6f) : 1f, out[StepStatus.CLIP_FACTOR], "clip factor, max norm " + maxNorm);
+            assertEquals(0f, out[StepStatus.DIVERGED_STEP], "finite: no divergence");
+        }
+        Buffer s = gpu.fromArray(status);
+        gpu.clipGradNorm(new Buffer[] {grads[0], gpu.fromArray(new float[] {Float.NaN})}, new int[] {2, 1}, 1f, s, 4, 2);
+        float[] out = gpu.toArray(s);
+        assertEquals(4f, out[StepStatus.DIVERGED_STEP], "the step of the NaN norm");
+        assertEquals(2f, out[StepStatus.DIVERGED_MICRO_BATCH]);
+        assertEquals(StepStatus.GRADIENT_NORM, out[StepStatus.DIVERGED_QUANTITY]);
+        assertTrue(Float.isNaN(out[StepStatus.DIVERGED_VALUE]));
     }
 
     // ---------------------------------------------------------------- attention
@@ -374,8 +405,8 @@ class CudaBackendTest {
     void attentionWithTheBandReadInPlace() {
         int seq = 260, w = 130;
         int[] ones = new int[seq];
-        java.util.Arrays.fill(ones, 1);
-        assertEquals(0, new CudaAttention(new AttentionProblem(1, seq, 1, 128, w, ones, new int[seq], 0f, 0L), 227 * 1024).sharedBytes);
+        Arrays.fill(ones, 1);
+        assertEquals(0, cudaAttention(new AttentionProblem(1, seq, 1, 128, w, ones, new int[seq], 0f, 0L)).sharedBytes);
         compareAttention(1, seq, 1, 128, w, 0.1f);
     }
 
@@ -403,6 +434,10 @@ class CudaBackendTest {
             }
         }
         for (float p : new float[] {0f, 0.2f}) compareAttention(new AttentionProblem(batch, seq, heads, headDim, w, mask, global, p, 99L));
+    }
+
+    private static CudaAttention cudaAttention(AttentionProblem p) {
+        return new CudaAttention(p, new AttentionMasks(p), 227 * 1024);
     }
 
     private static void compareAttention(int batch, int seq, int heads, int headDim, int w, float p) {

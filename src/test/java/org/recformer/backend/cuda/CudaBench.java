@@ -10,6 +10,7 @@ import org.recformer.model.RecformerForPretraining;
 import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.Buffer;
+import org.recformer.tensor.Tensor;
 import org.recformer.train.AdamW;
 
 import java.util.Arrays;
@@ -105,6 +106,7 @@ public final class CudaBench {
         ModelInit.initialize(model, config, 2);
         model.train(true);
         AdamW opt = new AdamW(model.namedParameters(), 0.01f);
+        Tensor unclipped = AdamW.unclipped(be);
         Random r = new Random(3);
         ModelInput a = input(config, 4, 512, r), b = input(config, 4, 64, r);
         PretrainInput batch = new PretrainInput(a, b, a.inputIds(), labels(a, r), b.inputIds(), labels(b, r));
@@ -113,7 +115,7 @@ public final class CudaBench {
             model.zeroGrad();
             model.forward(batch).loss().backward();
             try (GradMode.Scope s = GradMode.noGrad()) {
-                opt.step(1e-4f);
+                opt.step(1e-4f, unclipped);
             }
         });
         result("train_step_ms", step * 1e3, "ms");

@@ -2,6 +2,7 @@ package org.recformer.backend.cuda;
 
 import jcuda.driver.CUdeviceptr;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,13 +34,36 @@ final class RecordingDevice implements Device {
     public void releaseWhenUnreachable(Object owner, DeviceAllocator.Block block) {}
 
     @Override
-    public void copyToDevice(CUdeviceptr dst, float[] src, String what) {}
+    public long address(CUdeviceptr pointer) {
+        return 0;
+    }
 
     @Override
-    public void copyToDevice(CUdeviceptr dst, int[] src, String what) {}
+    public HostBlock allocateHost(long bytes) {
+        return new HostBlock(ByteBuffer.allocate(Math.toIntExact(bytes)), null);
+    }
+
+    @Override
+    public void copyToDeviceAsync(CUdeviceptr dst, HostBlock src, long offset, long bytes, String what) {}
 
     @Override
     public void copyToHost(CUdeviceptr src, float[] dst) {}
+
+    @Override
+    public Event newEvent() {
+        return new Event() {};
+    }
+
+    @Override
+    public void record(Event event) {}
+
+    @Override
+    public boolean isDone(Event event) {
+        return true;
+    }
+
+    @Override
+    public void waitFor(Event event) {}
 
     @Override
     public void launch(String kernel, int gx, int gy, int gz, int bx, int by, int bz, int sharedBytes, Object... args) {
