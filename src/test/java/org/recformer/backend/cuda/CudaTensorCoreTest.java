@@ -1,5 +1,7 @@
 package org.recformer.backend.cuda;
 
+import jcuda.driver.CUdeviceptr;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -88,6 +90,15 @@ class CudaTensorCoreTest {
 
     // ---------------------------------------------------------------- primitives on the emulator
 
+    /** Copies {@code values} (float[] or int[]) to {@code dst} through a host block, as the backend uploads. */
+    private static void upload(EmulatedDevice device, CUdeviceptr dst, Object values, String what) {
+        int n = values instanceof float[] f ? f.length : ((int[]) values).length;
+        Device.HostBlock host = device.allocateHost(4L * n);
+        if (values instanceof float[] f) host.buffer().asFloatBuffer().put(f);
+        else host.buffer().asIntBuffer().put((int[]) values);
+        device.copyToDeviceAsync(dst, host, 0, 4L * n, what);
+    }
+
     private static EmulatedDevice emulator() {
         try {
             return new EmulatedDevice();
@@ -125,9 +136,9 @@ class CudaTensorCoreTest {
         EmulatedDevice device = emulator();
         DeviceAllocator.Block ab = device.allocate(4L * aRegs.length), bb = device.allocate(4L * bRegs.length);
         DeviceAllocator.Block cb = device.allocate(4L * cRegs.length), db = device.allocate(4L * cRegs.length);
-        device.copyToDevice(ab.pointer(), aRegs, "a");
-        device.copyToDevice(bb.pointer(), bRegs, "b");
-        device.copyToDevice(cb.pointer(), cRegs, "c");
+        upload(device, ab.pointer(), aRegs, "a");
+        upload(device, bb.pointer(), bRegs, "b");
+        upload(device, cb.pointer(), cRegs, "c");
         device.launch("mma_probe", 1, 1, 1, 32, 1, 1, 0, ab.pointer(), bb.pointer(), cb.pointer(), db.pointer(), bf16 ? 1 : 0, -1);
         float[] d = new float[32 * 4];
         device.copyToHost(db.pointer(), d);
@@ -155,7 +166,7 @@ class CudaTensorCoreTest {
         DeviceAllocator.Block src = device.allocate(4L * 16), out = device.allocate(4), regs = device.allocate(4L * 4 * 32);
         float[] values = new float[16];
         for (int i = 0; i < values.length; i++) values[i] = i + 0.5f;
-        device.copyToDevice(src.pointer(), values, "src");
+        upload(device, src.pointer(), values, "src");
         device.launch("cp_async_probe", 1, 1, 1, 1, 1, 1, 64, src.pointer(), out.pointer(), 4, 8, 1, 1);
         float[] landed = new float[1];
         device.copyToHost(out.pointer(), landed);
@@ -195,7 +206,7 @@ class CudaTensorCoreTest {
         EmulatedDevice device = emulator();
         DeviceAllocator.Block in = device.allocate(4L * x.length), t = device.allocate(4L * x.length);
         DeviceAllocator.Block b = device.allocate(4L * x.length);
-        device.copyToDevice(in.pointer(), x, "x");
+        upload(device, in.pointer(), x, "x");
         device.launch("convert_probe", 1, 1, 1, 256, 1, 1, 0, in.pointer(), t.pointer(), b.pointer(), x.length);
         float[] tf = new float[x.length], bf = new float[x.length];
         device.copyToHost(t.pointer(), tf);
