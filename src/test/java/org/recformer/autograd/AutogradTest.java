@@ -8,6 +8,7 @@ import org.recformer.ops.Arithmetic;
 import org.recformer.ops.Reductions;
 import org.recformer.tensor.Tensor;
 
+import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.Map;
 
@@ -111,6 +112,25 @@ class AutogradTest {
         assertNull(mid.grad());
         assertArrayEquals(new float[] {1f, 1f}, kept.grad().toArray());
         assertArrayEquals(new float[] {5f, 5f}, x.grad().toArray());
+    }
+
+    @Test
+    void backwardFreesTheGraphItRan() throws InterruptedException {
+        Tensor x = leaf(1f, 2f);
+        Tensor mid = Arithmetic.scale(x, 2f);
+        WeakReference<Tensor> midRef = new WeakReference<>(mid);
+        Tensor loss = Reductions.sum(Arithmetic.mul(mid, mid));
+        mid = null;
+        loss.backward();
+        assertArrayEquals(new float[] {8f, 16f}, x.grad().toArray());
+        // loss still holds its node; the node no longer holds the activations it saved
+        for (int i = 0; i < 50 && midRef.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertNull(midRef.get(), "an intermediate tensor is still reachable from the graph after backward");
+        IllegalStateException e = assertThrows(IllegalStateException.class, loss::backward);
+        assertTrue(e.getMessage().contains("second time"), e.getMessage());
     }
 
     // ---------------------------------------------------------------- modules
