@@ -44,7 +44,7 @@ public final class MatMul {
                 a.backend().matmul(b.buffer(), g.buffer(), ga.buffer(), p.batch, p.k, p.m, p.n,
                         transB, true, p.strideB, p.strideC, strideGa, false);
             }
-            a.accumulateGrad(ga);
+            a.accumulateFreshGrad(ga);
         }
         if (b.requiresGrad()) {
             Tensor gb = Tensor.empty(b.backend(), b.shape());
@@ -56,7 +56,7 @@ public final class MatMul {
                 b.backend().matmul(g.buffer(), a.buffer(), gb.buffer(), p.batch, p.n, p.k, p.m,
                         true, transA, p.strideC, p.strideA, strideGb, false);
             }
-            b.accumulateGrad(gb);
+            b.accumulateFreshGrad(gb);
         }
     }
 
@@ -81,7 +81,7 @@ public final class MatMul {
         x.backend().binary(BinaryOp.ADD, out.buffer(), p.outShape, bias.buffer(), bias.shape(), out.buffer(), p.outShape);
         return out.record("linear", new Tensor[] {x, w, bias}, g -> {
             backward(p, x, w, false, true, g);
-            if (bias.requiresGrad()) bias.accumulateGrad(Arithmetic.sumTo(g, bias.shape()));
+            if (bias.requiresGrad()) bias.accumulateFreshGrad(Arithmetic.sumTo(g, bias.shape())); // a new [out] (x has rank >= 2)
         });
     }
 

@@ -25,9 +25,9 @@ public final class Norms {
             Tensor gb = Tensor.zeros(x.backend(), cols);
             x.backend().layerNormBackward(g.buffer(), x.buffer(), weight.buffer(), mean.buffer(), rstd.buffer(),
                     gx.buffer(), gw.buffer(), gb.buffer(), rows, cols);
-            if (x.requiresGrad()) x.accumulateGrad(gx);
-            if (weight.requiresGrad()) weight.accumulateGrad(gw);
-            if (bias.requiresGrad()) bias.accumulateGrad(gb);
+            if (x.requiresGrad()) x.accumulateFreshGrad(gx);
+            if (weight.requiresGrad()) weight.accumulateFreshGrad(gw);
+            if (bias.requiresGrad()) bias.accumulateFreshGrad(gb);
         });
     }
 
@@ -68,16 +68,15 @@ public final class Norms {
             be.layerNormBackward(g.buffer(), sum.buffer(), weight.buffer(), mean.buffer(), rstd.buffer(),
                     gSum.buffer(), gw.buffer(), gb.buffer(), rows, cols);
             if (residual.requiresGrad()) residual.accumulateGrad(gSum);
-            if (x.requiresGrad()) {
-                Tensor gx = gSum;
-                if (p > 0f) { // the same mask from the same seed: gx = gSum * mask
-                    gx = Tensor.empty(be, shape);
-                    be.dropout(gSum.buffer(), gx.buffer(), be.allocate(n), n, p, seed);
-                }
-                x.accumulateGrad(gx);
+            if (x.requiresGrad() && p > 0f) { // the same mask from the same seed: gx = gSum * mask
+                Tensor gx = Tensor.empty(be, shape);
+                be.dropout(gSum.buffer(), gx.buffer(), be.allocate(n), n, p, seed);
+                x.accumulateFreshGrad(gx);
+            } else if (x.requiresGrad()) {
+                x.accumulateGrad(gSum);
             }
-            if (weight.requiresGrad()) weight.accumulateGrad(gw);
-            if (bias.requiresGrad()) bias.accumulateGrad(gb);
+            if (weight.requiresGrad()) weight.accumulateFreshGrad(gw);
+            if (bias.requiresGrad()) bias.accumulateFreshGrad(gb);
         });
     }
 

@@ -60,6 +60,22 @@ class AutogradTest {
     }
 
     @Test
+    void aLeafKeepsAFreshGradientAndAddsLaterOnesIntoIt() {
+        Tensor x = leaf(1f, 2f);
+        Tensor first = Tensor.of(Backends.cpu(), new float[] {1f, 1f}, 2);
+        Tensor second = Tensor.of(Backends.cpu(), new float[] {2f, 3f}, 2);
+        x.accumulateFreshGrad(first);
+        assertSame(first, x.grad());
+        x.accumulateFreshGrad(second);
+        assertSame(first, x.grad());
+        assertArrayEquals(new float[] {3f, 4f}, x.grad().toArray());
+        assertArrayEquals(new float[] {2f, 3f}, second.toArray());
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> x.accumulateFreshGrad(Tensor.zeros(Backends.cpu(), 3)));
+        assertTrue(e.getMessage().contains("[3]"), e.getMessage());
+    }
+
+    @Test
     void noGradScopeRecordsNothing() {
         Tensor x = leaf(1f, 2f);
         Tensor y;
