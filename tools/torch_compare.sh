@@ -7,18 +7,24 @@
 # TORCH_OPENBLAS_DIR names a folder holding an OpenBLAS libblas.so.3, torch again with that folder on
 # LD_LIBRARY_PATH (Debian's torch 1.13 is built with BLAS_INFO=generic and finds whichever
 # libblas.so.3 comes first), and torch-openblas-dense (the same with --attention dense); SIDES="..."
-# picks some of them. Prints one line per run: `case | side | median seconds`; needs target/recformer.jar.
+# picks some of them. Prints one line per run: `case | side | median seconds | peak resident GB | load`
+# (peak resident memory: VmHWM of our JVM, ru_maxrss of the Python process); needs target/recformer.jar.
+# JAVA_OPTS (default -Xmx4g) are our JVM's options, e.g. JAVA_OPTS="-Xmx3g -XX:+UseSerialGC".
 set -euo pipefail
 rounds=$1; shift
 threads=2
-median() { grep -o 'median [0-9.]* s' | head -1 | awk '{print $2}'; }
+# "median S s" and "peak memory: resident G GB" of a run's output as "S | G"
+summary() { awk '/median [0-9.]+ s/ && !t { match($0, /median [0-9.]+/); t = substr($0, RSTART + 7, RLENGTH - 7) }
+                 /peak memory: resident/ { match($0, /resident [0-9.]+/); m = substr($0, RSTART + 9, RLENGTH - 9) }
+                 END { print t " | " m }'; }
 run_side() {  # side, mode args...
   local side=$1; shift
   case $side in
-    ours) java -Xmx4g -jar target/recformer.jar bench "$@" | median ;;
-    torch) /usr/bin/python3 tools/torch_recformer.py "$@" --threads $threads | median ;;
-    torch-openblas) LD_LIBRARY_PATH=$TORCH_OPENBLAS_DIR /usr/bin/python3 tools/torch_recformer.py "$@" --threads $threads | median ;;
-    torch-openblas-dense) LD_LIBRARY_PATH=$TORCH_OPENBLAS_DIR /usr/bin/python3 tools/torch_recformer.py "$@" --threads $threads --attention dense | median ;;
+    # shellcheck disable=SC2086
+    ours) java ${JAVA_OPTS:--Xmx4g} --add-modules jdk.incubator.vector -jar target/recformer.jar bench "$@" | summary ;;
+    torch) /usr/bin/python3 tools/torch_recformer.py "$@" --threads $threads | summary ;;
+    torch-openblas) LD_LIBRARY_PATH=$TORCH_OPENBLAS_DIR /usr/bin/python3 tools/torch_recformer.py "$@" --threads $threads | summary ;;
+    torch-openblas-dense) LD_LIBRARY_PATH=$TORCH_OPENBLAS_DIR /usr/bin/python3 tools/torch_recformer.py "$@" --threads $threads --attention dense | summary ;;
   esac
 }
 sides=(ours torch)

@@ -23,10 +23,12 @@ Modes:
                (2e-5 absolute, gradients 1e-4 relative to the largest entry).
   encode       times forward-only encoding (eval mode, torch.no_grad()) of random batches shaped
                like `recformer bench encode`'s (one global <s> per row, items of 8-40 tokens,
-               rows 3/4 to all of --seq long, padded); prints `... median X s`.
+               rows 3/4 to all of --seq long, padded); prints `... median X s` and the peak
+               resident memory of the process (`peak memory: resident X GB (ru_maxrss)`).
   train-step   times finetune steps as `recformer bench train-step --objective finetune`: encode,
                full softmax over --items frozen random item vectors (cos / 0.05), backward, clip
-               the gradient norm to 1.0, torch.optim.AdamW; prints `... median X s`.
+               the gradient norm to 1.0, torch.optim.AdamW; prints `... median X s` and the peak
+               resident memory as encode does.
 
 Usage: /usr/bin/python3 tools/torch_recformer.py check [--fixtures DIR ...] [--attention chunked|dense]
        /usr/bin/python3 tools/torch_recformer.py encode --size small --seq 128 --batch-size 32 --threads 2
@@ -36,6 +38,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import statistics
 import struct
 import sys
@@ -450,6 +453,11 @@ def timed(step, warmup, steps):
     return statistics.median(times)
 
 
+def peak_memory():
+    """The peak resident set size of this process (Linux ru_maxrss is in kB), as `recformer bench` prints VmHWM."""
+    return f"peak memory: resident {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9:.2f} GB (ru_maxrss)"
+
+
 def describe(args, c):
     return (f"{args.size} model (hidden {c.hidden}, {c.layers} layers, {c.heads} heads, FFN {c.intermediate}), "
             f"batch {args.batch_size} x {args.seq} tokens, window {args.window}, attention {args.attention}, "
@@ -471,6 +479,7 @@ def encode(args):
     median = timed(step, args.warmup_steps, args.steps)
     print(f"{describe(args, c)}")
     print(f"batch time over {args.steps} batches (after {args.warmup_steps} warmup): median {median:.4f} s")
+    print(peak_memory())
 
 
 def train_step(args):
@@ -498,6 +507,7 @@ def train_step(args):
     print(f"{describe(args, c)}, finetune over {args.items} items")
     print(f"step time over {args.steps} steps (after {args.warmup_steps} warmup): median {median:.4f} s")
     print(f"last loss {losses[-1]:.4f}")
+    print(peak_memory())
 
 
 def main(argv=None):

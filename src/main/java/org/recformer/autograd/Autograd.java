@@ -17,7 +17,8 @@ public final class Autograd {
     /**
      * Back-propagates {@code gradOutput} (same shape as {@code root}) through the graph. Leaf
      * tensors that require grad accumulate their gradient; intermediate gradients are released
-     * as soon as their node has run.
+     * as soon as their node has run, and so is the node with what it saved for backward (the
+     * graph can be run backward once).
      */
     public static void backward(Tensor root, Tensor gradOutput) {
         if (!root.requiresGrad()) {
@@ -26,13 +27,15 @@ public final class Autograd {
         List<Tensor> order = topologicalOrder(root);
         root.accumulateGrad(gradOutput);
         try (var scope = GradMode.noGrad()) {
-            for (Tensor t : order) {
+            for (int i = 0; i < order.size(); i++) {
+                Tensor t = order.set(i, null); // the values of tensors already run are not needed
                 Node node = t.node();
                 if (node == null) continue;
                 Tensor g = t.grad();
                 if (g == null) continue; // no path from root carried a gradient here
                 t.releaseGrad();
                 node.backward(g);
+                node.release();
             }
         }
     }

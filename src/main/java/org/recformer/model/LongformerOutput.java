@@ -4,7 +4,6 @@ import org.recformer.nn.Dropout;
 import org.recformer.nn.LayerNorm;
 import org.recformer.nn.Linear;
 import org.recformer.nn.Module;
-import org.recformer.ops.Arithmetic;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
@@ -28,6 +27,6 @@ public final class LongformerOutput extends Module {
 
     /** x [B, T, in], residual [B, T, C] -> [B, T, C]. */
     public Tensor forward(Tensor x, Tensor residual) {
-        return layerNorm.forward(Arithmetic.add(dropout.forward(dense.forward(x)), residual));
+        return layerNorm.forward(dense.forward(x), dropout, residual);
     }
 }

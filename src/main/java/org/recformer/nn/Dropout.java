@@ -19,8 +19,19 @@ public final class Dropout extends Module {
     }
 
     public Tensor forward(Tensor x) {
-        if (!isTraining() || p == 0f) return x;
-        return org.recformer.ops.Dropout.dropout(x, p, true, seeds.getAsLong());
+        float active = activeP();
+        if (active == 0f) return x;
+        return org.recformer.ops.Dropout.dropout(x, active, true, nextSeed());
+    }
+
+    /** The probability in force: p while training, 0 in evaluation mode. */
+    public float activeP() {
+        return isTraining() ? p : 0f;
+    }
+
+    /** Draws the seed of one dropout call (for ops that fuse dropout with what follows). */
+    public long nextSeed() {
+        return seeds.getAsLong();
     }
 
     public float p() {

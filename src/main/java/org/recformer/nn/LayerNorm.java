@@ -22,6 +22,15 @@ public final class LayerNorm extends Module {
         return Norms.layerNorm(x, weight.tensor(), bias.tensor(), eps);
     }
 
+    /**
+     * LayerNorm(dropout(x) + residual), the post-LayerNorm residual block, as one op
+     * ({@link Norms#dropoutAddLayerNorm}); {@code dropout} draws its seed as its own forward would.
+     */
+    public Tensor forward(Tensor x, Dropout dropout, Tensor residual) {
+        float p = dropout.activeP();
+        return Norms.dropoutAddLayerNorm(x, p, p == 0f ? 0L : dropout.nextSeed(), residual, weight.tensor(), bias.tensor(), eps);
+    }
+
     public Parameter weight() {
         return weight;
     }

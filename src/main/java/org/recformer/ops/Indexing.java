@@ -32,7 +32,7 @@ public final class Indexing {
         return out.record("embedding", new Tensor[] {table}, g -> {
             Tensor gt = Tensor.zeros(table.backend(), tableShape);
             table.backend().scatterAddRows(g.buffer(), cols, idsCopy, gt.buffer(), paddingIdx);
-            table.accumulateGrad(gt);
+            table.accumulateFreshGrad(gt);
         });
     }
 

@@ -1,5 +1,6 @@
 package org.recformer.ops;
 
+import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.Tensor;
 
@@ -28,35 +29,42 @@ public final class MatMul {
         Tensor out = Tensor.empty(a.backend(), p.outShape);
         a.backend().matmul(a.buffer(), b.buffer(), out.buffer(), p.batch, p.m, p.n, p.k,
                 transA, transB, p.strideA, p.strideB, p.strideC, false);
-        return out.record("matmul", new Tensor[] {a, b}, g -> {
-            if (a.requiresGrad()) {
-                Tensor ga = Tensor.empty(a.backend(), a.shape());
-                int strideGa = p.strideA; // 0 when a is broadcast: the kernel sums over the batch
-                if (!transA) { // dA[M,K] = G[M,N] x op(B)^T
-                    a.backend().matmul(g.buffer(), b.buffer(), ga.buffer(), p.batch, p.m, p.k, p.n,
-                            false, !transB, p.strideC, p.strideB, strideGa, false);
-                } else {       // dA stored [K,M] = op(B)[K,N] x G^T
-                    a.backend().matmul(b.buffer(), g.buffer(), ga.buffer(), p.batch, p.k, p.m, p.n,
-                            transB, true, p.strideB, p.strideC, strideGa, false);
-                }
-                a.accumulateGrad(ga);
-            }
-            if (b.requiresGrad()) {
-                Tensor gb = Tensor.empty(b.backend(), b.shape());
-                int strideGb = p.strideB;
-                if (!transB) { // dB[K,N] = op(A)^T x G
-                    b.backend().matmul(a.buffer(), g.buffer(), gb.buffer(), p.batch, p.k, p.n, p.m,
-                            !transA, false, p.strideA, p.strideC, strideGb, false);
-                } else {       // dB stored [N,K] = G^T x op(A)
-                    b.backend().matmul(g.buffer(), a.buffer(), gb.buffer(), p.batch, p.n, p.k, p.m,
-                            true, transA, p.strideC, p.strideA, strideGb, false);
-                }
-                b.accumulateGrad(gb);
-            }
-        });
+        return out.record("matmul", new Tensor[] {a, b}, g -> backward(p, a, b, transA, transB, g));
     }
 
-    /** x[..., in] W^T + bias -> [..., out]: x has rank >= 2, w is [out, in], bias is [out] or null. */
+    /** Accumulates the gradients of op(a) x op(b) into a and b (those that require grad) from g. */
+    private static void backward(Plan p, Tensor a, Tensor b, boolean transA, boolean transB, Tensor g) {
+        if (a.requiresGrad()) {
+            Tensor ga = Tensor.empty(a.backend(), a.shape());
+            int strideGa = p.strideA; // 0 when a is broadcast: the kernel sums over the batch
+            if (!transA) { // dA[M,K] = G[M,N] x op(B)^T
+                a.backend().matmul(g.buffer(), b.buffer(), ga.buffer(), p.batch, p.m, p.k, p.n,
+                        false, !transB, p.strideC, p.strideB, strideGa, false);
+            } else {       // dA stored [K,M] = op(B)[K,N] x G^T
+                a.backend().matmul(b.buffer(), g.buffer(), ga.buffer(), p.batch, p.k, p.m, p.n,
+                        transB, true, p.strideB, p.strideC, strideGa, false);
+            }
+            a.accumulateFreshGrad(ga);
+        }
+        if (b.requiresGrad()) {
+            Tensor gb = Tensor.empty(b.backend(), b.shape());
+            int strideGb = p.strideB;
+            if (!transB) { // dB[K,N] = op(A)^T x G
+                b.backend().matmul(a.buffer(), g.buffer(), gb.buffer(), p.batch, p.k, p.n, p.m,
+                        !transA, false, p.strideA, p.strideC, strideGb, false);
+            } else {       // dB stored [N,K] = G^T x op(A)
+                b.backend().matmul(g.buffer(), a.buffer(), gb.buffer(), p.batch, p.n, p.k, p.m,
+                        true, transA, p.strideC, p.strideA, strideGb, false);
+            }
+            b.accumulateFreshGrad(gb);
+        }
+    }
+
+    /**
+     * x[..., in] W^T + bias -> [..., out]: x has rank >= 2, w is [out, in], bias is [out] or null.
+     * One op: the bias is added into the product's own buffer, so the graph keeps one [..., out]
+     * tensor instead of the product and the sum.
+     */
     public static Tensor linear(Tensor x, Tensor w, Tensor bias) {
         if (w.rank() != 2 || x.rank() < 2 || x.dim(-1) != w.dim(1)) {
             throw new IllegalArgumentException("linear: input " + Shape.str(x.shape()) + " and weight "
@@ -65,8 +73,16 @@ public final class MatMul {
         if (bias != null && (bias.rank() != 1 || bias.dim(0) != w.dim(0))) {
             throw new IllegalArgumentException("linear: bias " + Shape.str(bias.shape()) + " for weight " + Shape.str(w.shape()));
         }
-        Tensor y = matmul(x, w, false, true);
-        return bias == null ? y : Arithmetic.add(y, bias);
+        if (bias == null) return matmul(x, w, false, true);
+        Plan p = new Plan(x.shape(), w.shape(), false, true);
+        Tensor out = Tensor.empty(x.backend(), p.outShape);
+        x.backend().matmul(x.buffer(), w.buffer(), out.buffer(), p.batch, p.m, p.n, p.k,
+                false, true, p.strideA, p.strideB, p.strideC, false);
+        x.backend().binary(BinaryOp.ADD, out.buffer(), p.outShape, bias.buffer(), bias.shape(), out.buffer(), p.outShape);
+        return out.record("linear", new Tensor[] {x, w, bias}, g -> {
+            backward(p, x, w, false, true, g);
+            if (bias.requiresGrad()) bias.accumulateFreshGrad(Arithmetic.sumTo(g, bias.shape())); // a new [out] (x has rank >= 2)
+        });
     }
 
     /**

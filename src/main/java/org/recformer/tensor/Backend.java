@@ -35,10 +35,13 @@ public interface Backend {
 
     // ---------------------------------------------------------------- elementwise
 
-    /** out = a (op) b with NumPy broadcasting; aShape and bShape are left-padded to outShape's rank. */
+    /**
+     * out = a (op) b with NumPy broadcasting; aShape and bShape are left-padded to outShape's rank.
+     * out may be a itself when a has outShape (each element is read before it is written).
+     */
     void binary(BinaryOp op, Buffer a, int[] aShape, Buffer b, int[] bShape, Buffer out, int[] outShape);
 
-    /** out[i] = op(in[i]) for n elements; {@code arg} is the scalar of SCALE / ADD_SCALAR / CLAMP_MIN / POW. */
+    /** out[i] = op(in[i]) for n elements (out may be in); {@code arg} is the scalar of SCALE / ADD_SCALAR / CLAMP_MIN / POW. */
     void unary(UnaryOp op, Buffer in, Buffer out, int n, float arg);
 
     /**

@@ -196,6 +196,19 @@ public final class Tensor {
         }
     }
 
+    /**
+     * {@link #accumulateGrad} of a gradient the caller has just allocated and holds nowhere else: a
+     * leaf without a gradient keeps {@code g} itself as its gradient buffer instead of a copy (one
+     * copy of every parameter gradient less per step).
+     */
+    public void accumulateFreshGrad(Tensor g) {
+        if (grad == null && isLeaf() && Arrays.equals(g.shape, shape)) {
+            grad = g;
+        } else {
+            accumulateGrad(g);
+        }
+    }
+
     /** Drops an intermediate gradient once its node has consumed it (unless retained). */
     public void releaseGrad() {
         if (!isLeaf() && !retainGrad) grad = null;

@@ -8,6 +8,7 @@ import org.recformer.ops.Arithmetic;
 import org.recformer.ops.Reductions;
 import org.recformer.tensor.Tensor;
 
+import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.Map;
 
@@ -56,6 +57,22 @@ class AutogradTest {
         Arithmetic.addScalar(x, 0f).backward(g);
         assertArrayEquals(new float[] {1f, 1f}, g.toArray());
         assertArrayEquals(new float[] {2f, 2f}, x.grad().toArray());
+    }
+
+    @Test
+    void aLeafKeepsAFreshGradientAndAddsLaterOnesIntoIt() {
+        Tensor x = leaf(1f, 2f);
+        Tensor first = Tensor.of(Backends.cpu(), new float[] {1f, 1f}, 2);
+        Tensor second = Tensor.of(Backends.cpu(), new float[] {2f, 3f}, 2);
+        x.accumulateFreshGrad(first);
+        assertSame(first, x.grad());
+        x.accumulateFreshGrad(second);
+        assertSame(first, x.grad());
+        assertArrayEquals(new float[] {3f, 4f}, x.grad().toArray());
+        assertArrayEquals(new float[] {2f, 3f}, second.toArray());
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> x.accumulateFreshGrad(Tensor.zeros(Backends.cpu(), 3)));
+        assertTrue(e.getMessage().contains("[3]"), e.getMessage());
     }
 
     @Test
@@ -111,6 +128,25 @@ class AutogradTest {
         assertNull(mid.grad());
         assertArrayEquals(new float[] {1f, 1f}, kept.grad().toArray());
         assertArrayEquals(new float[] {5f, 5f}, x.grad().toArray());
+    }
+
+    @Test
+    void backwardFreesTheGraphItRan() throws InterruptedException {
+        Tensor x = leaf(1f, 2f);
+        Tensor mid = Arithmetic.scale(x, 2f);
+        WeakReference<Tensor> midRef = new WeakReference<>(mid);
+        Tensor loss = Reductions.sum(Arithmetic.mul(mid, mid));
+        mid = null;
+        loss.backward();
+        assertArrayEquals(new float[] {8f, 16f}, x.grad().toArray());
+        // loss still holds its node; the node no longer holds the activations it saved
+        for (int i = 0; i < 50 && midRef.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertNull(midRef.get(), "an intermediate tensor is still reachable from the graph after backward");
+        IllegalStateException e = assertThrows(IllegalStateException.class, loss::backward);
+        assertTrue(e.getMessage().contains("second time"), e.getMessage());
     }
 
     // ---------------------------------------------------------------- modules

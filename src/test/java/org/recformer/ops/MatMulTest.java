@@ -116,6 +116,21 @@ class MatMulTest {
         }
     }
 
+    @Test
+    void linearWithBiasEqualsMatmulPlusBias() {
+        // the fused op adds the bias into the product's buffer: same values and gradients as the two ops
+        Tensor[] fused = NormsTest.randomLeaves(3, new int[] {2, 5, 6}, new int[] {4, 6}, new int[] {4});
+        Tensor[] plain = new Tensor[3];
+        for (int i = 0; i < 3; i++) plain[i] = fused[i].copy().requiresGrad(true);
+        Tensor f = MatMul.linear(fused[0], fused[1], fused[2]);
+        Tensor c = Arithmetic.add(MatMul.matmul(plain[0], plain[1], false, true), plain[2]);
+        assertArrayEquals(c.toArray(), f.toArray());
+        Tensor g = NormsTest.randomLeaves(4, new int[] {2, 5, 4})[0];
+        f.backward(g);
+        c.backward(g);
+        for (int i = 0; i < 3; i++) assertArrayEquals(plain[i].grad().toArray(), fused[i].grad().toArray(), "gradient of input " + i);
+    }
+
     private static int[] concat(int[] a, int[] b) {
         int[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

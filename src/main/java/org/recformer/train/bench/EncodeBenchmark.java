@@ -19,7 +19,7 @@ import java.util.Locale;
 public final class EncodeBenchmark {
 
     /** Measured batch times and the pooled output of the last batch. */
-    public record Result(BenchShape shape, StepTimes times, long parameters, float[] lastPooled) {
+    public record Result(BenchShape shape, StepTimes times, long parameters, float[] lastPooled, MemoryWatch.Report memory) {
 
         public double sequencesPerSecond() {
             return shape.batchSize() / times.median();
@@ -30,8 +30,9 @@ public final class EncodeBenchmark {
             long tokens = (long) shape.batchSize() * shape.seq();
             return String.format(Locale.ROOT,
                     "batch time over %d batches (after %d warmup): %s%n"
-                            + "throughput at the median: %.2f sequences/s, %.0f encoder tokens/s (%d tokens per batch)",
-                    times.count(), shape.warmupSteps(), times.summary(), sequencesPerSecond(), tokens / times.median(), tokens);
+                            + "throughput at the median: %.2f sequences/s, %.0f encoder tokens/s (%d tokens per batch)%n%s",
+                    times.count(), shape.warmupSteps(), times.summary(), sequencesPerSecond(), tokens / times.median(), tokens,
+                    memory.line(times.total()));
         }
     }
 
@@ -40,6 +41,12 @@ public final class EncodeBenchmark {
 
     /** Builds the encoder for {@code config} with {@code models} (random weights from the seed, on its backend) and times the batches. */
     public static Result run(ModelFactory models, RecformerConfig config, SpecialTokens specials, BenchShape s) {
+        try (MemoryWatch memory = new MemoryWatch()) {
+            return run(models, config, specials, s, memory);
+        }
+    }
+
+    private static Result run(ModelFactory models, RecformerConfig config, SpecialTokens specials, BenchShape s, MemoryWatch memory) {
         RandomInputs inputs = new RandomInputs(config, specials, s.seed());
         RecformerModel encoder = models.freshEncoder(config, s.seed());
         encoder.eval();
@@ -48,6 +55,7 @@ public final class EncodeBenchmark {
         try (GradMode.Scope noGrad = GradMode.noGrad()) {
             for (int i = 0; i < s.warmupSteps() + s.steps(); i++) {
                 ModelInput batch = inputs.sequences(s.batchSize(), s.seq());
+                if (i == s.warmupSteps()) memory.startMeasuring();
                 long start = System.nanoTime();
                 Tensor out = encoder.forward(batch).pooledOutput();
                 pooled = out.toArray();
@@ -56,6 +64,6 @@ public final class EncodeBenchmark {
             }
         }
         long parameters = encoder.namedParameters().values().stream().mapToLong(p -> p.tensor().numel()).sum();
-        return new Result(s, new StepTimes(seconds), parameters, pooled);
+        return new Result(s, new StepTimes(seconds), parameters, pooled, memory.report());
     }
 }

@@ -39,6 +39,13 @@ public record StepTimes(double[] seconds) {
                 median(), min(), quantile(0.1), quantile(0.9), max());
     }
 
+    /** The sum of the measured times. */
+    public double total() {
+        double sum = 0;
+        for (double t : seconds) sum += t;
+        return sum;
+    }
+
     public int count() {
         return seconds.length;
     }

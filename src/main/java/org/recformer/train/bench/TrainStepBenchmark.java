@@ -41,7 +41,8 @@ public final class TrainStepBenchmark {
     }
 
     /** Measured step times and what one step processes. */
-    public record Result(Settings settings, StepTimes times, long encoderTokensPerStep, long parameters, float lastLoss) {
+    public record Result(Settings settings, StepTimes times, long encoderTokensPerStep, long parameters, float lastLoss,
+                         MemoryWatch.Report memory) {
 
         public double sequencesPerSecond() {
             return settings.shape().batchSize() / times.median();
@@ -56,9 +57,9 @@ public final class TrainStepBenchmark {
             return String.format(Locale.ROOT,
                     "step time over %d steps (after %d warmup): %s%n"
                             + "throughput at the median: %.2f sequences/s, %.0f encoder tokens/s (%d tokens per step)%n"
-                            + "last loss %.4f",
+                            + "last loss %.4f%n%s",
                     times.count(), settings.shape().warmupSteps(), times.summary(), sequencesPerSecond(), tokensPerSecond(),
-                    encoderTokensPerStep, lastLoss);
+                    encoderTokensPerStep, lastLoss, memory.line(times.total()));
         }
     }
 
@@ -67,6 +68,12 @@ public final class TrainStepBenchmark {
 
     /** Builds the model for {@code config} with {@code models} (random weights from the seed, on its backend) and times the steps. */
     public static Result run(ModelFactory models, RecformerConfig config, SpecialTokens specials, Settings settings) {
+        try (MemoryWatch memory = new MemoryWatch()) {
+            return run(models, config, specials, settings, memory);
+        }
+    }
+
+    private static Result run(ModelFactory models, RecformerConfig config, SpecialTokens specials, Settings settings, MemoryWatch memory) {
         BenchShape s = settings.shape();
         RandomInputs inputs = new RandomInputs(config, specials, s.seed());
         boolean finetune = settings.objective().equals("finetune");
@@ -92,13 +99,14 @@ public final class TrainStepBenchmark {
         double[] seconds = new double[s.steps()];
         float loss = Float.NaN;
         for (int i = 0; i < s.warmupSteps() + s.steps(); i++) {
+            if (i == s.warmupSteps()) memory.startMeasuring();
             long start = System.nanoTime();
             loss = training.run(1, microBatch -> step.get()).losses()[0];
             long elapsed = System.nanoTime() - start;
             if (i >= s.warmupSteps()) seconds[i - s.warmupSteps()] = elapsed / 1e9;
         }
         long parameters = model.namedParameters().values().stream().filter(p -> !p.isFrozen()).mapToLong(p -> p.tensor().numel()).sum();
-        return new Result(settings, new StepTimes(seconds), tokens, parameters, loss);
+        return new Result(settings, new StepTimes(seconds), tokens, parameters, loss, memory.report());
     }
 
     private static PretrainInput pretrainInput(RandomInputs inputs, int batch, int seq, int itemTokens) {

@@ -31,6 +31,7 @@ class EncodeBenchmarkTest {
         assertTrue(r.out().contains("batch 3 x 70 tokens, window 64, device cpu"), r.out());
         assertTrue(r.out().matches("(?s).*batch time over 3 batches \\(after 1 warmup\\): median \\d+\\.\\d+ s.*"), r.out());
         assertTrue(r.out().matches("(?s).*throughput at the median: \\d+\\.\\d+ sequences/s, \\d+ encoder tokens/s \\(210 tokens per batch\\).*"), r.out());
+        assertTrue(r.out().matches("(?s).*\npeak memory: resident \\d+\\.\\d\\d GB \\(VmHWM\\), .*"), r.out());
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.recformer.train.bench;
 import org.junit.jupiter.api.Test;
 import org.recformer.testing.CommandRun;
 
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,6 +30,8 @@ class TrainStepBenchmarkTest {
             assertTrue(r.out().matches("(?s).*step time over 3 steps \\(after 1 warmup\\): median \\d+\\.\\d+ s.*"), r.out());
             assertTrue(r.out().matches("(?s).*throughput at the median: \\d+\\.\\d+ sequences/s.*"), r.out());
             assertTrue(r.out().matches("(?s).*last loss \\d+\\.\\d+.*"), "a finite loss: " + r.out());
+            assertTrue(r.out().matches("(?s).*peak memory: resident \\d+\\.\\d\\d GB \\(VmHWM\\), Java heap up to \\d+\\.\\d\\d GB.*"
+                    + "GC in the measured batches: \\d+ collections, \\d+\\.\\d{3} s.*"), r.out());
         }
     }
 
@@ -43,6 +46,18 @@ class TrainStepBenchmarkTest {
         CommandRun size = run("bench", "train-step", "--size", "large");
         assertEquals(2, size.status());
         assertTrue(size.err().contains("unknown model size 'large', expected small or base"), size.err());
+    }
+
+    @Test
+    void peakResidentMemoryIsTheVmHwmLine() {
+        assertEquals(3_210_000L * 1024, MemoryWatch.vmHwmBytes(List.of("Name:\tjava", "VmPeak:\t 9999 kB", "VmHWM:\t 3210000 kB", "VmRSS:\t 1 kB")));
+        assertEquals(-1, MemoryWatch.vmHwmBytes(List.of("Name:\tjava")));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> MemoryWatch.vmHwmBytes(List.of("VmHWM: 12 MB")));
+        assertTrue(e.getMessage().contains("VmHWM: 12 MB"), e.getMessage());
+        // this process: a resident peak of at least the heap now in use
+        Runtime rt = Runtime.getRuntime();
+        long resident = MemoryWatch.residentPeakBytes();
+        if (resident >= 0) assertTrue(resident >= rt.totalMemory() - rt.freeMemory(), resident + " bytes");
     }
 
     @Test
