@@ -12,8 +12,9 @@ import java.util.List;
  * The Recformer encoder (HuggingFace {@code RecformerModel}): embeddings, Longformer layers, pooler.
  * Parameter names have no prefix ({@code embeddings.word_embeddings.weight}, {@code encoder.layer.0...});
  * the task models hold it as {@code longformer}. Inputs of any length and batches of rows with
- * different lengths are accepted: the batch is padded internally to a multiple of the largest window
- * and cut back afterwards, as HuggingFace does.
+ * different lengths are accepted, with HuggingFace's outputs at every position. The token-wise work
+ * runs on the real tokens only (plus one row per distinct padding token, see {@link TokenPacking});
+ * the attention sees the batch padded to a multiple of the largest window, as HuggingFace pads it.
  */
 public final class RecformerModel extends Module {
     private final RecformerConfig config;
