@@ -40,7 +40,7 @@ public final class EncodeBenchmark {
 
     /** Builds the encoder for {@code config} with {@code models} (random weights from the seed, on its backend) and times the batches. */
     public static Result run(ModelFactory models, RecformerConfig config, SpecialTokens specials, BenchShape s) {
-        RandomInputs inputs = new RandomInputs(config, specials, s.seed());
+        RandomInputs inputs = new RandomInputs(config, specials, s.seed(), s.realTokens());
         RecformerModel encoder = models.freshEncoder(config, s.seed());
         encoder.eval();
         double[] seconds = new double[s.steps()];

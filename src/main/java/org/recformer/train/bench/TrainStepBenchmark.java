@@ -68,7 +68,7 @@ public final class TrainStepBenchmark {
     /** Builds the model for {@code config} with {@code models} (random weights from the seed, on its backend) and times the steps. */
     public static Result run(ModelFactory models, RecformerConfig config, SpecialTokens specials, Settings settings) {
         BenchShape s = settings.shape();
-        RandomInputs inputs = new RandomInputs(config, specials, s.seed());
+        RandomInputs inputs = new RandomInputs(config, specials, s.seed(), s.realTokens());
         boolean finetune = settings.objective().equals("finetune");
         Module model;
         Supplier<Tensor> step;
