@@ -408,7 +408,15 @@ def check(folder, implementation):
 
 # ---------------------------------------------------------------- timing
 
-def random_batch(rng, batch, seq, vocab=ROBERTA_VOCAB):
+def row_length(rng, seq, real_tokens):
+    """A row after the first, as RandomInputs.rowLength: uniform over the widest range of mean real_tokens x seq."""
+    if real_tokens >= 0.5:
+        return seq - int(rng.integers(0, int((2 - 2 * real_tokens) * seq) + 1))
+    top = max(1, int(2 * real_tokens * seq))
+    return top - int(rng.integers(0, top))
+
+
+def random_batch(rng, batch, seq, vocab=ROBERTA_VOCAB, real_tokens=0.875):
     """Shaped like RandomInputs.sequences of `recformer bench` (not the same random numbers)."""
     ids = np.full((batch, seq), PAD, np.int64)
     mask = np.zeros((batch, seq), np.int64)
@@ -416,7 +424,7 @@ def random_batch(rng, batch, seq, vocab=ROBERTA_VOCAB):
     types = np.full((batch, seq), TYPE_PAD, np.int64)
     items = np.full((batch, seq), MAX_ITEM_EMBEDDINGS - 1, np.int64)
     for b in range(batch):
-        length = seq if b == 0 else seq - int(rng.integers(0, seq // 4 + 1))
+        length = seq if b == 0 else row_length(rng, seq, real_tokens)
         ids[b, 0], mask[b, 0], glob[b, 0], types[b, 0], items[b, 0] = BOS, 1, 1, TYPE_BOS, 0
         item, left, item_len = 0, 0, 0
         for t in range(1, length):
@@ -469,7 +477,7 @@ def encode(args):
     torch.manual_seed(args.seed)
     model = Encoder(c, args.attention).eval()
     rng = np.random.default_rng(args.seed)
-    batches = [random_batch(rng, args.batch_size, args.seq) for _ in range(4)]
+    batches = [random_batch(rng, args.batch_size, args.seq, real_tokens=args.real_tokens) for _ in range(4)]
     counter = iter(range(10 ** 9))
 
     def step():
@@ -489,7 +497,7 @@ def train_step(args):
     item_table = torch.randn(args.items, c.hidden)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
     rng = np.random.default_rng(args.seed)
-    batches = [random_batch(rng, args.batch_size, args.seq) for _ in range(4)]
+    batches = [random_batch(rng, args.batch_size, args.seq, real_tokens=args.real_tokens) for _ in range(4)]
     labels = torch.from_numpy(rng.integers(0, args.items, args.batch_size))
     counter = iter(range(10 ** 9))
     losses = []
@@ -524,6 +532,8 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--warmup-steps", type=int, default=2)
     p.add_argument("--items", type=int, default=1000)
+    p.add_argument("--real-tokens", type=float, default=0.875,
+                   help="mean share of real tokens in the rows after the first, as `recformer bench --real-tokens`")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)

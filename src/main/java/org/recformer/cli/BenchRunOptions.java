@@ -32,6 +32,11 @@ final class BenchRunOptions {
     @Option(names = "--warmup-steps", defaultValue = "2", paramLabel = "N", description = "Unmeasured batches first. Default: ${DEFAULT-VALUE}.")
     int warmupSteps;
 
+    @Option(names = "--real-tokens", defaultValue = "0.875", paramLabel = "F",
+            description = "Mean share of real tokens in the rows after the first (the first is --seq long, as a batch is padded to its longest row); "
+                    + "lengths are uniform over the widest range with that mean. Default: ${DEFAULT-VALUE} (3/4 to all of --seq).")
+    double realTokens;
+
     @Mixin
     DeviceOption device;
 
@@ -50,7 +55,7 @@ final class BenchRunOptions {
     }
 
     BenchShape shape() {
-        return new BenchShape(batchSize, seq, steps, warmupSteps, seed);
+        return new BenchShape(batchSize, seq, steps, warmupSteps, seed, realTokens);
     }
 
     /** "base model (...), batch 4 x 1024 tokens, window 64, device cpu, 2 threads" (after config() passed). */

@@ -24,9 +24,9 @@ public final class LongformerLayer extends Module {
         output = registerModule("output", new LongformerOutput(config.intermediateSize(), config, backend, dropoutSeeds));
     }
 
-    /** hidden [B, T, C] -> [B, T, C]; masks [B*T]. */
-    public Tensor forward(Tensor hidden, int[] attentionMask, int[] globalMask, int batch, int seq) {
-        Tensor attended = attention.forward(hidden, attentionMask, globalMask, batch, seq);
+    /** Packed rows hidden [R, C] of {@code packing} -> [R, C]. */
+    Tensor forward(Tensor hidden, TokenPacking packing) {
+        Tensor attended = attention.forward(hidden, packing);
         return output.forward(intermediate.forward(attended), attended);
     }
 
@@ -40,8 +40,8 @@ public final class LongformerLayer extends Module {
             output = registerModule("output", new LongformerOutput(config.hiddenSize(), config, backend, dropoutSeeds));
         }
 
-        Tensor forward(Tensor hidden, int[] attentionMask, int[] globalMask, int batch, int seq) {
-            return output.forward(self.forward(hidden, attentionMask, globalMask, batch, seq), hidden);
+        Tensor forward(Tensor hidden, TokenPacking packing) {
+            return output.forward(self.forward(hidden, packing), hidden);
         }
     }
 

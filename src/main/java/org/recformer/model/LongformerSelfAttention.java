@@ -43,13 +43,22 @@ public final class LongformerSelfAttention extends Module {
         this.dropoutSeeds = dropoutSeeds;
     }
 
-    /** hidden [B, T, C] with masks [B*T] (1 = real / global token) -> [B, T, C]. */
-    public Tensor forward(Tensor hidden, int[] attentionMask, int[] globalMask, int batch, int seq) {
+    /**
+     * Packed rows hidden [R, C] of {@code packing} -> [R, C]. The projections run on the packed rows
+     * ({@code query_global} on the global rows only: no other token reads it) and are laid out as
+     * the attention op wants them, [B, T', C].
+     */
+    Tensor forward(Tensor hidden, TokenPacking packing) {
         boolean drop = isTraining() && dropoutP > 0f;
-        AttentionProblem problem = new AttentionProblem(batch, seq, heads, headDim, oneSidedWindow,
-                attentionMask, globalMask, drop ? dropoutP : 0f, drop ? dropoutSeeds.getAsLong() : 0L);
-        return Attention.longformerSelfAttention(problem,
-                query.forward(hidden), key.forward(hidden), value.forward(hidden),
-                queryGlobal.forward(hidden), keyGlobal.forward(hidden), valueGlobal.forward(hidden));
+        AttentionProblem problem = packing.attentionProblem(heads, headDim, oneSidedWindow,
+                drop ? dropoutP : 0f, drop ? dropoutSeeds.getAsLong() : 0L);
+        Tensor attended = Attention.longformerSelfAttention(problem,
+                packing.toAttentionLayout(query.forward(hidden)),
+                packing.toAttentionLayout(key.forward(hidden)),
+                packing.toAttentionLayout(value.forward(hidden)),
+                packing.globalToAttentionLayout(queryGlobal.forward(packing.globalRows(hidden))),
+                packing.toAttentionLayout(keyGlobal.forward(hidden)),
+                packing.toAttentionLayout(valueGlobal.forward(hidden)));
+        return packing.fromAttentionLayout(attended);
     }
 }

@@ -40,15 +40,27 @@ public final class RecformerEmbeddings extends Module {
         dropout = registerModule("dropout", new Dropout(config.hiddenDropoutProb(), dropoutSeeds));
     }
 
-    /** in [B, T] -> [B, T, C]. */
-    public Tensor forward(ModelInput in) {
-        int[] shape = in.shape();
-        int[] positions = positionIds(in.inputIds(), in.batch(), in.seq(), padId, positionPad);
-        Tensor x = wordEmbeddings.forward(in.inputIds(), shape, "input_ids");
-        x = Arithmetic.add(x, positionEmbeddings.forward(positions, shape, "token position ids (from input_ids)"));
-        x = Arithmetic.add(x, tokenTypeEmbeddings.forward(in.tokenTypeIds(), shape, "token_type_ids"));
-        x = Arithmetic.add(x, itemPositionEmbeddings.forward(in.itemPositionIds(), shape, "item_position_ids"));
+    /**
+     * The embeddings of the packed rows of {@code in} ([B, T]) -> [R, C]; {@code positions} are its
+     * {@link #positionIds} (ids are checked on the whole batch, so an error names the batch position).
+     */
+    Tensor forward(ModelInput in, int[] positions, TokenPacking packing) {
+        String positionField = "token position ids (from input_ids)";
+        wordEmbeddings.checkIds(in.inputIds(), "input_ids");
+        positionEmbeddings.checkIds(positions, positionField);
+        tokenTypeEmbeddings.checkIds(in.tokenTypeIds(), "token_type_ids");
+        itemPositionEmbeddings.checkIds(in.itemPositionIds(), "item_position_ids");
+        int[] shape = {packing.rows()};
+        Tensor x = wordEmbeddings.forward(packing.select(in.inputIds()), shape, "input_ids");
+        x = Arithmetic.add(x, positionEmbeddings.forward(packing.select(positions), shape, positionField));
+        x = Arithmetic.add(x, tokenTypeEmbeddings.forward(packing.select(in.tokenTypeIds()), shape, "token_type_ids"));
+        x = Arithmetic.add(x, itemPositionEmbeddings.forward(packing.select(in.itemPositionIds()), shape, "item_position_ids"));
         return dropout.forward(layerNorm.forward(x));
+    }
+
+    /** The RoBERTa token position ids of {@code in} (see {@link #positionIds(int[], int, int, int, int)}), [B*T]. */
+    int[] positionIds(ModelInput in) {
+        return positionIds(in.inputIds(), in.batch(), in.seq(), padId, positionPad);
     }
 
     /**

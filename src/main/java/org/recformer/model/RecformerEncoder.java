@@ -20,14 +20,14 @@ public final class RecformerEncoder extends Module {
     }
 
     /**
-     * Runs every layer on hidden [B, T, C] (T already a multiple of the largest window).
+     * Runs every layer on the packed rows {@code hidden} [R, C] of {@code packing}.
      *
-     * @param states when not null, receives each layer's output in order
-     * @return the last layer's output [B, T, C]
+     * @param states when not null, receives each layer's output (packed) in order
+     * @return the last layer's output [R, C]
      */
-    public Tensor forward(Tensor hidden, int[] attentionMask, int[] globalMask, int batch, int seq, List<Tensor> states) {
+    Tensor forward(Tensor hidden, TokenPacking packing, List<Tensor> states) {
         for (LongformerLayer layer : layers.asList()) {
-            hidden = layer.forward(hidden, attentionMask, globalMask, batch, seq);
+            hidden = layer.forward(hidden, packing);
             if (states != null) states.add(hidden);
         }
         return hidden;

@@ -7,6 +7,7 @@ import org.recformer.ops.Arithmetic;
 import org.recformer.ops.Indexing;
 import org.recformer.ops.Losses;
 import org.recformer.ops.Shapes;
+import org.recformer.ops.Similarity;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
@@ -115,14 +116,17 @@ public final class RecformerForSeqRec extends Module {
         return RecformerForPretraining.similarity(pooled, itemVectors(), config.temp());
     }
 
-    /** Scores of the given candidate items for pooled [B, C], candidates [B][K] -> [B, K]. */
+    /**
+     * Scores of the given candidate items for pooled [B, C], candidates [B][K] -> [B, K]: only the
+     * K candidate rows of E are read (not the full [B, item_num] score matrix), each row normalized
+     * as {@link #scores} does, and multiplied with its own sequence vector.
+     */
     public Tensor candidateScores(Tensor pooled, int[][] candidates) {
         int batch = pooled.dim(0);
         if (candidates.length != batch) {
             throw new IllegalArgumentException("candidates has " + candidates.length + " rows, expected one per sequence (" + batch + ")");
         }
         int k = candidates.length == 0 ? 0 : candidates[0].length;
-        int n = config.itemNum();
         int[] flat = new int[batch * k];
         for (int b = 0; b < batch; b++) {
             if (candidates[b].length != k) {
@@ -131,11 +135,12 @@ public final class RecformerForSeqRec extends Module {
             for (int j = 0; j < k; j++) {
                 int item = candidates[b][j];
                 checkItem("candidates", b, item);
-                flat[b * k + j] = b * n + item;
+                flat[b * k + j] = item;
             }
         }
-        Tensor all = Shapes.reshape(scores(pooled), batch * n, 1);
-        return Shapes.reshape(Indexing.indexSelect(all, flat), batch, k);
+        Tensor items = Shapes.reshape(Indexing.indexSelect(itemEmbeddings(), flat), batch, k, pooled.dim(1));
+        Tensor cos = Similarity.cosineSimilarityPerRow(pooled, items, RecformerForPretraining.COSINE_EPS);
+        return Arithmetic.div(cos, Tensor.of(cos.backend(), new float[] {(float) config.temp()}));
     }
 
     /**

@@ -2,7 +2,6 @@ package org.recformer.model;
 
 import org.recformer.nn.Module;
 import org.recformer.nn.SeedSource;
-import org.recformer.ops.Shapes;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
@@ -13,8 +12,9 @@ import java.util.List;
  * The Recformer encoder (HuggingFace {@code RecformerModel}): embeddings, Longformer layers, pooler.
  * Parameter names have no prefix ({@code embeddings.word_embeddings.weight}, {@code encoder.layer.0...});
  * the task models hold it as {@code longformer}. Inputs of any length and batches of rows with
- * different lengths are accepted: the batch is padded internally to a multiple of the largest window
- * and cut back afterwards, as HuggingFace does.
+ * different lengths are accepted, with HuggingFace's outputs at every position. The token-wise work
+ * runs on the real tokens only (plus one row per distinct padding token, see {@link TokenPacking});
+ * the attention sees the batch padded to a multiple of the largest window, as HuggingFace pads it.
  */
 public final class RecformerModel extends Module {
     private final RecformerConfig config;
@@ -43,18 +43,16 @@ public final class RecformerModel extends Module {
     public RecformerModelOutput forward(ModelInput in, boolean hiddenStates) {
         checkSequenceLength(in);
         ModelInput padded = WindowPadding.pad(in, config.maxAttentionWindow(), config.padTokenId(), config.maxItemEmbeddings());
+        int[] positions = embeddings.positionIds(in);
+        TokenPacking packing = TokenPacking.of(in, positions, padded);
         List<Tensor> states = hiddenStates ? new ArrayList<>() : null;
-        Tensor hidden = embeddings.forward(padded);
+        Tensor hidden = embeddings.forward(in, positions, packing);
         if (states != null) states.add(hidden);
-        hidden = encoder.forward(hidden, padded.attentionMask(), padded.globalAttentionMask(), padded.batch(), padded.seq(), states);
-        Tensor last = unpad(hidden, in.seq());
-        List<Tensor> unpadded = new ArrayList<>();
-        if (states != null) for (Tensor s : states) unpadded.add(unpad(s, in.seq()));
-        return new RecformerModelOutput(last, Pooler.pool(config.poolerType(), last, in), List.copyOf(unpadded));
-    }
-
-    private static Tensor unpad(Tensor hidden, int seq) {
-        return hidden.dim(1) == seq ? hidden : Shapes.slice(hidden, 1, 0, seq);
+        hidden = encoder.forward(hidden, packing, states);
+        Tensor last = packing.unpack(hidden);
+        List<Tensor> unpacked = new ArrayList<>();
+        if (states != null) for (Tensor s : states) unpacked.add(packing.unpack(s));
+        return new RecformerModelOutput(last, Pooler.pool(config.poolerType(), last, in), List.copyOf(unpacked));
     }
 
     /** The number of non-pad tokens of a row must fit the token position table (see {@link RecformerConfig#maxTokenPositions()}). */

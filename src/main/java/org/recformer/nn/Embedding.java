@@ -28,12 +28,17 @@ public final class Embedding extends Module {
      * @param field the input the ids came from, for the error message when one is outside [0, rows)
      */
     public Tensor forward(int[] ids, int[] idsShape, String field) {
+        checkIds(ids, field);
+        return Indexing.embedding(weight.tensor(), ids, idsShape, paddingIdx);
+    }
+
+    /** Fails with the field and index of the first id outside [0, rows). */
+    public void checkIds(int[] ids, String field) {
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= rows) {
                 throw new IllegalArgumentException(field + "[" + i + "] = " + ids[i] + " is outside the table of " + rows + " rows");
             }
         }
-        return Indexing.embedding(weight.tensor(), ids, idsShape, paddingIdx);
     }
 
     public Parameter weight() {

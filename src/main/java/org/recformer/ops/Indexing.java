@@ -36,6 +36,36 @@ public final class Indexing {
         });
     }
 
+    /**
+     * The rows of src [n, cols] placed at {@code rows} of a zero [outRows, cols] tensor:
+     * out[rows[i], :] = src[i, :] (rows must be distinct, in [0, outRows)); the gradient of src is
+     * the gradient gathered back from those rows. The inverse of {@link #indexSelect} on the chosen rows.
+     */
+    public static Tensor scatterRows(Tensor src, int[] rows, int outRows) {
+        int[] srcShape = src.shape();
+        if (srcShape.length != 2 || srcShape[0] != rows.length) {
+            throw new IllegalArgumentException("scatterRows: source " + Arrays.toString(srcShape) + " for " + rows.length
+                    + " rows (expected [" + rows.length + ", cols])");
+        }
+        boolean[] taken = new boolean[outRows];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] < 0 || rows[i] >= outRows || taken[rows[i]]) {
+                throw new IllegalArgumentException("scatterRows: row " + rows[i] + " at position " + i
+                        + " is repeated or outside [0, " + outRows + ")");
+            }
+            taken[rows[i]] = true;
+        }
+        int cols = srcShape[1];
+        int[] rowsCopy = rows.clone(); // backward reads the rows later; the caller may reuse its array
+        Tensor out = Tensor.zeros(src.backend(), outRows, cols);
+        src.backend().scatterAddRows(src.buffer(), cols, rowsCopy, out.buffer(), -1);
+        return out.record("scatterRows", new Tensor[] {src}, g -> {
+            Tensor gs = Tensor.empty(src.backend(), srcShape);
+            src.backend().gatherRows(g.buffer(), outRows, cols, rowsCopy, gs.buffer());
+            src.accumulateGrad(gs);
+        });
+    }
+
     /** The given rows of a [rows, cols] table: shape [rows.length, cols]. */
     public static Tensor indexSelect(Tensor table, int[] rows) {
         return embedding(table, rows, new int[] {rows.length}, -1);

@@ -21,4 +21,21 @@ public final class Similarity {
         Tensor bn = Arithmetic.div(b, Norms.rowNorm(b, eps, true));
         return MatMul.matmul(an, bn, false, true);
     }
+
+    /**
+     * cos[i, j] between row a[i] (a is [N, D]) and its own candidates b[i, j] (b is [N, K, D]) ->
+     * [N, K], with the semantics of {@link #cosineSimilarityMatrix}: the same values as the
+     * matching entries of that matrix, without computing the others.
+     */
+    public static Tensor cosineSimilarityPerRow(Tensor a, Tensor b, float eps) {
+        if (a.rank() != 2 || b.rank() != 3 || b.dim(0) != a.dim(0) || a.dim(1) != b.dim(2)) {
+            throw new IllegalArgumentException("cosineSimilarityPerRow: " + Shape.str(a.shape()) + " and "
+                    + Shape.str(b.shape()) + " (expected [N, D] and [N, K, D])");
+        }
+        int n = a.dim(0), k = b.dim(1), d = a.dim(1);
+        Tensor an = Shapes.reshape(Arithmetic.div(a, Norms.rowNorm(a, eps, true)), n, 1, d);
+        Tensor rows = Shapes.reshape(b, n * k, d);
+        Tensor bn = Shapes.reshape(Arithmetic.div(rows, Norms.rowNorm(rows, eps, true)), n, k, d);
+        return Shapes.reshape(MatMul.matmul(an, bn, false, true), n, k);
+    }
 }

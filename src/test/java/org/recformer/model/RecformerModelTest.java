@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.recformer.autograd.GradMode;
 import org.recformer.backend.Backends;
+import org.recformer.ops.Indexing;
+import org.recformer.ops.Losses;
+import org.recformer.ops.Shapes;
 import org.recformer.tensor.Tensor;
 
 import java.nio.file.Path;
@@ -93,6 +96,31 @@ class RecformerModelTest {
             for (int i = 0; i < 11 * c; i++) {
                 assertEquals(alone[i], padded[i], 1e-5, "extra padding changed position " + i / c);
                 assertEquals(alone[i], together[17 * c + i], 1e-5, "a batchmate changed position " + i / c);
+            }
+        }
+    }
+
+    @Test
+    void eachPaddingPositionHoldsTheStateOfItsOwnTokens() {
+        // padding tokens with different token types and item positions: a padding token attends to
+        // nothing, so its state is that of the same token encoded alone
+        RecformerConfig config = tiny("cls");
+        RecformerModel m = model(config);
+        ModelInput in = batch(14, row(new SplittableRandom(7), 3, 4)); // 8 real tokens, 6 padding
+        int[] types = in.tokenTypeIds().clone(), items = in.itemPositionIds().clone();
+        types[9] = 0;
+        items[9] = 2;
+        types[11] = 2;
+        types[13] = 0;
+        items[13] = 2;
+        ModelInput mixed = new ModelInput(1, 14, in.inputIds(), in.attentionMask(), in.globalAttentionMask(), types, items);
+        int c = config.hiddenSize();
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            float[] batched = m.forward(mixed).lastHiddenState().toArray();
+            for (int t = 8; t < 14; t++) {
+                ModelInput alone = new ModelInput(1, 1, new int[] {1}, new int[] {0}, new int[] {0}, new int[] {types[t]}, new int[] {items[t]});
+                float[] expected = m.forward(alone).lastHiddenState().toArray();
+                for (int i = 0; i < c; i++) assertEquals(expected[i], batched[t * c + i], 1e-5, "padding position " + t);
             }
         }
     }
@@ -206,6 +234,38 @@ class RecformerModelTest {
                     () -> seqRec.candidateScores(pooled, new int[][] {{0, 1}, {2, -1}}));
             assertTrue(c.getMessage().contains("candidates"), c.getMessage());
         }
+    }
+
+    @Test
+    void candidateScoresEqualTheGatheredFullScoresWithTheSameGradient() {
+        RecformerConfig config = tiny("cls").with("item_num", 9);
+        RecformerForSeqRec seqRec = new RecformerForSeqRec(config, model(config));
+        SplittableRandom r = new SplittableRandom(13);
+        float[] table = new float[9 * config.hiddenSize()];
+        for (int i = 0; i < table.length; i++) table[i] = (float) r.nextGaussian();
+        seqRec.setItemEmbeddings(Tensor.of(Backends.cpu(), table, 9, config.hiddenSize()));
+        float[] start = new float[3 * config.hiddenSize()];
+        for (int i = 0; i < start.length; i++) start[i] = (float) r.nextGaussian();
+        int[][] candidates = {{4, 0, 4, 8}, {1, 2, 3, 5}, {7, 7, 6, 0}};
+        int[] labels = {0, 2, 1};
+
+        Tensor sampledPooled = Tensor.of(Backends.cpu(), start, 3, config.hiddenSize()).requiresGrad(true);
+        Tensor sampled = seqRec.candidateScores(sampledPooled, candidates);
+        Losses.crossEntropy(sampled, labels, -100).backward();
+
+        // reference: the full [B, item_num] score matrix, then the candidates' entries
+        Tensor fullPooled = Tensor.of(Backends.cpu(), start, 3, config.hiddenSize()).requiresGrad(true);
+        int[] flat = new int[12];
+        for (int b = 0; b < 3; b++) for (int j = 0; j < 4; j++) flat[b * 4 + j] = b * 9 + candidates[b][j];
+        Tensor all = Shapes.reshape(seqRec.scores(fullPooled), 27, 1);
+        Tensor gathered = Shapes.reshape(Indexing.indexSelect(all, flat), 3, 4);
+        Losses.crossEntropy(gathered, labels, -100).backward();
+
+        float[] expected = gathered.toArray(), actual = sampled.toArray();
+        for (int i = 0; i < 12; i++) assertEquals(expected[i], actual[i], 2e-5, "score " + i);
+        float[] expectedGrad = fullPooled.grad().toArray(), actualGrad = sampledPooled.grad().toArray();
+        for (int i = 0; i < expectedGrad.length; i++) assertEquals(expectedGrad[i], actualGrad[i], 1e-6, "gradient " + i);
+        assertEquals(null, seqRec.itemEmbeddings().grad(), "the item table is frozen");
     }
 
     @Test

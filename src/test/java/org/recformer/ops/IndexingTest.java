@@ -70,6 +70,22 @@ class IndexingTest {
     }
 
     @Test
+    void scatterRowsPlacesRowsAmongZeros() {
+        int n = 4, cols = 6, outRows = 9;
+        int[] rows = {7, 0, 3, 8};
+        GradCheck.Reference place = x -> {
+            double[] y = new double[outRows * cols];
+            for (int i = 0; i < n; i++) System.arraycopy(x[0], i * cols, y, rows[i] * cols, cols);
+            return y;
+        };
+        GradCheck.check("scatterRows", t -> Indexing.scatterRows(t[0], rows, outRows), place, new int[] {n, cols});
+        Tensor src = Tensor.zeros(Backends.cpu(), 2, 3);
+        assertThrows(IllegalArgumentException.class, () -> Indexing.scatterRows(src, new int[] {1, 1}, 4), "repeated row");
+        assertThrows(IllegalArgumentException.class, () -> Indexing.scatterRows(src, new int[] {0, 4}, 4), "row outside");
+        assertThrows(IllegalArgumentException.class, () -> Indexing.scatterRows(src, new int[] {0}, 4), "one row for two");
+    }
+
+    @Test
     void largeScatterAddSplitsColumnsAcrossThreads() {
         // enough ids x columns for several column blocks; duplicates make a racy split visible
         int rows = 97, cols = 769, n = 1031;

@@ -15,13 +15,19 @@ class SimilarityTest {
 
     /** cos[i, j] = (a_i / max(|a_i|, eps)) . (b_j / max(|b_j|, eps)) in double. */
     static GradCheck.Reference ref(int n, int m, int d, double eps) {
+        return cosines(n, m, d, eps, false);
+    }
+
+    /** The same with row i's own candidates b[i, j] (b is [n, m, d]) when {@code perRow}. */
+    private static GradCheck.Reference cosines(int n, int m, int d, double eps, boolean perRow) {
         return x -> {
             double[] out = new double[n * m];
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < m; j++) {
+                    int bRow = perRow ? i * m + j : j;
                     double dot = 0, na = 0, nb = 0;
                     for (int c = 0; c < d; c++) {
-                        double a = x[0][i * d + c], b = x[1][j * d + c];
+                        double a = x[0][i * d + c], b = x[1][bRow * d + c];
                         dot += a * b;
                         na += a * a;
                         nb += b * b;
@@ -38,6 +44,13 @@ class SimilarityTest {
     void matchesReference(int n, int m, int d) {
         GradCheck.check("cosineSimilarityMatrix", t -> Similarity.cosineSimilarityMatrix(t[0], t[1], 1e-8f), ref(n, m, d, 1e-8),
                 new int[] {n, d}, new int[] {m, d});
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1, 1, 1", "3, 5, 7", "2, 4, 13", "4, 1, 3"})
+    void perRowMatchesReference(int n, int k, int d) {
+        GradCheck.check("cosineSimilarityPerRow", t -> Similarity.cosineSimilarityPerRow(t[0], t[1], 1e-8f), cosines(n, k, d, 1e-8, true),
+                new int[] {n, d}, new int[] {n, k, d});
     }
 
     @Test

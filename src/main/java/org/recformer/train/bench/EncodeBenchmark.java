@@ -47,7 +47,7 @@ public final class EncodeBenchmark {
     }
 
     private static Result run(ModelFactory models, RecformerConfig config, SpecialTokens specials, BenchShape s, MemoryWatch memory) {
-        RandomInputs inputs = new RandomInputs(config, specials, s.seed());
+        RandomInputs inputs = new RandomInputs(config, specials, s.seed(), s.realTokens());
         RecformerModel encoder = models.freshEncoder(config, s.seed());
         encoder.eval();
         double[] seconds = new double[s.steps()];

@@ -11,18 +11,29 @@ import java.util.SplittableRandom;
  * Random encoder inputs laid out like real Recformer batches (docs/spec.md §2): per row {@code <s>}
  * (the one global token), then items of 8 to 40 tokens (the first quarter key tokens, the rest value
  * tokens, item positions 1, 2, ... up to 50), token ids drawn uniformly among the non-special ids.
- * Row 0 fills the whole length; the other rows are 3/4 to all of it long and padded as the batcher
+ * Row 0 fills the whole length (a batch is padded to its longest row); the other rows are
+ * {@code realTokens} of it long on average, uniformly over the widest range of lengths in [1, seq]
+ * with that mean (0.875: 3/4 to all of it; 0.25: 1 token to half of it), and padded as the batcher
  * pads (pad id, token type 3, item position max_item_embeddings - 1, masks 0).
  */
 final class RandomInputs {
     private final RecformerConfig config;
     private final SpecialTokens specials;
     private final SplittableRandom rng;
+    private final double realTokens;
 
-    RandomInputs(RecformerConfig config, SpecialTokens specials, long seed) {
+    RandomInputs(RecformerConfig config, SpecialTokens specials, long seed, double realTokens) {
         this.config = config;
         this.specials = specials;
         this.rng = new SplittableRandom(seed);
+        this.realTokens = realTokens;
+    }
+
+    /** The real length of a row after the first: uniform in [seq - width, seq] or [1, top], of mean realTokens x seq. */
+    private int rowLength(int seq) {
+        if (realTokens >= 0.5) return seq - rng.nextInt((int) ((2 - 2 * realTokens) * seq) + 1);
+        int top = Math.max(1, (int) (2 * realTokens * seq));
+        return top - rng.nextInt(top);
     }
 
     /** A batch of {@code batch} user sequences padded to {@code seq} tokens. */
@@ -35,7 +46,7 @@ final class RandomInputs {
         int[] itemPositions = new int[n];
         int padPosition = config.maxItemEmbeddings() - 1;
         for (int b = 0; b < batch; b++) {
-            int length = b == 0 ? seq : seq - rng.nextInt(seq / 4 + 1);
+            int length = b == 0 ? seq : rowLength(seq);
             int start = b * seq;
             ids[start] = specials.bos();
             mask[start] = 1;

@@ -75,7 +75,7 @@ public final class TrainStepBenchmark {
 
     private static Result run(ModelFactory models, RecformerConfig config, SpecialTokens specials, Settings settings, MemoryWatch memory) {
         BenchShape s = settings.shape();
-        RandomInputs inputs = new RandomInputs(config, specials, s.seed());
+        RandomInputs inputs = new RandomInputs(config, specials, s.seed(), s.realTokens());
         boolean finetune = settings.objective().equals("finetune");
         Module model;
         Supplier<Tensor> step;

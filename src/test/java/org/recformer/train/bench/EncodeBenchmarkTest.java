@@ -49,10 +49,10 @@ class EncodeBenchmarkTest {
     void encodesInEvaluationModeTheBatchesItTimes() {
         RecformerConfig config = RecformerRecipe.freshConfig(new ModelSize(16, 2, 2, 32), RecformerRecipe.ROBERTA_VOCAB_SIZE, SPECIALS, 70, 8);
         assertTrue(config.hiddenDropoutProb() > 0, "the check needs dropout to be on in training mode");
-        BenchShape shape = new BenchShape(2, 70, 2, 1, 5);
+        BenchShape shape = new BenchShape(2, 70, 2, 1, 5, 0.875);
         EncodeBenchmark.Result result = EncodeBenchmark.run(new ModelFactory(Backends.cpu()), config, SPECIALS, shape);
 
-        RandomInputs inputs = new RandomInputs(config, SPECIALS, shape.seed());
+        RandomInputs inputs = new RandomInputs(config, SPECIALS, shape.seed(), shape.realTokens());
         ModelInput last = null;
         for (int i = 0; i < shape.warmupSteps() + shape.steps(); i++) last = inputs.sequences(shape.batchSize(), shape.seq());
         RecformerModel model = new RecformerModel(config, Backends.cpu(), shape.seed());
