@@ -259,8 +259,8 @@ final class CpuMatmul {
         }
 
         /**
-         * panels[(q * kc + p) * nr + j] = op(B)[p0 + p][j0 + q * nr + j] for panels q in [qFrom, qTo); columns past nc keep what
-         * they held (never stored either). Reads follow B's memory order (along j when op(B) rows are rows of B, along p when transposed).
+         * panels[(q * kc + p) * nr + j] = op(B)[p0 + p][j0 + q * nr + j] for panels q in [qFrom, qTo);
+         * columns past nc keep what they held (never stored either). Reads follow B's memory order (along j when op(B) rows are rows of B, along p when transposed).
          */
         private void packPanelsB(float[] panels, int offB, int p0, int kc, int j0, int nc, int nr, int qFrom, int qTo) {
             for (int q = qFrom; q < qTo; q++) {

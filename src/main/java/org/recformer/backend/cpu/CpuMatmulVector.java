@@ -60,7 +60,8 @@ final class CpuMatmulVector {
     }
 
     /**
-     * The MR x NR block of C at {@code at} (+)= 14 rows of packed A (from a) x a 2-vector panel of packed B (from b) over kc;
+     * The MR x NR block of C at {@code at} (+)= 14 rows of packed A (from a) x a 2-vector panel of
+     * packed B (from b) over kc;
      * {@code full}: the block lies inside C (read when {@code load}, written in place), else it goes to
      * {@code tile} (MR rows of NR) for {@link #storeEdge}.
      */
@@ -165,7 +166,8 @@ final class CpuMatmulVector {
     }
 
     /**
-     * The MR x NR block of C at {@code at} (+)= 6 rows of packed A (from a) x a 2-vector panel of packed B (from b) over kc;
+     * The MR x NR block of C at {@code at} (+)= 6 rows of packed A (from a) x a 2-vector panel of
+     * packed B (from b) over kc;
      * {@code full}: the block lies inside C (read when {@code load}, written in place), else it goes to
      * {@code tile} (MR rows of NR) for {@link #storeEdge}.
      */
