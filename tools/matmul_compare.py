@@ -10,7 +10,9 @@ root after `mvn -B -Pbench package -DskipTests`, with the OpenBLAS tuning variab
 
 With --cpu-time both run on one thread and are timed in thread CPU time (MatmulCpuTime against
 numpy with OPENBLAS_NUM_THREADS=1 and time.thread_time), which the other jobs of a busy machine
-disturb far less than wall time (they still share the caches).
+disturb far less than wall time (they still share the caches). With --baseline JAR a second build
+(e.g. target/benchmarks.jar of an earlier commit) runs in every round too, alternating with the
+first, for before/after ratios taken under the same load.
 """
 import argparse
 import json
@@ -31,10 +33,10 @@ SHAPES = ["256", "1024", "2048", "1024x768x768:NT", "1024x3072x768:NT", "1024x76
 
 
 def ours(jar, shape, java):
-    """GFLOP/s of one JMH fork (2 x 1 s warmup, 3 x 1 s measured, average time)."""
+    """GFLOP/s of one JMH fork (8 x 1 s warmup, so C2 has compiled the kernels on a loaded machine; 3 x 1 s measured)."""
     m, n, k, _, _ = matmul_numpy.parse(shape)
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run([java, "-jar", jar, "MatmulBench.vectorApi", "-p", f"shape={shape}", "-f", "1", "-wi", "2",
+        subprocess.run([java, "-jar", jar, "MatmulBench.vectorApi", "-p", f"shape={shape}", "-f", "1", "-wi", "8",
                         "-i", "3", "-w", "1", "-r", "1", "-rf", "json", "-rff", out.name],
                        check=True, stdout=subprocess.DEVNULL)
         ms = json.load(open(out.name))[0]["primaryMetric"]["score"]
@@ -61,22 +63,32 @@ def main():
     parser.add_argument("--jar", default="target/benchmarks.jar")
     parser.add_argument("--java", default="java")
     parser.add_argument("--cpu-time", action="store_true", help="one thread each, timed in thread CPU time")
+    parser.add_argument("--baseline", help="a second benchmarks.jar run alternately with --jar in every round")
     args = parser.parse_args()
-    results = {s: ([], []) for s in args.shapes}
+    run = ours_cpu_time if args.cpu_time else ours
+    results = {s: ([], [], []) for s in args.shapes}
     for r in range(args.rounds):
         for shape in args.shapes:
-            if args.cpu_time:
-                a, b = ours_cpu_time(args.jar, shape, args.java), numpy_cpu_time(shape)
+            if args.baseline and r % 2 == 1:
+                base, a = run(args.baseline, shape, args.java), run(args.jar, shape, args.java)
             else:
-                a, b = ours(args.jar, shape, args.java), matmul_numpy.gflops(shape, 9)
+                a = run(args.jar, shape, args.java)
+                base = run(args.baseline, shape, args.java) if args.baseline else None
+            b = numpy_cpu_time(shape) if args.cpu_time else matmul_numpy.gflops(shape, 9)
             results[shape][0].append(a)
             results[shape][1].append(b)
-            print(f"round {r + 1} {shape:>18}  ours {a:6.1f}  numpy {b:6.1f} GFLOP/s  ratio {a / b:.2f}", flush=True)
-    print(f"{'shape':>18}  {'ours':>6}  {'numpy':>6}  median ratio (min-max) over {args.rounds} rounds")
-    for shape, (a, b) in results.items():
+            results[shape][2].append(base)
+            old = f"  baseline {base:6.1f}" if args.baseline else ""
+            print(f"round {r + 1} {shape:>18}  ours {a:6.1f}{old}  numpy {b:6.1f} GFLOP/s  ratio {a / b:.2f}", flush=True)
+    print(f"{'shape':>18}  {'ours':>6}  {'numpy':>6}  median ratio (min-max) over {args.rounds} rounds"
+          + ("  | baseline, its median ratio to numpy" if args.baseline else ""))
+    for shape, (a, b, base) in results.items():
         ratios = [x / y for x, y in zip(a, b)]
+        old = ""
+        if args.baseline:
+            old = f"  | {statistics.median(base):6.1f}  {statistics.median([x / y for x, y in zip(base, b)]):.2f}"
         print(f"{shape:>18}  {statistics.median(a):6.1f}  {statistics.median(b):6.1f}  "
-              f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})")
+              f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f}){old}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import org.recformer.backend.Backends;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.Buffer;
 
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
@@ -13,8 +14,10 @@ import java.util.SplittableRandom;
  * One-thread matmul measured in thread CPU time instead of wall time, for a machine so shared that
  * wall times mostly measure the other jobs: {@code java --add-modules jdk.incubator.vector
  * -Drecformer.threads=1 -cp target/benchmarks.jar org.recformer.bench.MatmulCpuTime SHAPE [RUNS]}
- * prints the median GFLOP/s over RUNS products (after at least 3 s of unmeasured ones, so the JIT
- * has compiled the kernels) for a
+ * prints the median GFLOP/s over RUNS products, after unmeasured ones for at least 3 s and until the
+ * JIT has compiled nothing for 2 s (on a loaded machine the compiler thread gets little CPU: the
+ * Vector API kernels run orders of magnitude slower until C2 has compiled them, and a product that
+ * first meets an edge case is recompiled), for a
  * {@link MatmulBench} shape string. {@code tools/matmul_compare.py --cpu-time} runs it against
  * one-thread numpy measured the same way.
  */
@@ -28,8 +31,16 @@ public final class MatmulCpuTime {
         product.setup();
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 9;
         ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        long warmupEnd = System.nanoTime() + 3_000_000_000L;
-        while (System.nanoTime() < warmupEnd) product.multiply();
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long warmupEnd = System.nanoTime() + 3_000_000_000L, jitQuietSince = System.nanoTime();
+        long jitTime = jit.getTotalCompilationTime();
+        while (System.nanoTime() < warmupEnd || System.nanoTime() - jitQuietSince < 2_000_000_000L) {
+            product.multiply();
+            if (jit.getTotalCompilationTime() != jitTime) {
+                jitTime = jit.getTotalCompilationTime();
+                jitQuietSince = System.nanoTime();
+            }
+        }
         double[] seconds = new double[runs];
         for (int i = 0; i < runs; i++) {
             long start = bean.getCurrentThreadCpuTime();

@@ -38,7 +38,10 @@ final class CpuMatmul {
      * kernel's column width. KC x NC packed floats (768 KB) stay in a 1 MB L2 with the A panel.
      */
     static final int NC = 768;
-    /** Most rows of C per task; a multiple of every kernel's row count (4, 6, 8). */
+    /**
+     * Most rows of C per task of the plain loops (a multiple of their MR); the Vector API kernels
+     * cut about as many rows per task, in whole groups of their row count.
+     */
     static final int MC = 96;
 
     /** Whether the Vector API micro-kernel runs (module present and not switched off). */
@@ -53,9 +56,21 @@ final class CpuMatmul {
         /** Plain loops: C rows of one micro-kernel call. */
         final float[][] tile = new float[MR][NC];
         /** Vector API kernels: op(A)'s rows of one task and depth block in row groups. */
-        final float[] panelsA = new float[MC * KC];
-        /** Vector API kernels: op(B)'s block of one task and depth block in column panels. */
-        final float[] panelsB = new float[KC * NC];
+        private float[] panelsA = new float[0];
+        /** Vector API kernels: op(B)'s block of one depth block in column panels. */
+        private float[] panelsB = new float[0];
+
+        /** The A panels, at least {@code size} floats (kept for the next call). */
+        float[] panelsA(int size) {
+            if (panelsA.length < size) panelsA = new float[size];
+            return panelsA;
+        }
+
+        /** The B panels, at least {@code size} floats (kept for the next call). */
+        float[] panelsB(int size) {
+            if (panelsB.length < size) panelsB = new float[size];
+            return panelsB;
+        }
     }
 
     private CpuMatmul() {}
@@ -139,11 +154,12 @@ final class CpuMatmul {
         }
 
         /**
-         * Vector API kernels: C[bi] (+)= op(A) op(B). Per block of NC columns and KC depth, the
-         * calling thread packs op(B)'s block once into its panels; then tasks of a row block (its
-         * rows of op(A) packed by the task) by a slice of the column panels run across cores.
-         * Row blocks are MC rows at most, as many as a multiple of the cores when there are
-         * several; a product with few row blocks is cut into column slices as well.
+         * Vector API kernels: C[bi] (+)= op(A) op(B). Per block of NC columns and KC depth, op(B)'s
+         * block is packed into column panels (split across cores), then tasks of a row block (its
+         * rows of op(A) packed by the task) by a slice of the column panels run across cores. The
+         * rows are cut into whole kernel row groups, as many row blocks as a multiple of the cores
+         * with at most about MC rows each; a product with few row blocks is cut into column slices
+         * as well.
          */
         void entry(int bi, boolean accumulate) {
             int offA = bi * strideA, offB = bi * strideB, offC = bi * strideC;
@@ -153,11 +169,13 @@ final class CpuMatmul {
             }
             int mr = CpuMatmulVector.MR, nr = CpuMatmulVector.NR;
             int threads = Parallel.threads();
-            int rowBlocks = (m + MC - 1) / MC;
-            if (rowBlocks > 1) rowBlocks = (rowBlocks + threads - 1) / threads * threads;
-            int mcBlock = ((m + rowBlocks - 1) / rowBlocks + mr - 1) / mr * mr;
-            int rows = (m + mcBlock - 1) / mcBlock;
-            float[] panelsB = SCRATCH.get().panelsB;
+            int groups = (m + mr - 1) / mr;
+            int blocks = (m + MC - 1) / MC;
+            if (blocks > 1) blocks = (blocks + threads - 1) / threads * threads;
+            int rows = Math.min(blocks, groups);
+            int maxRows = (groups + rows - 1) / rows * mr;
+            int kcMax = Math.min(KC, k);
+            float[] panelsB = SCRATCH.get().panelsB(kcMax * ((Math.min(NC, n) + nr - 1) / nr * nr));
             for (int j0 = 0; j0 < n; j0 += NC) {
                 int nc = Math.min(NC, n - j0);
                 int panels = (nc + nr - 1) / nr;
@@ -167,13 +185,16 @@ final class CpuMatmul {
                 for (int p0 = 0; p0 < k; p0 += KC) {
                     int kc = Math.min(KC, k - p0);
                     boolean load = accumulate || p0 > 0;
-                    packPanelsB(panelsB, offB, p0, kc, j0, nc, nr);
                     int jBlock = j0, depth = p0;
-                    long flopsPerTask = 2L * mcBlock * Math.min(nc, panelsPerSlice * nr) * kc;
+                    Parallel.forRange(panels, Math.max(1, (1 << 16) / (kc * nr)),
+                            (from, to) -> packPanelsB(panelsB, offB, depth, kc, jBlock, nc, nr, from, to));
+                    long flopsPerTask = 2L * maxRows * Math.min(nc, panelsPerSlice * nr) * kc;
                     Parallel.forRange(tasks, (int) Math.min(tasks, (1 << 18) / flopsPerTask + 1), (from, to) -> {
-                        float[] panelsA = SCRATCH.get().panelsA;
+                        float[] panelsA = SCRATCH.get().panelsA(maxRows * kcMax);
                         for (int t = from; t < to; t++) {
-                            int i0 = (t / slices) * mcBlock, mc = Math.min(mcBlock, m - i0);
+                            int row = t / slices;
+                            int i0 = (int) ((long) row * groups / rows) * mr;
+                            int mc = Math.min(m, (int) ((long) (row + 1) * groups / rows) * mr) - i0;
                             int q0 = (t % slices) * panelsPerSlice, q1 = Math.min(panels, q0 + panelsPerSlice);
                             if (q0 >= q1) continue;
                             packPanelsA(panelsA, offA, i0, mc, depth, kc, mr);
@@ -238,11 +259,11 @@ final class CpuMatmul {
         }
 
         /**
-         * panels[(q * kc + p) * nr + j] = op(B)[p0 + p][j0 + q * nr + j]; columns past nc keep what
-         * they held (never stored either). Reads follow B's memory order (along j when op(B) rows are rows of B, along p when transposed).
+         * panels[(q * kc + p) * nr + j] = op(B)[p0 + p][j0 + q * nr + j] for panels q in [qFrom, qTo);
+         * columns past nc keep what they held (never stored either). Reads follow B's memory order (along j when op(B) rows are rows of B, along p when transposed).
          */
-        private void packPanelsB(float[] panels, int offB, int p0, int kc, int j0, int nc, int nr) {
-            for (int q = 0; q * nr < nc; q++) {
+        private void packPanelsB(float[] panels, int offB, int p0, int kc, int j0, int nc, int nr, int qFrom, int qTo) {
+            for (int q = qFrom; q < qTo; q++) {
                 int cols = Math.min(nr, nc - q * nr);
                 int dst = q * kc * nr;
                 int src = offB + p0 * bRow + (j0 + q * nr) * bCol;

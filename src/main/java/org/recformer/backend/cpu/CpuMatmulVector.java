@@ -11,18 +11,21 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>A kernel keeps an {@link #MR} x {@link #NR} block of C in registers over a whole depth block,
  * which plain loops cannot express (C2 keeps auto-vectorized accumulators in memory). Per depth step
  * it loads one row of a packed B panel (contiguous) and broadcasts MR values of packed A. The block
- * is sized to the register file: with 512-bit vectors (32 registers) 8 rows x 3 vectors, 24
- * accumulators; with narrower ones (16 registers) 6 rows x 2 vectors, 12 accumulators.
+ * is sized to the register file: with 512-bit vectors (32 registers) 14 rows x 2 vectors, 28
+ * accumulators + 2 B vectors + 1 broadcast (C2 compiles that loop without spills or range checks,
+ * and it measured faster than 8 x 3, 12 x 2, 6 x 4 and 4 x 6 here); with narrower ones
+ * (16 registers) 6 rows x 2 vectors, 12 accumulators. A whole block starts from C (or zero) and is
+ * written straight back from the registers; only blocks cut by the edges of C go through a tile.
  */
 final class CpuMatmulVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** Whether the 8 x 3-vector kernel fits the registers (512-bit vectors, 32 registers). */
+    /** Whether the 14 x 2-vector kernel fits the registers (512-bit vectors, 32 registers). */
     private static final boolean WIDE = L >= 16;
     /** Rows of C held in registers. */
-    static final int MR = WIDE ? 8 : 6;
+    static final int MR = WIDE ? 14 : 6;
     /** Columns of C held in registers. */
-    static final int NR = (WIDE ? 3 : 2) * L;
+    static final int NR = 2 * L;
 
     private CpuMatmulVector() {}
 
@@ -35,152 +38,188 @@ final class CpuMatmulVector {
      */
     static void multiply(float[] packedA, float[] packedB, int offB, int kc, float[] c, int offC, int ldc,
                          int mc, int nc, boolean load) {
-        float[] tile = new float[MR * NR];
+        float[] tile = mc % MR == 0 && nc % NR == 0 ? null : new float[MR * NR];
         for (int g = 0; g * MR < mc; g++) {
             int rows = Math.min(MR, mc - g * MR);
             for (int q = 0; q * NR < nc; q++) {
-                if (WIDE) kernel8x3(packedA, g * kc * MR, packedB, offB + q * kc * NR, kc, tile);
-                else kernel6x2(packedA, g * kc * MR, packedB, offB + q * kc * NR, kc, tile);
-                store(tile, c, offC + g * MR * ldc + q * NR, ldc, rows, Math.min(NR, nc - q * NR), load);
+                int cols = Math.min(NR, nc - q * NR), at = offC + g * MR * ldc + q * NR;
+                boolean full = rows == MR && cols == NR;
+                if (WIDE) kernel14x2(packedA, g * kc * MR, packedB, offB + q * kc * NR, kc, c, at, ldc, full, load, tile);
+                else kernel6x2(packedA, g * kc * MR, packedB, offB + q * kc * NR, kc, c, at, ldc, full, load, tile);
+                if (!full) storeEdge(tile, c, at, ldc, rows, cols, load);
             }
         }
     }
 
-    /** C rows [0, rows) x columns [0, cols) at off (+)= tile; whole vectors where the row is full. */
-    private static void store(float[] tile, float[] c, int off, int ldc, int rows, int cols, boolean load) {
+    /** C rows [0, rows) x columns [0, cols) at off (+)= tile (a block cut by the edges of C). */
+    private static void storeEdge(float[] tile, float[] c, int off, int ldc, int rows, int cols, boolean load) {
         for (int r = 0; r < rows; r++) {
             int at = off + r * ldc;
-            if (cols == NR) {
-                for (int v = 0; v < NR; v += L) {
-                    FloatVector x = FloatVector.fromArray(S, tile, r * NR + v);
-                    if (load) x = x.add(FloatVector.fromArray(S, c, at + v));
-                    x.intoArray(c, at + v);
-                }
-            } else {
-                for (int j = 0; j < cols; j++) c[at + j] = load ? c[at + j] + tile[r * NR + j] : tile[r * NR + j];
-            }
+            for (int j = 0; j < cols; j++) c[at + j] = load ? c[at + j] + tile[r * NR + j] : tile[r * NR + j];
         }
     }
 
-    /** tile = 8 rows of packed A (from a) x 3-vector panel of packed B (from b) over kc. */
-    private static void kernel8x3(float[] pa, int a, float[] pb, int b, int kc, float[] tile) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
+    /**
+     * The MR x NR block of C at {@code at} (+)= 14 rows of packed A (from a) x a 2-vector panel of
+     * packed B (from b) over kc;
+     * {@code full}: the block lies inside C (read when {@code load}, written in place), else it goes to
+     * {@code tile} (MR rows of NR) for {@link #storeEdge}.
+     */
+    private static void kernel14x2(float[] pa, int a, float[] pb, int b, int kc, float[] c, int at, int ldc,
+                                  boolean full, boolean load, float[] tile) {
+        FloatVector c0a, c0b;
+        FloatVector c1a, c1b;
+        FloatVector c2a, c2b;
+        FloatVector c3a, c3b;
+        FloatVector c4a, c4b;
+        FloatVector c5a, c5b;
+        FloatVector c6a, c6b;
+        FloatVector c7a, c7b;
+        FloatVector c8a, c8b;
+        FloatVector c9a, c9b;
+        FloatVector c10a, c10b;
+        FloatVector c11a, c11b;
+        FloatVector c12a, c12b;
+        FloatVector c13a, c13b;
+        if (full && load) {
+            c0a = FloatVector.fromArray(S, c, at); c0b = FloatVector.fromArray(S, c, at + L);
+            c1a = FloatVector.fromArray(S, c, at + ldc); c1b = FloatVector.fromArray(S, c, at + ldc + L);
+            c2a = FloatVector.fromArray(S, c, at + 2 * ldc); c2b = FloatVector.fromArray(S, c, at + 2 * ldc + L);
+            c3a = FloatVector.fromArray(S, c, at + 3 * ldc); c3b = FloatVector.fromArray(S, c, at + 3 * ldc + L);
+            c4a = FloatVector.fromArray(S, c, at + 4 * ldc); c4b = FloatVector.fromArray(S, c, at + 4 * ldc + L);
+            c5a = FloatVector.fromArray(S, c, at + 5 * ldc); c5b = FloatVector.fromArray(S, c, at + 5 * ldc + L);
+            c6a = FloatVector.fromArray(S, c, at + 6 * ldc); c6b = FloatVector.fromArray(S, c, at + 6 * ldc + L);
+            c7a = FloatVector.fromArray(S, c, at + 7 * ldc); c7b = FloatVector.fromArray(S, c, at + 7 * ldc + L);
+            c8a = FloatVector.fromArray(S, c, at + 8 * ldc); c8b = FloatVector.fromArray(S, c, at + 8 * ldc + L);
+            c9a = FloatVector.fromArray(S, c, at + 9 * ldc); c9b = FloatVector.fromArray(S, c, at + 9 * ldc + L);
+            c10a = FloatVector.fromArray(S, c, at + 10 * ldc); c10b = FloatVector.fromArray(S, c, at + 10 * ldc + L);
+            c11a = FloatVector.fromArray(S, c, at + 11 * ldc); c11b = FloatVector.fromArray(S, c, at + 11 * ldc + L);
+            c12a = FloatVector.fromArray(S, c, at + 12 * ldc); c12b = FloatVector.fromArray(S, c, at + 12 * ldc + L);
+            c13a = FloatVector.fromArray(S, c, at + 13 * ldc); c13b = FloatVector.fromArray(S, c, at + 13 * ldc + L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c0a = z; c0b = z;
+            c1a = z; c1b = z;
+            c2a = z; c2b = z;
+            c3a = z; c3b = z;
+            c4a = z; c4b = z;
+            c5a = z; c5b = z;
+            c6a = z; c6b = z;
+            c7a = z; c7b = z;
+            c8a = z; c8b = z;
+            c9a = z; c9b = z;
+            c10a = z; c10b = z;
+            c11a = z; c11b = z;
+            c12a = z; c12b = z;
+            c13a = z; c13b = z;
+        }
         for (int p = 0; p < kc; p++) {
-            int ia = a + p * 8, ib = b + p * (3 * L);
+            int ia = a + p * 14, ib = b + p * (2 * L);
             FloatVector b0 = FloatVector.fromArray(S, pb, ib);
             FloatVector b1 = FloatVector.fromArray(S, pb, ib + L);
-            FloatVector b2 = FloatVector.fromArray(S, pb, ib + 2 * L);
             FloatVector x = FloatVector.broadcast(S, pa[ia]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            c02 = x.fma(b2, c02);
+            c0a = x.fma(b0, c0a); c0b = x.fma(b1, c0b);
             x = FloatVector.broadcast(S, pa[ia + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            c12 = x.fma(b2, c12);
+            c1a = x.fma(b0, c1a); c1b = x.fma(b1, c1b);
             x = FloatVector.broadcast(S, pa[ia + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            c22 = x.fma(b2, c22);
+            c2a = x.fma(b0, c2a); c2b = x.fma(b1, c2b);
             x = FloatVector.broadcast(S, pa[ia + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            c32 = x.fma(b2, c32);
+            c3a = x.fma(b0, c3a); c3b = x.fma(b1, c3b);
             x = FloatVector.broadcast(S, pa[ia + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            c42 = x.fma(b2, c42);
+            c4a = x.fma(b0, c4a); c4b = x.fma(b1, c4b);
             x = FloatVector.broadcast(S, pa[ia + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            c52 = x.fma(b2, c52);
+            c5a = x.fma(b0, c5a); c5b = x.fma(b1, c5b);
             x = FloatVector.broadcast(S, pa[ia + 6]);
-            c60 = x.fma(b0, c60);
-            c61 = x.fma(b1, c61);
-            c62 = x.fma(b2, c62);
+            c6a = x.fma(b0, c6a); c6b = x.fma(b1, c6b);
             x = FloatVector.broadcast(S, pa[ia + 7]);
-            c70 = x.fma(b0, c70);
-            c71 = x.fma(b1, c71);
-            c72 = x.fma(b2, c72);
+            c7a = x.fma(b0, c7a); c7b = x.fma(b1, c7b);
+            x = FloatVector.broadcast(S, pa[ia + 8]);
+            c8a = x.fma(b0, c8a); c8b = x.fma(b1, c8b);
+            x = FloatVector.broadcast(S, pa[ia + 9]);
+            c9a = x.fma(b0, c9a); c9b = x.fma(b1, c9b);
+            x = FloatVector.broadcast(S, pa[ia + 10]);
+            c10a = x.fma(b0, c10a); c10b = x.fma(b1, c10b);
+            x = FloatVector.broadcast(S, pa[ia + 11]);
+            c11a = x.fma(b0, c11a); c11b = x.fma(b1, c11b);
+            x = FloatVector.broadcast(S, pa[ia + 12]);
+            c12a = x.fma(b0, c12a); c12b = x.fma(b1, c12b);
+            x = FloatVector.broadcast(S, pa[ia + 13]);
+            c13a = x.fma(b0, c13a); c13b = x.fma(b1, c13b);
         }
-        // through the tile array, so no vector value escapes into a call (that would box it)
-        int w = 3 * L;
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c02.intoArray(tile, 2 * L);
-        c10.intoArray(tile, w);
-        c11.intoArray(tile, w + L);
-        c12.intoArray(tile, w + 2 * L);
-        c20.intoArray(tile, 2 * w);
-        c21.intoArray(tile, 2 * w + L);
-        c22.intoArray(tile, 2 * w + 2 * L);
-        c30.intoArray(tile, 3 * w);
-        c31.intoArray(tile, 3 * w + L);
-        c32.intoArray(tile, 3 * w + 2 * L);
-        c40.intoArray(tile, 4 * w);
-        c41.intoArray(tile, 4 * w + L);
-        c42.intoArray(tile, 4 * w + 2 * L);
-        c50.intoArray(tile, 5 * w);
-        c51.intoArray(tile, 5 * w + L);
-        c52.intoArray(tile, 5 * w + 2 * L);
-        c60.intoArray(tile, 6 * w);
-        c61.intoArray(tile, 6 * w + L);
-        c62.intoArray(tile, 6 * w + 2 * L);
-        c70.intoArray(tile, 7 * w);
-        c71.intoArray(tile, 7 * w + L);
-        c72.intoArray(tile, 7 * w + 2 * L);
+        // into C or the tile here, so no vector value escapes into a call (that would box it)
+        float[] to = full ? c : tile;
+        int t = full ? at : 0, w = full ? ldc : NR;
+        c0a.intoArray(to, t); c0b.intoArray(to, t + L);
+        c1a.intoArray(to, t + w); c1b.intoArray(to, t + w + L);
+        c2a.intoArray(to, t + 2 * w); c2b.intoArray(to, t + 2 * w + L);
+        c3a.intoArray(to, t + 3 * w); c3b.intoArray(to, t + 3 * w + L);
+        c4a.intoArray(to, t + 4 * w); c4b.intoArray(to, t + 4 * w + L);
+        c5a.intoArray(to, t + 5 * w); c5b.intoArray(to, t + 5 * w + L);
+        c6a.intoArray(to, t + 6 * w); c6b.intoArray(to, t + 6 * w + L);
+        c7a.intoArray(to, t + 7 * w); c7b.intoArray(to, t + 7 * w + L);
+        c8a.intoArray(to, t + 8 * w); c8b.intoArray(to, t + 8 * w + L);
+        c9a.intoArray(to, t + 9 * w); c9b.intoArray(to, t + 9 * w + L);
+        c10a.intoArray(to, t + 10 * w); c10b.intoArray(to, t + 10 * w + L);
+        c11a.intoArray(to, t + 11 * w); c11b.intoArray(to, t + 11 * w + L);
+        c12a.intoArray(to, t + 12 * w); c12b.intoArray(to, t + 12 * w + L);
+        c13a.intoArray(to, t + 13 * w); c13b.intoArray(to, t + 13 * w + L);
     }
 
-    /** tile = 6 rows of packed A (from a) x 2-vector panel of packed B (from b) over kc. */
-    private static void kernel6x2(float[] pa, int a, float[] pb, int b, int kc, float[] tile) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+    /**
+     * The MR x NR block of C at {@code at} (+)= 6 rows of packed A (from a) x a 2-vector panel of
+     * packed B (from b) over kc;
+     * {@code full}: the block lies inside C (read when {@code load}, written in place), else it goes to
+     * {@code tile} (MR rows of NR) for {@link #storeEdge}.
+     */
+    private static void kernel6x2(float[] pa, int a, float[] pb, int b, int kc, float[] c, int at, int ldc,
+                                  boolean full, boolean load, float[] tile) {
+        FloatVector c0a, c0b;
+        FloatVector c1a, c1b;
+        FloatVector c2a, c2b;
+        FloatVector c3a, c3b;
+        FloatVector c4a, c4b;
+        FloatVector c5a, c5b;
+        if (full && load) {
+            c0a = FloatVector.fromArray(S, c, at); c0b = FloatVector.fromArray(S, c, at + L);
+            c1a = FloatVector.fromArray(S, c, at + ldc); c1b = FloatVector.fromArray(S, c, at + ldc + L);
+            c2a = FloatVector.fromArray(S, c, at + 2 * ldc); c2b = FloatVector.fromArray(S, c, at + 2 * ldc + L);
+            c3a = FloatVector.fromArray(S, c, at + 3 * ldc); c3b = FloatVector.fromArray(S, c, at + 3 * ldc + L);
+            c4a = FloatVector.fromArray(S, c, at + 4 * ldc); c4b = FloatVector.fromArray(S, c, at + 4 * ldc + L);
+            c5a = FloatVector.fromArray(S, c, at + 5 * ldc); c5b = FloatVector.fromArray(S, c, at + 5 * ldc + L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c0a = z; c0b = z;
+            c1a = z; c1b = z;
+            c2a = z; c2b = z;
+            c3a = z; c3b = z;
+            c4a = z; c4b = z;
+            c5a = z; c5b = z;
+        }
         for (int p = 0; p < kc; p++) {
             int ia = a + p * 6, ib = b + p * (2 * L);
             FloatVector b0 = FloatVector.fromArray(S, pb, ib);
             FloatVector b1 = FloatVector.fromArray(S, pb, ib + L);
             FloatVector x = FloatVector.broadcast(S, pa[ia]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
+            c0a = x.fma(b0, c0a); c0b = x.fma(b1, c0b);
             x = FloatVector.broadcast(S, pa[ia + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
+            c1a = x.fma(b0, c1a); c1b = x.fma(b1, c1b);
             x = FloatVector.broadcast(S, pa[ia + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
+            c2a = x.fma(b0, c2a); c2b = x.fma(b1, c2b);
             x = FloatVector.broadcast(S, pa[ia + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
+            c3a = x.fma(b0, c3a); c3b = x.fma(b1, c3b);
             x = FloatVector.broadcast(S, pa[ia + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
+            c4a = x.fma(b0, c4a); c4b = x.fma(b1, c4b);
             x = FloatVector.broadcast(S, pa[ia + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
+            c5a = x.fma(b0, c5a); c5b = x.fma(b1, c5b);
         }
-        int w = 2 * L;
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, w);
-        c11.intoArray(tile, w + L);
-        c20.intoArray(tile, 2 * w);
-        c21.intoArray(tile, 2 * w + L);
-        c30.intoArray(tile, 3 * w);
-        c31.intoArray(tile, 3 * w + L);
-        c40.intoArray(tile, 4 * w);
-        c41.intoArray(tile, 4 * w + L);
-        c50.intoArray(tile, 5 * w);
-        c51.intoArray(tile, 5 * w + L);
+        // into C or the tile here, so no vector value escapes into a call (that would box it)
+        float[] to = full ? c : tile;
+        int t = full ? at : 0, w = full ? ldc : NR;
+        c0a.intoArray(to, t); c0b.intoArray(to, t + L);
+        c1a.intoArray(to, t + w); c1b.intoArray(to, t + w + L);
+        c2a.intoArray(to, t + 2 * w); c2b.intoArray(to, t + 2 * w + L);
+        c3a.intoArray(to, t + 3 * w); c3b.intoArray(to, t + 3 * w + L);
+        c4a.intoArray(to, t + 4 * w); c4b.intoArray(to, t + 4 * w + L);
+        c5a.intoArray(to, t + 5 * w); c5b.intoArray(to, t + 5 * w + L);
     }
 }

@@ -13,9 +13,11 @@ import java.util.stream.Stream;
 
 /**
  * The matmul kernel against a direct double-precision product, on sizes around the block sizes
- * (kernel rows 4, 6 or 8, kernel columns 2 or 3 vectors, MC = 96, KC = 256, NC = 384), every transpose combination, batches with broadcast
- * operands, and accumulation; both micro-kernels (plain loops and, when the JVM has the module,
- * the Vector API). Outputs start as NaN (poisoned), so an unwritten element fails.
+ * (kernel rows 4, 6 or 14, kernel columns 2 vectors = 16 or 32, MC = 96, KC = 256, NC = 768), every
+ * transpose combination, batches with broadcast operands, and accumulation; both micro-kernels
+ * (plain loops and, when the JVM has the module, the Vector API). Outputs start as NaN (poisoned),
+ * so an unwritten element fails. Each element must lie within the rounding-error bound of a float
+ * dot product of its depth (whatever the summation order), besides the fixed tolerance.
  */
 class CpuMatmulTest {
     private static final CpuBackend BACKEND = new CpuBackend();
@@ -23,7 +25,8 @@ class CpuMatmulTest {
     static Stream<Arguments> sizes() {
         int[][] mnk = {{1, 1, 1}, {1, 7, 3}, {5, 1, 2}, {3, 5, 7}, {13, 11, 1}, {67, 31, 257},
                 {4, 257, 5}, {65, 259, 513}, {130, 17, 29}, {2, 300, 600},
-                {8, 48, 256}, {9, 49, 255}, {97, 385, 33}, {193, 47, 300}, {7, 769, 17}};
+                {8, 48, 256}, {9, 49, 255}, {97, 385, 33}, {193, 47, 300}, {7, 769, 17},
+                {14, 32, 256}, {13, 31, 255}, {15, 33, 257}, {28, 64, 512}, {29, 65, 513}, {99, 770, 40}, {197, 96, 70}};
         Stream.Builder<Arguments> out = Stream.builder();
         for (int[] s : mnk) {
             for (int flags = 0; flags < 8; flags++) {
@@ -70,7 +73,9 @@ class CpuMatmulTest {
         float[] a = random(rng, batch * m * k), b = random(rng, batch * k * n), c = random(rng, m * n);
         double[] expected = new double[m * n];
         for (int i = 0; i < expected.length; i++) expected[i] = c[i];
-        for (int bi = 0; bi < batch; bi++) addProduct(expected, 0, a, bi * m * k, b, bi * k * n, m, n, k, false, false);
+        for (int bi = 0; bi < batch; bi++) {
+            addProduct(expected, new double[m * n], 0, a, bi * m * k, b, bi * k * n, m, n, k, false, false);
+        }
         CpuMatmul.matmul(a, b, c, batch, m, n, k, false, false, m * k, k * n, 0, true);
         GradCheck.assertClose("sum over batch into one C", expected, c, 1e-5, 1e-5);
     }
@@ -98,28 +103,50 @@ class CpuMatmulTest {
         } else {
             java.util.Arrays.fill(c, Float.NaN);
         }
-        double[] expected = new double[c.length];
-        for (int i = 0; i < c.length; i++) expected[i] = accumulate ? c[i] : 0;
+        double[] expected = new double[c.length], magnitude = new double[c.length];
+        for (int i = 0; i < c.length; i++) {
+            expected[i] = accumulate ? c[i] : 0;
+            magnitude[i] = Math.abs(expected[i]);
+        }
         for (int bi = 0; bi < batch; bi++) {
-            addProduct(expected, bi * strideC, a, bi * strideA, b, bi * strideB, m, n, k, transA, transB);
+            addProduct(expected, magnitude, bi * strideC, a, bi * strideA, b, bi * strideB, m, n, k, transA, transB);
         }
         CpuMatmul.matmul(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate, vector);
-        GradCheck.assertClose(String.format("matmul b=%d m=%d n=%d k=%d tA=%s tB=%s vector=%s", batch, m, n, k, transA, transB, vector),
-                expected, c, 1e-5, 1e-5);
+        String what = String.format("matmul b=%d m=%d n=%d k=%d tA=%s tB=%s vector=%s", batch, m, n, k, transA, transB, vector);
+        GradCheck.assertClose(what, expected, c, 1e-5, 1e-5);
+        assertWithinFloatBound(what, expected, magnitude, c, k + 1);
     }
 
-    /** expected[offC + i*n + j] += sum_p op(A)[i][p] op(B)[p][j] in double. */
-    private static void addProduct(double[] expected, int offC, float[] a, int offA, float[] b, int offB,
+    /**
+     * |c - exact| <= gamma(terms) * magnitude per element, where gamma(t) = t u / (1 - t u) with
+     * u = 2^-24 is the worst-case relative error of a float sum of t products (FMA or not, any
+     * order) and magnitude = |c0| + sum |a b| (Higham, Accuracy and Stability, 3.1).
+     */
+    private static void assertWithinFloatBound(String what, double[] exact, double[] magnitude, float[] c, int terms) {
+        double u = Math.ulp(1f) / 2, gamma = terms * u / (1 - terms * u);
+        for (int i = 0; i < c.length; i++) {
+            double error = Math.abs(c[i] - exact[i]);
+            if (!(error <= gamma * magnitude[i])) {
+                Assertions.fail(String.format("%s: element %d is %s, exact %s, error %.3g above the float bound %.3g",
+                        what, i, c[i], exact[i], error, gamma * magnitude[i]));
+            }
+        }
+    }
+
+    /** expected[offC + i*n + j] += sum_p op(A)[i][p] op(B)[p][j] in double; magnitude[...] += sum_p |op(A) op(B)|. */
+    private static void addProduct(double[] expected, double[] magnitude, int offC, float[] a, int offA, float[] b, int offB,
                                    int m, int n, int k, boolean transA, boolean transB) {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
-                double s = 0;
+                double s = 0, abs = 0;
                 for (int p = 0; p < k; p++) {
                     double x = transA ? a[offA + p * m + i] : a[offA + i * k + p];
                     double y = transB ? b[offB + j * k + p] : b[offB + p * n + j];
                     s += x * y;
+                    abs += Math.abs(x * y);
                 }
                 expected[offC + i * n + j] += s;
+                magnitude[offC + i * n + j] += abs;
             }
         }
     }
