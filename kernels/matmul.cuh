@@ -1,10 +1,11 @@
 // FP32 SGEMM (CpuMatmul): C[b] = op(A[b]) x op(B[b]) (+ C[b]), op(A) M x K, op(B) K x N, transposes
 // read through the index arithmetic. Tiles of TILE_M x TILE_N outputs per block of 16 x 16 threads,
-// each thread 4 x 4 outputs; depth in steps of TILE_K staged in shared memory. FP32 FMA
-// accumulation (the parity mode). strideC == 0 with batch > 1 sums every batch entry into one C.
+// each thread 4 x 4 outputs; depth in steps of TILE_K staged in shared memory, each element rounded
+// there to the `precision` operand format (precision.cuh; PRECISION_FP32 leaves it: the parity mode).
+// FP32 FMA accumulation. strideC == 0 with batch > 1 sums every batch entry into one C.
 // Grid: x = row tiles (M may pass grid y's limit of 65535 tiles), y = column tiles, z = batch entries.
 #pragma once
-#include "common.cuh"
+#include "precision.cuh"
 
 #define TILE_M 64
 #define TILE_N 64
@@ -12,7 +13,7 @@
 
 extern "C" __global__ void __launch_bounds__(256) matmul_sgemm(
         const float* A, const float* B, float* C, int batch, int M, int N, int K,
-        int transA, int transB, long long strideA, long long strideB, long long strideC, int accumulate) {
+        int transA, int transB, long long strideA, long long strideB, long long strideC, int accumulate, int precision) {
     __shared__ float As[TILE_K][TILE_M + 4];
     __shared__ float Bs[TILE_K][TILE_N + 4];
     int tx = threadIdx.x, ty = threadIdx.y, tid = ty * 16 + tx;
@@ -31,7 +32,7 @@ extern "C" __global__ void __launch_bounds__(256) matmul_sgemm(
                 int gm = row0 + mm, gk = k0 + kk;
                 float x = 0.0f;
                 if (gm < M && gk < K) x = transA ? a[(long long) gk * M + gm] : a[(long long) gm * K + gk];
-                As[kk][mm] = x;
+                As[kk][mm] = round_operand(x, precision);
             }
             for (int e = tid; e < TILE_K * TILE_N; e += 256) {
                 int kk, nn;
@@ -39,7 +40,7 @@ extern "C" __global__ void __launch_bounds__(256) matmul_sgemm(
                 int gn = col0 + nn, gk = k0 + kk;
                 float x = 0.0f;
                 if (gn < N && gk < K) x = transB ? b[(long long) gn * K + gk] : b[(long long) gk * N + gn];
-                Bs[kk][nn] = x;
+                Bs[kk][nn] = round_operand(x, precision);
             }
             __syncthreads();
 #pragma unroll

@@ -1,12 +1,17 @@
 package org.recformer.backend.cuda;
 
 import jcuda.Sizeof;
+import jcuda.driver.CUdeviceptr;
 import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Buffer;
+import org.recformer.tensor.Precision;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.UnaryOp;
+
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * The CUDA backend: the kernels of {@code kernels/*.cu} (one per CPU kernel family, same names and
@@ -16,6 +21,10 @@ import org.recformer.tensor.UnaryOp;
  * (ids, labels, masks) are uploaded per call; nothing is copied back to the host inside a kernel
  * except by {@link #toArray}. Nothing here loads a native library before one of those is called.
  * With {@code -Drecformer.poison=true} new buffers are filled with NaN, as on the CPU.
+ *
+ * <p>Each backend has a {@link Precision}: the operand format of matrix products and attention's
+ * products (FP32 accumulation in every mode; {@code kernels/precision.cuh}). The backends of one
+ * device at different precisions share its memory ({@link #withPrecision}).
  */
 public final class CudaBackend implements Backend {
     private static final int THREADS = 256;
@@ -31,20 +40,51 @@ public final class CudaBackend implements Backend {
 
     private final Device cuda;
     private final String name;
+    private final Precision precision;
+    /** This device's backends by precision (shared by all of them). */
+    private final Map<Precision, CudaBackend> siblings;
     private final boolean poison = Boolean.getBoolean("recformer.poison");
 
-    /** A backend on {@code device} (tests pass a recording device). */
+    /** An FP32 backend on {@code device} (tests pass a recording device). */
     CudaBackend(Device device) {
         this(device, "cuda");
     }
 
     private CudaBackend(Device device, String name) {
+        this(device, name, Precision.FP32, new EnumMap<>(Precision.class));
+        siblings.put(Precision.FP32, this);
+    }
+
+    private CudaBackend(Device device, String name, Precision precision, Map<Precision, CudaBackend> siblings) {
         this.cuda = device;
         this.name = name;
+        this.precision = precision;
+        this.siblings = siblings;
+    }
+
+    /** The backend of this device whose products run at {@code precision}; tensors move freely between the two. */
+    public CudaBackend withPrecision(Precision precision) {
+        synchronized (siblings) {
+            return siblings.computeIfAbsent(precision, p -> new CudaBackend(cuda, name, p, siblings));
+        }
+    }
+
+    /** The operand format of this backend's matrix and attention products. */
+    public Precision precision() {
+        return precision;
+    }
+
+    /** The PRECISION_* code of kernels/precision.cuh named as {@code precision}. */
+    static int precisionCode(Precision precision) {
+        return switch (precision) {
+            case FP32 -> 0;
+            case TF32 -> 1;
+            case BF16 -> 2;
+        };
     }
 
     /**
-     * The process's CUDA backend on device 0, created on first use.
+     * The process's FP32 CUDA backend on device 0, created on first use.
      *
      * @throws CudaUnavailableException naming why (no kernels in the jar, no driver library, no device)
      */
@@ -72,7 +112,7 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * The process's CUDA backend on the emulator (kernels/*.cu compiled for the CPU; see docs/cuda.md),
+     * The process's FP32 CUDA backend on the emulator (kernels/*.cu compiled for the CPU; see docs/cuda.md),
      * created on first use. A correctness tool, not a fast one.
      *
      * @throws CudaUnavailableException when this build has no emulator library, saying why
@@ -360,7 +400,8 @@ public final class CudaBackend implements Backend {
         }
         if (strideC == 0) { // every batch entry sums into one C (the kernel loops over the batch)
             cuda.launch("matmul_sgemm", gx, gy, 1, 16, 16, 1, 0, b(a), b(bb), b(c), batch, m, n, k,
-                    transA ? 1 : 0, transB ? 1 : 0, (long) strideA, (long) strideB, 0L, accumulate ? 1 : 0);
+                    transA ? 1 : 0, transB ? 1 : 0, (long) strideA, (long) strideB, 0L, accumulate ? 1 : 0,
+                    precisionCode(precision));
             return;
         }
         for (int first = 0; first < batch; first += MAX_GRID_YZ) {
@@ -370,7 +411,7 @@ public final class CudaBackend implements Backend {
                     b(bb).pointer().withByteOffset((long) first * strideB * Sizeof.FLOAT),
                     b(c).pointer().withByteOffset((long) first * strideC * Sizeof.FLOAT),
                     count, m, n, k, transA ? 1 : 0, transB ? 1 : 0, (long) strideA, (long) strideB, (long) strideC,
-                    accumulate ? 1 : 0);
+                    accumulate ? 1 : 0, precisionCode(precision));
         }
     }
 
@@ -457,9 +498,37 @@ public final class CudaBackend implements Backend {
         cuda.enter();
         CudaAttention at = new CudaAttention(p, cuda.sharedOptIn());
         DeviceAllocator.Block meta = upload(at.meta, "attention masks");
+        Operands x = new Operands(q, k, v, qg, kg, vg);
         cuda.launch("attention_forward", p.batch() * p.heads(), at.rowBlocks(), 1, CudaAttention.WARPS * 32, 1, 1,
-                at.sharedBytes, at.shape, meta.pointer(), b(q), b(k), b(v), b(qg), b(kg), b(vg), b(out), b(saved));
+                at.sharedBytes, at.shape, meta.pointer(), x.q, x.k, x.v, x.qg, x.kg, x.vg, b(out), b(saved),
+                precisionCode(precision));
+        x.release();
         cuda.release(meta);
+    }
+
+    /** Attention's six inputs as its kernels read them: in place at FP32, else rounded copies in scratch blocks. */
+    private final class Operands {
+        final CUdeviceptr q, k, v, qg, kg, vg;
+        private final DeviceAllocator.Block[] copies = new DeviceAllocator.Block[6];
+
+        Operands(Buffer... inputs) {
+            CUdeviceptr[] pointers = new CUdeviceptr[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                CudaBuffer in = b(inputs[i]);
+                if (precision == Precision.FP32) {
+                    pointers[i] = in.pointer();
+                    continue;
+                }
+                copies[i] = cuda.allocate((long) in.size() * Sizeof.FLOAT);
+                flat("round_operands", in.size(), in, copies[i].pointer(), (long) in.size(), precisionCode(precision));
+                pointers[i] = copies[i].pointer();
+            }
+            q = pointers[0]; k = pointers[1]; v = pointers[2]; qg = pointers[3]; kg = pointers[4]; vg = pointers[5];
+        }
+
+        void release() {
+            for (DeviceAllocator.Block copy : copies) if (copy != null) cuda.release(copy);
+        }
     }
 
     @Override
@@ -481,13 +550,15 @@ public final class CudaBackend implements Backend {
         DeviceAllocator.Block globalDropped = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
         DeviceAllocator.Block globalDScore = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
         int threads = CudaAttention.WARPS * 32;
+        Operands x = new Operands(q, k, v, qg, kg, vg);
         cuda.launch("attention_backward_query", p.batch() * p.heads(), at.rowBlocks(), 1, threads, 1, 1, at.sharedBytes,
-                at.shape, meta.pointer(), b(q), b(k), b(v), b(qg), b(kg), b(vg), b(out), b(saved), b(gradOut),
+                at.shape, meta.pointer(), x.q, x.k, x.v, x.qg, x.kg, x.vg, b(out), b(saved), b(gradOut),
                 b(gq), b(gqg), localDropped.pointer(), localDScore.pointer(), globalDropped.pointer(),
                 globalDScore.pointer());
         cuda.launch("attention_backward_key", p.batch() * p.heads(), at.rowBlocks(), 1, threads, 1, 1, at.sharedBytes,
-                at.shape, meta.pointer(), b(q), b(qg), b(gradOut), localDropped.pointer(), localDScore.pointer(),
+                at.shape, meta.pointer(), x.q, x.qg, b(gradOut), localDropped.pointer(), localDScore.pointer(),
                 globalDropped.pointer(), globalDScore.pointer(), b(gk), b(gv), b(gkg), b(gvg));
+        x.release();
         cuda.release(globalDScore);
         cuda.release(globalDropped);
         cuda.release(localDScore);
