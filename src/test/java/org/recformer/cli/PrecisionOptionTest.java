@@ -4,6 +4,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.recformer.backend.cuda.CudaBackend;
+import org.recformer.tensor.Backend;
+import org.recformer.tensor.Precision;
 import org.recformer.testing.CommandRun;
 
 import java.nio.file.Files;
@@ -13,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@code --precision} on every command that builds a model: fp32 by default, the CPU refuses the others before any file is touched. */
 class PrecisionOptionTest {
@@ -59,6 +63,24 @@ class PrecisionOptionTest {
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().contains("--precision fp16: unknown precision (expected one of: fp32, tf32, bf16)"), r.err());
         assertFalse(Files.exists(tmp.resolve("out")), "nothing written before the precision is checked");
+    }
+
+    @Test
+    void theCudaBackendIsBuiltAtTheChosenPrecision() {
+        DeviceOption device = new DeviceOption();
+        device.device = "cuda-emu";
+        PrecisionOption option = new PrecisionOption();
+        for (Precision precision : Precision.values()) {
+            option.precision = precision.name().toLowerCase(java.util.Locale.ROOT);
+            Backend backend;
+            try {
+                backend = option.backend(device);
+            } catch (IllegalArgumentException e) { // this build has no emulator
+                assumeTrue(false, e.getMessage());
+                return;
+            }
+            assertEquals(precision, ((CudaBackend) backend).precision());
+        }
     }
 
     @Test

@@ -69,6 +69,11 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    @Override
+    public Backend fullPrecision() {
+        return withPrecision(Precision.FP32);
+    }
+
     /** The operand format of this backend's matrix and attention products. */
     public Precision precision() {
         return precision;

@@ -9,10 +9,13 @@ import org.recformer.backend.Backends;
 import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.Buffer;
+import org.recformer.ops.Similarity;
 import org.recformer.tensor.Precision;
+import org.recformer.tensor.Tensor;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -128,6 +131,25 @@ class CudaPrecisionTest {
         assertEquals(fp32.name(), bf16.name());
         Buffer x = fp32.fromArray(new float[] {1.00390625f, 3f}); // 1 + 2^-8: a BF16 tie; storage stays FP32, only products round
         assertEquals(1.00390625f, bf16.toArray(x)[0], "the buffers are the device's, readable by every precision");
+    }
+
+    /** Cosine similarity (item scores, the contrastive loss) keeps FP32 operands at every precision, forward and backward, as under torch.autocast. */
+    @ParameterizedTest
+    @EnumSource(value = Precision.class, names = {"TF32", "BF16"})
+    void cosineSimilarityStaysFp32(Precision precision) {
+        Random r = new Random(8);
+        float[] a = new float[3 * 37], b = new float[5 * 37], g = new float[3 * 5];
+        for (float[] x : new float[][] {a, b, g}) for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        float[][] full = cosine(fp32, a, b, g), rounded = cosine(fp32.withPrecision(precision), a, b, g);
+        String[] names = {"scores", "grad a", "grad b"};
+        for (int i = 0; i < 3; i++) assertArrayEquals(full[i], rounded[i], precision + " " + names[i]);
+    }
+
+    private static float[][] cosine(Backend be, float[] a, float[] b, float[] g) {
+        Tensor ta = Tensor.of(be, a, 3, 37).requiresGrad(true), tb = Tensor.of(be, b, 5, 37).requiresGrad(true);
+        Tensor scores = Similarity.cosineSimilarityMatrix(ta, tb, 1e-8f);
+        scores.backward(Tensor.of(be, g, 3, 5));
+        return new float[][] {scores.toArray(), ta.grad().toArray(), tb.grad().toArray()};
     }
 
     /**
