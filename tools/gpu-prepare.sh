@@ -4,8 +4,9 @@
 #   target/classes target/test-classes target/gpu-check target/jre
 # Builds: the classes (with the kernels fatbin when nvcc is present), the test classes, the runtime
 # and test dependencies plus the JUnit console launcher in target/gpu-check/, and a jlink-ed Java
-# runtime in target/jre (java.base, java.logging, java.xml, java.sql, java.management,
-# jdk.unsupported, jdk.incubator.vector; about 40 MB).
+# runtime in target/jre: the modules `jdeps --print-module-deps --ignore-missing-deps` names for the
+# classes and jars (java.base, java.desktop, java.logging, java.management, java.sql, jdk.unsupported)
+# plus jdk.incubator.vector, which the CPU matrix kernel loads reflectively; about 40 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q test-compile
@@ -13,7 +14,7 @@ rm -rf target/gpu-check target/jre
 mvn -B -q dependency:copy-dependencies -DincludeScope=test -DoutputDirectory=target/gpu-check/lib \
   -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian,org.openjdk.jmh
 mvn -B -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.11.4 \
-  -DoutputDirectory=target/gpu-check
+  -DoutputDirectory=target/gpu-check -Dmdep.stripVersion=true
 # jfreechart (plots) and progressbar are not used by the check; leave them out of the carried files
 rm -f target/gpu-check/lib/jfreechart-*.jar target/gpu-check/lib/progressbar-*.jar target/gpu-check/lib/jline-*.jar
 # JCuda's natives jar also holds the PTX compiler and runtime bindings (24 MB); the backend loads only the driver binding

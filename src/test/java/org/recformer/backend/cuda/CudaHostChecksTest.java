@@ -5,6 +5,7 @@ import jcuda.driver.CUresult;
 import org.junit.jupiter.api.Test;
 import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.BinaryOp;
+import org.recformer.tensor.Precision;
 import org.recformer.tensor.Buffer;
 import org.recformer.tensor.UnaryOp;
 
@@ -67,6 +68,17 @@ class CudaHostChecksTest {
             assertEquals(defines.get("UNARY_" + op.name()), CudaBackend.unaryCode(op), "UNARY_" + op.name());
         }
         assertEquals(BinaryOp.values().length + UnaryOp.values().length, defines.size(), "codes without an op: " + defines);
+    }
+
+    @Test
+    void precisionCodesMatchTheKernelsConstantsByName() throws Exception {
+        Map<String, Integer> defines = new HashMap<>();
+        Matcher m = Pattern.compile("#define (PRECISION_\\w+) (\\d+)").matcher(Files.readString(Path.of("kernels/precision.cuh")));
+        while (m.find()) defines.put(m.group(1), Integer.parseInt(m.group(2)));
+        for (Precision p : Precision.values()) {
+            assertEquals(defines.get("PRECISION_" + p.name()), CudaBackend.precisionCode(p), "PRECISION_" + p.name());
+        }
+        assertEquals(Precision.values().length, defines.size(), "codes without a precision: " + defines);
     }
 
     @Test
