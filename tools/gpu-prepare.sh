@@ -4,9 +4,9 @@
 #   target/classes target/test-classes target/gpu-check target/jre
 # Builds: the classes (with the kernels fatbin when nvcc is present), the test classes, the runtime
 # and test dependencies plus the JUnit console launcher in target/gpu-check/, and a jlink-ed Java
-# runtime in target/jre: the modules `jdeps --print-module-deps --ignore-missing-deps` names for the
-# classes and jars (java.base, java.desktop, java.logging, java.management, java.sql, jdk.unsupported)
-# plus jdk.incubator.vector, which the CPU matrix kernel loads reflectively; about 40 MB.
+# runtime in target/jre: the modules `jdeps --print-module-deps --ignore-missing-deps --multi-release 17
+# -cp <dependencies> target/classes` names (java.base, java.desktop, java.management, java.sql,
+# jdk.incubator.vector) plus java.logging and jdk.unsupported for the libraries and the JUnit launcher.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q test-compile
@@ -23,6 +23,6 @@ slim=$(mktemp -d)
 (cd "$slim" && unzip -q "$natives" 'lib/libJCudaDriver-*' && jar cf slim.jar lib)
 mv "$slim/slim.jar" "$natives"
 rm -rf "$slim"
-jlink --add-modules java.base,java.logging,java.xml,java.sql,java.management,jdk.unsupported,jdk.incubator.vector \
+jlink --add-modules java.base,java.desktop,java.logging,java.management,java.sql,jdk.unsupported,jdk.incubator.vector \
   --strip-debug --no-header-files --no-man-pages --compress=2 --output target/jre
 du -sh target/classes target/test-classes target/gpu-check target/jre
