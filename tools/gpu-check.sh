@@ -66,7 +66,7 @@ else
 fi
 "$java" -version 2>&1 | head -1
 "$python" -c "import torch; print('torch', torch.__version__, 'CUDA', torch.version.cuda)" 2>&1
-if "$python" -c "import transformers; print('transformers', transformers.__version__)" 2>&1; then attention=hf
+if "$python" -c "import transformers; print('transformers', transformers.__version__)" 2>/dev/null; then attention=hf
 else attention=chunked; echo "gpu-check: no transformers: PyTorch runs tools/torch_recformer.py's chunked attention (HF's computation restated)"; fi
 
 if (( dry )); then
