@@ -20,9 +20,13 @@
 // saved: [B, H, T, 2] = (max, sum of exp(score - max)) per query row, as on the CPU.
 // Backward pass 1 (query-centric) writes gq, gqg and the per-pair scratch (dropped = p * m,
 // dScore = p * (m * dP - delta)); pass 2 (key-centric) gathers gk, gv, gkg, gvg from the scratch.
+//
+// precision (forward only): the probabilities enter the value product rounded to that operand
+// format (precision.cuh); the host rounds q, k, v beforehand. Backward is the FP32 gradient at the
+// rounded q, k, v.
 // Scratch layout: local [B, H, T, localSlots], global [B, H, maxGlobal, T].
 #pragma once
-#include "common.cuh"
+#include "precision.cuh"
 
 #define ATT_WARPS 8
 #define ATT_ROWS 64
@@ -181,7 +185,7 @@ __device__ __forceinline__ int att_key(const AttentionProblem& P, bool local, in
 template <bool STAGED>
 __device__ __forceinline__ void att_forward(const AttentionProblem& P, float* sq, const float* q, const float* k,
                                             const float* v, const float* qg, const float* kg, const float* vg,
-                                            float* out, float* saved, float* smem) {
+                                            float* out, float* saved, float* smem, int precision) {
     AttentionBlock<STAGED> B = att_block<STAGED>(P, k, v, smem);  // x = k band, y = v band
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, D = P.headDim, b = B.b, h = B.h;
     int HD = P.heads * P.headDim;
@@ -210,7 +214,7 @@ __device__ __forceinline__ void att_forward(const AttentionProblem& P, float* sq
                 float corr = expf(M - newM);  // 0 on the first chunk (M = -inf)
                 float e = j >= 0 ? expf(s - newM) : 0.0f;
                 l = l * corr + warp_sum(e);
-                float pm = j >= 0 ? e * att_dropout(P, b, h, i, j) : 0.0f;
+                float pm = j >= 0 ? round_operand(e * att_dropout(P, b, h, i, j), precision) : 0.0f;
 #pragma unroll
                 for (int c = 0; c < ATT_PER_LANE; c++) acc[c] *= corr;
                 for (int src = 0; src < 32; src++) {
@@ -238,13 +242,13 @@ __device__ __forceinline__ void att_forward(const AttentionProblem& P, float* sq
 
 extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32) attention_forward(
         AttentionShape shape, const int* meta, const float* q, const float* k, const float* v, const float* qg, const float* kg,
-        const float* vg, float* out, float* saved) {
+        const float* vg, float* out, float* saved, int precision) {
     extern __shared__ float smem[];
     __shared__ float queries[ATT_WARPS][ATT_MAX_D];
     AttentionProblem P = att_problem(shape, meta);
     float* sq = queries[threadIdx.x >> 5];
-    if (P.staged) att_forward<true>(P, sq, q, k, v, qg, kg, vg, out, saved, smem);
-    else att_forward<false>(P, sq, q, k, v, qg, kg, vg, out, saved, smem);
+    if (P.staged) att_forward<true>(P, sq, q, k, v, qg, kg, vg, out, saved, smem, precision);
+    else att_forward<false>(P, sq, q, k, v, qg, kg, vg, out, saved, smem, precision);
 }
 
 // --------------------------------------------------------------------------------------------- backward

@@ -3,6 +3,7 @@
 // CpuNorm, CpuSoftmax, CpuOptimizer, CpuAttention. Kernel names are extern "C" so the host looks them up unmangled.
 #include "common.cuh"
 #include "elementwise.cuh"
+#include "precision.cuh"
 #include "matmul.cuh"
 #include "tc_matmul.cuh"
 #include "norm.cuh"

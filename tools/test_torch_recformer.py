@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Tests of tools/torch_recformer.py (needs torch; not run by CI, which has no torch):
 /usr/bin/python3 tools/test_torch_recformer.py"""
+import contextlib
+import io
 import os
 import unittest
+from unittest import mock
 
 import numpy as np
 import torch
 
+import torch_attention_bench as tab
 import torch_recformer as tr
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -44,6 +48,44 @@ class RandomBatch(unittest.TestCase):
         padded = mask == 0
         self.assertTrue(bool((ids[padded] == tr.PAD).all()) and bool((types[padded] == tr.TYPE_PAD).all()))
         self.assertTrue(bool((items[padded] == tr.MAX_ITEM_EMBEDDINGS - 1).all()))
+
+
+class TimedModes(unittest.TestCase):
+    """The modes tools/gpu-check.sh times, at tiny shapes on the CPU (its --dry-run sizes)."""
+
+    def run_main(self, main, argv):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            self.assertEqual(0, main(argv))
+        return out.getvalue()
+
+    def test_bf16_train_step_ends_near_the_fp32_loss(self):
+        losses = {}
+        for precision in ("fp32", "bf16"):
+            text = self.run_main(tr.main, ["train-step", "--hidden", "32", "--layers", "1", "--heads", "2", "--intermediate", "64",
+                                           "--seq", "64", "--window", "16", "--batch-size", "2", "--steps", "2",
+                                           "--warmup-steps", "0", "--items", "20", "--precision", precision])
+            self.assertIn(f"precision {precision}", text)
+            self.assertRegex(text, r"step time over 2 steps \(after 0 warmup\): median \d+\.\d+ s")
+            losses[precision] = float(text.split("last loss ")[1].split()[0])
+        self.assertLess(abs(losses["bf16"] - losses["fp32"]), 2e-2, losses)
+        self.assertNotEqual(losses["bf16"], losses["fp32"], "autocast changed nothing")
+
+    def test_attention_bench_subtracts_the_projections(self):
+        text = self.run_main(tab.main, ["--attention", "chunked", "--device", "cpu", "--batch", "2", "--seq", "64", "--heads", "2",
+                                        "--head-dim", "16", "--window", "16", "--warmup", "0", "--reps", "1"])
+        results = {line.split()[1]: float(line.split()[2]) for line in text.splitlines() if line.startswith("RESULT ")}
+        for kind in ("forward", "fwd_bwd"):
+            self.assertAlmostEqual(results[f"torch_attention_layer_{kind}_ms"] - results[f"torch_projections_{kind}_ms"],
+                                   results[f"torch_attention_{kind}_ms"], delta=1e-2)
+
+    def test_hf_without_transformers_exits_3_saying_so(self):
+        err = io.StringIO()
+        with mock.patch.dict("sys.modules", {"transformers": None}), contextlib.redirect_stderr(err):
+            with self.assertRaises(SystemExit) as exit_:
+                tr.transformers_longformer()
+        self.assertEqual(3, exit_.exception.code)
+        self.assertIn("--attention hf needs the `transformers` package", err.getvalue())
 
 
 if __name__ == "__main__":

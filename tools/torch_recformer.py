@@ -1,20 +1,28 @@
 #!/usr/bin/env python3
-"""The Recformer encoder in plain PyTorch (no `transformers`), as a CPU speed comparator for
-`recformer bench encode` / `bench train-step`, checked first against the parity fixtures.
+"""The Recformer encoder in PyTorch, as the speed comparator of `recformer bench encode` /
+`bench train-step` (CPU here, GPU in tools/gpu-check.sh), checked first against the parity fixtures.
 
 The model is the one of docs/spec.md §3 and docs/parity.md: RoBERTa embeddings (word + position
 + Recformer's token type + item position, LayerNorm), then Longformer layers whose self-attention
 is a sliding window (attention_window / 2 each side) plus global attention with separate global
 query/key/value projections, exact GELU, pooled output = the first token's last hidden state.
 
-Two attention implementations (--attention):
-  chunked  (default) HuggingFace LongformerSelfAttention's computation restated: the sliding-window
-           scores and the probability x value products as overlapping-chunk matmuls
+Three encoder implementations (--attention):
+  chunked  (default) plain PyTorch, HuggingFace LongformerSelfAttention's computation restated: the
+           sliding-window scores and the probability x value products as overlapping-chunk matmuls
            (_sliding_chunks_query_key_matmul / _sliding_chunks_matmul_attn_probs_value), global
            keys as extra score columns, global queries recomputed with query_global/key_global/
-           value_global. This is what HuggingFace runs on CPU, so it is the comparator.
-  dense    the same function as one masked full (seq x seq) attention per head; exact for the
-           window, but it spends seq^2 work, so it is slower at long sequences.
+           value_global. This is what HuggingFace runs, so it is the comparator where
+           `transformers` is absent. No dropout modules.
+  dense    plain PyTorch, the same function as one masked full (seq x seq) attention per head; exact
+           for the window, but it spends seq^2 work, so it is slower at long sequences.
+  hf       HuggingFace's own LongformerEncoder (transformers.models.longformer) under Recformer's
+           embeddings: the public Recformer model (its dropout included, 0.1 as Recformer's config).
+           Needs `transformers`; without it the script says so and exits 3.
+
+--device cpu|cuda and --precision fp32|bf16: bf16 runs the forward pass and the loss under
+torch.autocast(dtype=torch.bfloat16) (FP32 master weights and optimizer, as `recformer --precision
+bf16`); fp32 keeps TF32 off on CUDA (PyTorch's default for matmuls since 1.12).
 
 Modes:
   check        load test-fixtures/parity/<config>/model.safetensors (parsed by hand: an 8-byte
@@ -30,11 +38,13 @@ Modes:
                the gradient norm to 1.0, torch.optim.AdamW; prints `... median X s` and the peak
                resident memory as encode does.
 
-Usage: /usr/bin/python3 tools/torch_recformer.py check [--fixtures DIR ...] [--attention chunked|dense]
+Usage: /usr/bin/python3 tools/torch_recformer.py check [--fixtures DIR ...] [--attention chunked|dense|hf] [--device cuda]
        /usr/bin/python3 tools/torch_recformer.py encode --size small --seq 128 --batch-size 32 --threads 2
-Needs numpy and torch (tested with Debian's torch 1.13).
+       python3 tools/torch_recformer.py train-step --attention hf --device cuda --size base --seq 1024 --batch-size 16 --precision bf16
+Needs numpy and torch (tested with Debian's torch 1.13); --attention hf also `transformers`.
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -61,11 +71,11 @@ FIXTURE_DIRS = ["test-fixtures/parity/dev-tiny", "test-fixtures/parity/dev-small
 
 class Config:
     def __init__(self, vocab, hidden, layers, heads, intermediate, windows, max_positions, max_items,
-                 pad=PAD, eps=1e-5, temp=0.05, position_padding_idx=PAD):
+                 pad=PAD, eps=1e-5, temp=0.05, position_padding_idx=PAD, dropout=0.1):
         self.vocab, self.hidden, self.layers, self.heads, self.intermediate = vocab, hidden, layers, heads, intermediate
         self.windows = windows if isinstance(windows, list) else [windows] * layers
         self.max_positions, self.max_items, self.pad, self.eps, self.temp = max_positions, max_items, pad, eps, temp
-        self.position_padding_idx = position_padding_idx
+        self.position_padding_idx, self.dropout = position_padding_idx, dropout
 
     @staticmethod
     def from_json(d):
@@ -252,6 +262,27 @@ class Layer(nn.Module):
         return self.output_norm(self.output(F.gelu(self.intermediate(a))) + a)
 
 
+def transformers_longformer():
+    """transformers.models.longformer.modeling_longformer, or exit 3 saying it is missing."""
+    try:
+        from transformers.models.longformer import modeling_longformer
+    except ImportError as e:
+        print(f"torch_recformer: --attention hf needs the `transformers` package ({e}); "
+              "use --attention chunked (the same computation in plain PyTorch)", file=sys.stderr, flush=True)
+        sys.exit(3)
+    return modeling_longformer
+
+
+def hf_longformer_config(c):
+    """The LongformerConfig of the encoder layers (their names and shapes are the fixtures')."""
+    hf = transformers_longformer()
+    return hf.LongformerConfig(vocab_size=c.vocab, hidden_size=c.hidden, num_hidden_layers=c.layers,
+                               num_attention_heads=c.heads, intermediate_size=c.intermediate, hidden_act="gelu",
+                               hidden_dropout_prob=c.dropout, attention_probs_dropout_prob=c.dropout,
+                               max_position_embeddings=c.max_positions, attention_window=list(c.windows),
+                               layer_norm_eps=c.eps, pad_token_id=c.pad)
+
+
 class Encoder(nn.Module):
     """RecformerModel: returns (last hidden state, pooled output, hidden states)."""
 
@@ -259,7 +290,10 @@ class Encoder(nn.Module):
         super().__init__()
         self.config = c
         self.embeddings = Embeddings(c)
-        self.layers = nn.ModuleList(Layer(c, w, implementation) for w in c.windows)
+        if implementation == "hf":  # parameters named encoder.layer.N.* as in the fixtures
+            self.encoder = transformers_longformer().LongformerEncoder(hf_longformer_config(c))
+        else:
+            self.layers = nn.ModuleList(Layer(c, w, implementation) for w in c.windows)
 
     def forward(self, ids, attention_mask, global_mask, types, items):
         c = self.config
@@ -272,6 +306,10 @@ class Encoder(nn.Module):
             merged, types = F.pad(merged, (0, pad), value=0), F.pad(types, (0, pad), value=0)
         mask = (1.0 - merged.float()) * torch.finfo(torch.float32).min  # HF's extended mask: <0, 0, >0
         x = self.embeddings(ids, types, items)
+        if hasattr(self, "encoder"):
+            hf = self.encoder(x, attention_mask=mask, output_hidden_states=True, return_dict=True)
+            states = [h[:, :n] for h in hf.hidden_states]
+            return states[-1], states[-1][:, 0], states
         states = [x[:, :n]]
         for layer in self.layers:
             x = layer(x, mask)
@@ -322,9 +360,10 @@ LAYER_NAMES = {"attention.query": "attention.self.query", "attention.key": "atte
 
 
 def fixture_name(ours):
-    """Our parameter name -> the RecformerForPretraining state-dict name."""
+    """Our parameter name (in Pretraining) -> the RecformerForPretraining state-dict name."""
     if ours.startswith("lm_head."):
         return ours
+    ours = ours[len("encoder."):]
     if not ours.startswith("layers."):
         return "longformer." + ours
     _, index, rest = ours.split(".", 2)
@@ -341,24 +380,20 @@ class Pretraining(nn.Module):
     def load(self, state):
         with torch.no_grad():
             for name, p in self.named_parameters():
-                ours = name[len("encoder."):] if name.startswith("encoder.") else name
-                p.copy_(state[fixture_name(ours)])
-
-
-def tensors(d, keys, suffix=""):
-    return [torch.tensor(d[k + suffix]) for k in keys]
+                p.copy_(state[fixture_name(name)])
 
 
 INPUT_KEYS = ["input_ids", "attention_mask", "global_attention_mask", "token_type_ids", "item_position_ids"]
 
 
-def check(folder, implementation):
+def check(folder, implementation, device="cpu"):
     """Max abs differences to the fixture outputs; returns the names past tolerance."""
     c = Config.from_json(json.load(open(os.path.join(folder, "config.json"))))
     model = Pretraining(c, implementation)
     model.load(read_safetensors(os.path.join(folder, "model.safetensors")))
-    model.eval()
-    expect = lambda name: torch.from_numpy(np.load(os.path.join(folder, name + ".npy")))
+    model.eval().to(device)
+    expect = lambda name: torch.from_numpy(np.load(os.path.join(folder, name + ".npy"))).to(device)
+    tensors = lambda d, keys, suffix="": [torch.tensor(d[k + suffix], device=device) for k in keys]
     got = {}
     inputs = json.load(open(os.path.join(folder, "inputs.json")))
     with torch.no_grad():
@@ -370,24 +405,25 @@ def check(folder, implementation):
         table = model.encoder(*tensors(seqrec["item_table_inputs"], INPUT_KEYS))[1]
         got["seqrec_item_embeddings"] = table
         got["seqrec_scores"] = scores(pooled, table, c.temp)
-        got["seqrec_loss"] = F.cross_entropy(got["seqrec_scores"], torch.tensor(seqrec["labels"]))
+        got["seqrec_loss"] = F.cross_entropy(got["seqrec_scores"], torch.tensor(seqrec["labels"], device=device))
     kw = json.load(open(os.path.join(folder, "pretrain_inputs.json")))
     z = [model.encoder(*tensors(kw, INPUT_KEYS, "_" + v))[1] for v in "ab"]
     cos = scores(z[0], z[1], c.temp)
-    loss = F.cross_entropy(cos, torch.arange(cos.size(0)))
+    loss = F.cross_entropy(cos, torch.arange(cos.size(0), device=device))
     for v in "ab":
         hidden = model.encoder(*tensors(kw, ["mlm_input_ids"] + INPUT_KEYS[1:], "_" + v))[0]
-        loss = loss + 0.1 * F.cross_entropy(model.lm_head(hidden).view(-1, c.vocab), torch.tensor(kw["mlm_labels_" + v]).view(-1))
+        loss = loss + 0.1 * F.cross_entropy(model.lm_head(hidden).view(-1, c.vocab),
+                                            torch.tensor(kw["mlm_labels_" + v], device=device).view(-1))
     loss.backward()
     got["pretrain_loss"] = loss.detach()
     last_layer = c.layers - 1
-    grads = {"grad_word_embeddings": "encoder.embeddings.word_embeddings.weight",
-             "grad_item_position_embeddings": "encoder.embeddings.item_position_embeddings.weight",
-             "grad_layer0_query": "encoder.layers.0.attention.query.weight",
-             "grad_layer0_query_global": "encoder.layers.0.attention.query_global.weight",
-             "grad_last_layer_output_dense": f"encoder.layers.{last_layer}.output.weight",
+    grads = {"grad_word_embeddings": "longformer.embeddings.word_embeddings.weight",
+             "grad_item_position_embeddings": "longformer.embeddings.item_position_embeddings.weight",
+             "grad_layer0_query": "longformer.encoder.layer.0.attention.self.query.weight",
+             "grad_layer0_query_global": "longformer.encoder.layer.0.attention.self.query_global.weight",
+             "grad_last_layer_output_dense": f"longformer.encoder.layer.{last_layer}.output.dense.weight",
              "grad_lm_head_dense": "lm_head.dense.weight"}
-    params = dict(model.named_parameters())
+    params = {fixture_name(name): p for name, p in model.named_parameters()}
     failed = []
     for name, value in got.items():
         diff = float((value - expect(name).reshape(value.shape)).abs().max())
@@ -450,13 +486,17 @@ def bench_config(args):
                   max(args.seq, 1024) + 1, MAX_ITEM_EMBEDDINGS, position_padding_idx=0)
 
 
-def timed(step, warmup, steps):
+def timed(step, warmup, steps, device="cpu"):
+    """Median seconds of step() (the GPU's queue drained before and after each)."""
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     for _ in range(warmup):
         step()
     times = []
     for _ in range(steps):
+        sync()
         start = time.perf_counter()
         step()
+        sync()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -466,25 +506,38 @@ def peak_memory():
     return f"peak memory: resident {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9:.2f} GB (ru_maxrss)"
 
 
+def autocast(args):
+    """The forward pass's context at --precision: torch.autocast to bfloat16, or nothing (FP32)."""
+    if args.precision == "bf16":
+        return torch.autocast(device_type=args.device, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 def describe(args, c):
+    where = torch.cuda.get_device_name(0) if args.device == "cuda" else f"{torch.get_num_threads()} threads"
     return (f"{args.size} model (hidden {c.hidden}, {c.layers} layers, {c.heads} heads, FFN {c.intermediate}), "
             f"batch {args.batch_size} x {args.seq} tokens, window {args.window}, attention {args.attention}, "
-            f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+            f"precision {args.precision}, torch {torch.__version__}, {where}")
+
+
+def device_batches(args, rng):
+    return [[t.to(args.device) for t in random_batch(rng, args.batch_size, args.seq, real_tokens=args.real_tokens)]
+            for _ in range(4)]
 
 
 def encode(args):
     c = bench_config(args)
     torch.manual_seed(args.seed)
-    model = Encoder(c, args.attention).eval()
+    model = Encoder(c, args.attention).eval().to(args.device)
     rng = np.random.default_rng(args.seed)
-    batches = [random_batch(rng, args.batch_size, args.seq, real_tokens=args.real_tokens) for _ in range(4)]
+    batches = device_batches(args, rng)
     counter = iter(range(10 ** 9))
 
     def step():
-        with torch.no_grad():
+        with torch.no_grad(), autocast(args):
             model(*batches[next(counter) % len(batches)])
 
-    median = timed(step, args.warmup_steps, args.steps)
+    median = timed(step, args.warmup_steps, args.steps, args.device)
     print(f"{describe(args, c)}")
     print(f"batch time over {args.steps} batches (after {args.warmup_steps} warmup): median {median:.4f} s")
     print(peak_memory())
@@ -493,35 +546,38 @@ def encode(args):
 def train_step(args):
     c = bench_config(args)
     torch.manual_seed(args.seed)
-    model = Encoder(c, args.attention).train()  # no dropout modules: dropout is not part of either side's cost here
-    item_table = torch.randn(args.items, c.hidden)
+    model = Encoder(c, args.attention).train().to(args.device)  # dropout: hf only (chunked and dense have none)
+    item_table = torch.randn(args.items, c.hidden).to(args.device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
     rng = np.random.default_rng(args.seed)
-    batches = [random_batch(rng, args.batch_size, args.seq, real_tokens=args.real_tokens) for _ in range(4)]
-    labels = torch.from_numpy(rng.integers(0, args.items, args.batch_size))
+    batches = device_batches(args, rng)
+    labels = torch.from_numpy(rng.integers(0, args.items, args.batch_size)).to(args.device)
     counter = iter(range(10 ** 9))
     losses = []
 
     def step():
         optimizer.zero_grad(set_to_none=True)
-        pooled = model(*batches[next(counter) % len(batches)])[1]
-        loss = F.cross_entropy(scores(pooled, item_table, c.temp), labels)
+        with autocast(args):
+            pooled = model(*batches[next(counter) % len(batches)])[1]
+            loss = F.cross_entropy(scores(pooled, item_table, c.temp), labels)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
-        losses.append(float(loss))
+        losses.append(loss.detach())
 
-    median = timed(step, args.warmup_steps, args.steps)
+    median = timed(step, args.warmup_steps, args.steps, args.device)
     print(f"{describe(args, c)}, finetune over {args.items} items")
     print(f"step time over {args.steps} steps (after {args.warmup_steps} warmup): median {median:.4f} s")
-    print(f"last loss {losses[-1]:.4f}")
+    print(f"last loss {float(losses[-1]):.6f}")
     print(peak_memory())
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("mode", choices=["check", "encode", "train-step"])
-    p.add_argument("--attention", choices=["chunked", "dense"], default="chunked")
+    p.add_argument("--attention", choices=["chunked", "dense", "hf"], default="chunked")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32", help="encode / train-step: bf16 autocast or FP32")
     p.add_argument("--fixtures", nargs="*", default=FIXTURE_DIRS, help="check: fixture folders")
     p.add_argument("--size", choices=sorted(SIZES), default="small")
     for key in ("hidden", "layers", "heads", "intermediate"):
@@ -538,8 +594,13 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            p.error("--device cuda: torch sees no CUDA device")
+        torch.backends.cuda.matmul.allow_tf32 = False  # FP32 means FP32 (PyTorch's default since 1.12)
+        torch.backends.cudnn.allow_tf32 = False
     if args.mode == "check":
-        failed = [f for folder in args.fixtures for f in check(folder, args.attention)]
+        failed = [f for folder in args.fixtures for f in check(folder, args.attention, args.device)]
         print("check: " + ("FAILED " + ", ".join(failed) if failed else "all within the fixtures' tolerances"))
         return 1 if failed else 0
     if args.window < 2 or args.window % 2:

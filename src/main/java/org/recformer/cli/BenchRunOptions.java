@@ -40,6 +40,9 @@ final class BenchRunOptions {
     @Mixin
     DeviceOption device;
 
+    @Mixin
+    PrecisionOption precision;
+
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of weights and batches. Default: ${DEFAULT-VALUE}.")
     long seed;
 
@@ -49,18 +52,19 @@ final class BenchRunOptions {
         return RecformerRecipe.freshConfig(model.modelSize(), RecformerRecipe.ROBERTA_VOCAB_SIZE, RecformerRecipe.ROBERTA_SPECIALS, seq, window);
     }
 
-    /** Builds models on the chosen {@code --device} (an IllegalArgumentException naming the option where it cannot run). */
+    /** Builds models on the chosen {@code --device} at {@code --precision} (an IllegalArgumentException naming the option where it cannot run). */
     ModelFactory models() {
-        return new ModelFactory(device.backend());
+        return new ModelFactory(precision.backend(device));
     }
 
     BenchShape shape() {
         return new BenchShape(batchSize, seq, steps, warmupSteps, seed, realTokens);
     }
 
-    /** "base model (...), batch 4 x 1024 tokens, window 64, device cpu, 2 threads" (after config() passed). */
+    /** "base model (...), batch 4 x 1024 tokens, window 64, device cpu, precision fp32, 2 threads" (after config() passed). */
     String describe(String what, ModelFactory models) {
-        return String.format("%s model (%s), %sbatch %d x %d tokens, window %d, device %s, %d threads", model.size, model.modelSize(), what,
-                batchSize, seq, window, models.backend().name(), Runtime.getRuntime().availableProcessors());
+        return String.format("%s model (%s), %sbatch %d x %d tokens, window %d, device %s, precision %s, %d threads", model.size,
+                model.modelSize(), what, batchSize, seq, window, models.backend().name(), precision.precision,
+                Runtime.getRuntime().availableProcessors());
     }
 }

@@ -44,9 +44,12 @@ final class EvaluateCommand extends JobCommand {
     @Mixin
     DeviceOption device;
 
+    @Mixin
+    PrecisionOption precision;
+
     @Override
     int runJob() throws IOException {
-        ModelFactory models = new ModelFactory(device.backend());
+        ModelFactory models = new ModelFactory(precision.backend(device));
         Evaluation.Split which = Evaluation.Split.parse(split);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         if (maxUsers != null && maxUsers < 1) throw new IllegalArgumentException("--max-users must be >= 1, got " + maxUsers);

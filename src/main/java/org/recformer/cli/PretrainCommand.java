@@ -92,9 +92,12 @@ public final class PretrainCommand extends JobCommand {
     @Mixin
     DeviceOption device;
 
+    @Mixin
+    PrecisionOption precision;
+
     @Override
     int runJob() throws IOException {
-        ModelFactory models = new ModelFactory(device.backend());
+        ModelFactory models = new ModelFactory(precision.backend(device));
         PretrainOptions options = new PretrainOptions(data, output, model, size.modelSize(), tokenizer, maxTokens, batchSize,
                 accumulation, epochs, maxSteps, learningRate, warmupSteps, weightDecay, maxGradNorm, freezeWordEmbeddings, evalSteps,
                 evalSequences, saveTopK, logSteps, mlmProbability, seed, resume);

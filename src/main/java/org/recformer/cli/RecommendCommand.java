@@ -62,9 +62,12 @@ final class RecommendCommand extends JobCommand {
     @Mixin
     DeviceOption device;
 
+    @Mixin
+    PrecisionOption precision;
+
     @Override
     int runJob() throws IOException {
-        ModelFactory models = new ModelFactory(device.backend());
+        ModelFactory models = new ModelFactory(precision.backend(device));
         if (topK < 1) throw new IllegalArgumentException("--top-k must be >= 1, got " + topK);
         CatalogueItems catalogue = data != null ? CatalogueItems.of(Dataset.load(data)) : CatalogueItems.readOrNull(model);
         if (catalogue == null) {

@@ -126,6 +126,9 @@ final class TrainCommand extends JobCommand {
     @Mixin
     DeviceOption device;
 
+    @Mixin
+    PrecisionOption precision;
+
     @Option(names = "--window", paramLabel = "W", defaultValue = "" + RecformerRecipe.ATTENTION_WINDOW, description = "Fresh model: attention window, both sides together (default: ${DEFAULT-VALUE}).")
     int window;
 
@@ -153,7 +156,7 @@ final class TrainCommand extends JobCommand {
     @Override
     int runJob() throws IOException {
         long started = System.nanoTime();
-        ModelFactory models = new ModelFactory(device.backend());
+        ModelFactory models = new ModelFactory(precision.backend(device));
         Path runDir;
         RunSpec run;
         if (resume != null) {

@@ -1,6 +1,7 @@
 package org.recformer.ops;
 
 import org.recformer.tensor.BinaryOp;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.Tensor;
 
@@ -25,23 +26,36 @@ public final class MatMul {
      * Leading dimensions must be equal, or one operand must be 2-D (it is broadcast).
      */
     public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
-        Plan p = new Plan(a.shape(), b.shape(), transA, transB);
-        Tensor out = Tensor.empty(a.backend(), p.outShape);
-        a.backend().matmul(a.buffer(), b.buffer(), out.buffer(), p.batch, p.m, p.n, p.k,
-                transA, transB, p.strideA, p.strideB, p.strideC, false);
-        return out.record("matmul", new Tensor[] {a, b}, g -> backward(p, a, b, transA, transB, g));
+        return product(a, b, transA, transB, a.backend());
     }
 
-    /** Accumulates the gradients of op(a) x op(b) into a and b (those that require grad) from g. */
-    private static void backward(Plan p, Tensor a, Tensor b, boolean transA, boolean transB, Tensor g) {
+    /**
+     * {@link #matmul(Tensor, Tensor, boolean, boolean)} with FP32 operands, forward and backward,
+     * whatever the backend's precision ({@link Backend#fullPrecision()}): torch.autocast's FP32 ops.
+     */
+    public static Tensor matmulFullPrecision(Tensor a, Tensor b, boolean transA, boolean transB) {
+        return product(a, b, transA, transB, a.backend().fullPrecision());
+    }
+
+    /** The product and its gradients computed by {@code be} (a's backend, or its FP32 twin). */
+    private static Tensor product(Tensor a, Tensor b, boolean transA, boolean transB, Backend be) {
+        Plan p = new Plan(a.shape(), b.shape(), transA, transB);
+        Tensor out = Tensor.empty(a.backend(), p.outShape);
+        be.matmul(a.buffer(), b.buffer(), out.buffer(), p.batch, p.m, p.n, p.k,
+                transA, transB, p.strideA, p.strideB, p.strideC, false);
+        return out.record("matmul", new Tensor[] {a, b}, g -> backward(p, a, b, transA, transB, g, be));
+    }
+
+    /** Accumulates the gradients of op(a) x op(b) into a and b (those that require grad) from g, computed by {@code be}. */
+    private static void backward(Plan p, Tensor a, Tensor b, boolean transA, boolean transB, Tensor g, Backend be) {
         if (a.requiresGrad()) {
             Tensor ga = Tensor.empty(a.backend(), a.shape());
             int strideGa = p.strideA; // 0 when a is broadcast: the kernel sums over the batch
             if (!transA) { // dA[M,K] = G[M,N] x op(B)^T
-                a.backend().matmul(g.buffer(), b.buffer(), ga.buffer(), p.batch, p.m, p.k, p.n,
+                be.matmul(g.buffer(), b.buffer(), ga.buffer(), p.batch, p.m, p.k, p.n,
                         false, !transB, p.strideC, p.strideB, strideGa, false);
             } else {       // dA stored [K,M] = op(B)[K,N] x G^T
-                a.backend().matmul(b.buffer(), g.buffer(), ga.buffer(), p.batch, p.k, p.m, p.n,
+                be.matmul(b.buffer(), g.buffer(), ga.buffer(), p.batch, p.k, p.m, p.n,
                         transB, true, p.strideB, p.strideC, strideGa, false);
             }
             a.accumulateFreshGrad(ga);
@@ -50,10 +64,10 @@ public final class MatMul {
             Tensor gb = Tensor.empty(b.backend(), b.shape());
             int strideGb = p.strideB;
             if (!transB) { // dB[K,N] = op(A)^T x G
-                b.backend().matmul(a.buffer(), g.buffer(), gb.buffer(), p.batch, p.k, p.n, p.m,
+                be.matmul(a.buffer(), g.buffer(), gb.buffer(), p.batch, p.k, p.n, p.m,
                         !transA, false, p.strideA, p.strideC, strideGb, false);
             } else {       // dB stored [N,K] = G^T x op(A)
-                b.backend().matmul(g.buffer(), a.buffer(), gb.buffer(), p.batch, p.n, p.k, p.m,
+                be.matmul(g.buffer(), a.buffer(), gb.buffer(), p.batch, p.n, p.k, p.m,
                         true, transA, p.strideC, p.strideA, strideGb, false);
             }
             b.accumulateFreshGrad(gb);
@@ -80,7 +94,7 @@ public final class MatMul {
                 false, true, p.strideA, p.strideB, p.strideC, false);
         x.backend().binary(BinaryOp.ADD, out.buffer(), p.outShape, bias.buffer(), bias.shape(), out.buffer(), p.outShape);
         return out.record("linear", new Tensor[] {x, w, bias}, g -> {
-            backward(p, x, w, false, true, g);
+            backward(p, x, w, false, true, g, x.backend());
             if (bias.requiresGrad()) bias.accumulateFreshGrad(Arithmetic.sumTo(g, bias.shape())); // a new [out] (x has rank >= 2)
         });
     }

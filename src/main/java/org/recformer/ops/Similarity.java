@@ -10,7 +10,8 @@ public final class Similarity {
     /**
      * cos[i, j] between rows a[i] (a is [N, D]) and b[j] (b is [M, D]) -> [N, M], with PyTorch
      * 1.13 semantics: each row is divided by max(||row||, eps), then the normalized rows are
-     * multiplied (a' b'^T).
+     * multiplied (a' b'^T), with FP32 operands at every backend precision (torch.autocast keeps
+     * cosine_similarity in FP32: at Recformer's temperature 0.05 a score error is multiplied by 20).
      */
     public static Tensor cosineSimilarityMatrix(Tensor a, Tensor b, float eps) {
         if (a.rank() != 2 || b.rank() != 2 || a.dim(1) != b.dim(1)) {
@@ -19,7 +20,7 @@ public final class Similarity {
         }
         Tensor an = Arithmetic.div(a, Norms.rowNorm(a, eps, true));
         Tensor bn = Arithmetic.div(b, Norms.rowNorm(b, eps, true));
-        return MatMul.matmul(an, bn, false, true);
+        return MatMul.matmulFullPrecision(an, bn, false, true);
     }
 
     /**

@@ -13,6 +13,16 @@ public interface Backend {
 
     String name();
 
+    /**
+     * This backend with FP32 matrix products: itself, unless it rounds product operands to a lower
+     * {@link Precision} (the CUDA backend's {@code --precision}); then its FP32 twin on the same
+     * device, whose buffers are the same. Products that torch.autocast keeps in FP32 (cosine
+     * similarity) run there.
+     */
+    default Backend fullPrecision() {
+        return this;
+    }
+
     // ---------------------------------------------------------------- memory
 
     /** A new buffer of n floats; its contents are unspecified (tests fill it with NaN). */

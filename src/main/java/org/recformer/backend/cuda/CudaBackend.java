@@ -1,6 +1,7 @@
 package org.recformer.backend.cuda;
 
 import jcuda.Sizeof;
+import jcuda.driver.CUdeviceptr;
 import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.BinaryOp;
@@ -8,6 +9,9 @@ import org.recformer.tensor.Buffer;
 import org.recformer.tensor.Precision;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.UnaryOp;
+
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * The CUDA backend: the kernels of {@code kernels/*.cu} (one per CPU kernel family, same names and
@@ -18,6 +22,10 @@ import org.recformer.tensor.UnaryOp;
  * on the compute stream ({@link UploadStaging}); the attention metadata is uploaded once per mask
  * pair ({@link AttentionMaskCache}); nothing is copied back to the host except by {@link #toArray}. Nothing here loads a native library before one of those is called.
  * With {@code -Drecformer.poison=true} new buffers are filled with NaN, as on the CPU.
+ *
+ * <p>Each backend has a {@link Precision}: the operand format of matrix products and attention's
+ * products (FP32 accumulation in every mode; {@code kernels/precision.cuh}). The backends of one
+ * device at different precisions share its memory ({@link #withPrecision}).
  */
 public final class CudaBackend implements Backend {
     private static final int THREADS = 256;
@@ -43,35 +51,68 @@ public final class CudaBackend implements Backend {
     private final UploadStaging staging;
     private final AttentionMaskCache attentionMasks;
     private final String name;
-    /** The input precision of {@link #matmul}. */
     private final Precision precision;
+    /** This device's backends by precision (shared by all of them, with the staging and the mask cache). */
+    private final Map<Precision, CudaBackend> siblings;
+    private final Shared shared;
     private final boolean poison = Boolean.getBoolean("recformer.poison");
 
-    /** A backend on {@code device} (tests pass a recording device). */
+    /** An FP32 backend on {@code device} (tests pass a recording device). */
     CudaBackend(Device device) {
-        this(device, "cuda", Precision.FP32);
+        this(device, "cuda");
     }
 
-    private CudaBackend(Device device, String name, Precision precision) {
+    private CudaBackend(Device device, String name) {
+        this(device, name, Precision.FP32, Shared.of(device));
+    }
+
+    private CudaBackend(Device device, String name, Precision precision, Shared shared) {
         this.cuda = device;
-        this.staging = new UploadStaging(device);
-        this.attentionMasks = new AttentionMaskCache(device, staging);
+        this.staging = shared.staging();
+        this.attentionMasks = shared.attentionMasks();
         this.name = name;
         this.precision = precision;
+        this.siblings = shared.siblings();
+        siblings.put(precision, this);
+        this.shared = shared;
     }
 
-    /** This backend (same device and memory) with matrix products in {@code precision}; FP32 by default. */
+    /** What the backends of one device at different precisions share: uploads, the mask cache, each other. */
+    private record Shared(UploadStaging staging, AttentionMaskCache attentionMasks, Map<Precision, CudaBackend> siblings) {
+        static Shared of(Device device) {
+            UploadStaging staging = new UploadStaging(device);
+            return new Shared(staging, new AttentionMaskCache(device, staging), new EnumMap<>(Precision.class));
+        }
+    }
+
+    /** The backend of this device whose products run at {@code precision}; tensors move freely between the two. */
     public CudaBackend withPrecision(Precision precision) {
-        return precision == this.precision ? this : new CudaBackend(cuda, name, precision);
+        synchronized (siblings) {
+            return siblings.computeIfAbsent(precision, p -> new CudaBackend(cuda, name, p, shared));
+        }
     }
 
-    /** The input precision of this backend's matrix products. */
+    @Override
+    public Backend fullPrecision() {
+        return withPrecision(Precision.FP32);
+    }
+
+    /** The operand format of this backend's matrix and attention products. */
     public Precision precision() {
         return precision;
     }
 
+    /** The PRECISION_* code of kernels/precision.cuh named as {@code precision}. */
+    static int precisionCode(Precision precision) {
+        return switch (precision) {
+            case FP32 -> 0;
+            case TF32 -> 1;
+            case BF16 -> 2;
+        };
+    }
+
     /**
-     * The process's CUDA backend on device 0, created on first use.
+     * The process's FP32 CUDA backend on device 0, created on first use.
      *
      * @throws CudaUnavailableException naming why (no kernels in the jar, no driver library, no device)
      */
@@ -99,13 +140,13 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * The process's CUDA backend on the emulator (kernels/*.cu compiled for the CPU; see docs/cuda.md),
+     * The process's FP32 CUDA backend on the emulator (kernels/*.cu compiled for the CPU; see docs/cuda.md),
      * created on first use. A correctness tool, not a fast one.
      *
      * @throws CudaUnavailableException when this build has no emulator library, saying why
      */
     public static synchronized CudaBackend emulated() {
-        if (emulated == null) emulated = new CudaBackend(new EmulatedDevice(), "cuda-emu", Precision.FP32);
+        if (emulated == null) emulated = new CudaBackend(new EmulatedDevice(), "cuda-emu");
         return emulated;
     }
 
@@ -608,8 +649,36 @@ public final class CudaBackend implements Backend {
         AttentionMaskCache.Entry masks = attentionMasks.of(p);
         CudaAttention at = new CudaAttention(p, masks.masks(), cuda.sharedOptIn());
         DeviceAllocator.Block meta = masks.meta();
+        Operands x = new Operands(q, k, v, qg, kg, vg);
         cuda.launch("attention_forward", p.batch() * p.heads(), at.rowBlocks(), 1, CudaAttention.WARPS * 32, 1, 1,
-                at.sharedBytes, at.shape, meta.pointer(), b(q), b(k), b(v), b(qg), b(kg), b(vg), b(out), b(saved));
+                at.sharedBytes, at.shape, meta.pointer(), x.q, x.k, x.v, x.qg, x.kg, x.vg, b(out), b(saved),
+                precisionCode(precision));
+        x.release();
+    }
+
+    /** Attention's six inputs as its kernels read them: in place at FP32, else rounded copies in scratch blocks. */
+    private final class Operands {
+        final CUdeviceptr q, k, v, qg, kg, vg;
+        private final DeviceAllocator.Block[] copies = new DeviceAllocator.Block[6];
+
+        Operands(Buffer... inputs) {
+            CUdeviceptr[] pointers = new CUdeviceptr[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                CudaBuffer in = b(inputs[i]);
+                if (precision == Precision.FP32) {
+                    pointers[i] = in.pointer();
+                    continue;
+                }
+                copies[i] = cuda.allocate((long) in.size() * Sizeof.FLOAT);
+                flat("round_operands", in.size(), in, copies[i].pointer(), (long) in.size(), precisionCode(precision));
+                pointers[i] = copies[i].pointer();
+            }
+            q = pointers[0]; k = pointers[1]; v = pointers[2]; qg = pointers[3]; kg = pointers[4]; vg = pointers[5];
+        }
+
+        void release() {
+            for (DeviceAllocator.Block copy : copies) if (copy != null) cuda.release(copy);
+        }
     }
 
     @Override
@@ -632,13 +701,15 @@ public final class CudaBackend implements Backend {
         DeviceAllocator.Block globalDropped = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
         DeviceAllocator.Block globalDScore = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
         int threads = CudaAttention.WARPS * 32;
+        Operands x = new Operands(q, k, v, qg, kg, vg);
         cuda.launch("attention_backward_query", p.batch() * p.heads(), at.rowBlocks(), 1, threads, 1, 1, at.sharedBytes,
-                at.shape, meta.pointer(), b(q), b(k), b(v), b(qg), b(kg), b(vg), b(out), b(saved), b(gradOut),
+                at.shape, meta.pointer(), x.q, x.k, x.v, x.qg, x.kg, x.vg, b(out), b(saved), b(gradOut),
                 b(gq), b(gqg), localDropped.pointer(), localDScore.pointer(), globalDropped.pointer(),
                 globalDScore.pointer());
         cuda.launch("attention_backward_key", p.batch() * p.heads(), at.rowBlocks(), 1, threads, 1, 1, at.sharedBytes,
-                at.shape, meta.pointer(), b(q), b(qg), b(gradOut), localDropped.pointer(), localDScore.pointer(),
+                at.shape, meta.pointer(), x.q, x.qg, b(gradOut), localDropped.pointer(), localDScore.pointer(),
                 globalDropped.pointer(), globalDScore.pointer(), b(gk), b(gv), b(gkg), b(gvg));
+        x.release();
         cuda.release(globalDScore);
         cuda.release(globalDropped);
         cuda.release(localDScore);

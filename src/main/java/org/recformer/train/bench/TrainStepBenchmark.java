@@ -57,7 +57,7 @@ public final class TrainStepBenchmark {
             return String.format(Locale.ROOT,
                     "step time over %d steps (after %d warmup): %s%n"
                             + "throughput at the median: %.2f sequences/s, %.0f encoder tokens/s (%d tokens per step)%n"
-                            + "last loss %.4f%n%s",
+                            + "last loss %.6f%n%s",
                     times.count(), settings.shape().warmupSteps(), times.summary(), sequencesPerSecond(), tokensPerSecond(),
                     encoderTokensPerStep, lastLoss, memory.line(times.total()));
         }

@@ -95,9 +95,7 @@ class CudaHostChecksTest {
 
     @Test
     void opCodesMatchTheKernelsConstantsByName() throws Exception {
-        Map<String, Integer> defines = new HashMap<>();
-        Matcher m = Pattern.compile("#define ((?:BINARY|UNARY)_\\w+) (\\d+)").matcher(Files.readString(Path.of("kernels/elementwise.cuh")));
-        while (m.find()) defines.put(m.group(1), Integer.parseInt(m.group(2)));
+        Map<String, Integer> defines = defines("kernels/elementwise.cuh", "(?:BINARY|UNARY)_");
         for (BinaryOp op : BinaryOp.values()) {
             assertEquals(defines.get("BINARY_" + op.name()), CudaBackend.binaryCode(op), "BINARY_" + op.name());
         }
@@ -109,12 +107,27 @@ class CudaHostChecksTest {
 
     @Test
     void attentionGeometryMatchesTheKernelsConstants() throws Exception {
-        Map<String, Integer> defines = new HashMap<>();
-        Matcher m = Pattern.compile("#define (ATT_\\w+) (\\d+)").matcher(Files.readString(Path.of("kernels/attention.cuh")));
-        while (m.find()) defines.put(m.group(1), Integer.parseInt(m.group(2)));
+        Map<String, Integer> defines = defines("kernels/attention.cuh", "ATT_");
         assertEquals(defines.get("ATT_ROWS"), CudaAttention.ROWS, "ATT_ROWS");
         assertEquals(defines.get("ATT_WARPS"), CudaAttention.WARPS, "ATT_WARPS");
         assertEquals(defines.get("ATT_MAX_D"), CudaAttention.MAX_HEAD_DIM, "ATT_MAX_D");
+    }
+
+    @Test
+    void precisionCodesMatchTheKernelsConstantsByName() throws Exception {
+        Map<String, Integer> defines = defines("kernels/precision.cuh", "PRECISION_");
+        for (Precision p : Precision.values()) {
+            assertEquals(defines.get("PRECISION_" + p.name()), CudaBackend.precisionCode(p), "PRECISION_" + p.name());
+        }
+        assertEquals(Precision.values().length, defines.size(), "codes without a precision: " + defines);
+    }
+
+    /** The integer {@code #define}s of a kernel header whose names start with {@code prefix} (a regular expression). */
+    private static Map<String, Integer> defines(String header, String prefix) throws Exception {
+        Map<String, Integer> defines = new HashMap<>();
+        Matcher m = Pattern.compile("#define (" + prefix + "\\w+) (\\d+)").matcher(Files.readString(Path.of(header)));
+        while (m.find()) defines.put(m.group(1), Integer.parseInt(m.group(2)));
+        return defines;
     }
 
     @Test

@@ -118,7 +118,7 @@ class CudaKernelSignatureTest {
     private int countBuffers;
 
     /** Calls every Backend method once with small shapes (values are irrelevant: nothing runs). */
-    private void runEveryKernel(Backend be) {
+    private void runEveryKernel(CudaBackend be) {
         List<Buffer> kept = new ArrayList<>();
         java.util.function.IntFunction<Buffer> buf = n -> {
             Buffer b = be.allocate(n);
@@ -159,6 +159,9 @@ class CudaKernelSignatureTest {
         AttentionProblem problem = new AttentionProblem(2, 4, 2, 4, 1, mask, global, 0.1f, 5L);
         be.attentionForward(problem, a, a, a, a, a, a, a, buf.apply(32));
         be.attentionBackward(problem, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a);
+        Backend bf16 = be.withPrecision(Precision.BF16); // rounds attention's inputs first (round_operands)
+        bf16.attentionForward(problem, a, a, a, a, a, a, a, buf.apply(32));
+        bf16.attentionBackward(problem, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a);
         countBuffers = kept.size();
     }
 
