@@ -79,7 +79,8 @@ if (( dry )); then
 else
   tests=(--select-class org.recformer.backend.cuda.CudaBackendTest --select-class org.recformer.backend.cuda.CudaParityTest
          --select-class org.recformer.backend.cuda.CudaPrecisionTest --select-class org.recformer.backend.cuda.OperandRoundingTest
-         --select-class org.recformer.backend.cuda.CudaHostChecksTest --select-class org.recformer.backend.DevicesTest)
+         --select-class org.recformer.backend.cuda.CudaHostChecksTest --select-class org.recformer.backend.DevicesTest
+         --select-class org.recformer.backend.cuda.CudaTensorCoreTest --select-class org.recformer.backend.cuda.CudaTrainingStepTest)
   fixtures=(test-fixtures/parity/dev-tiny test-fixtures/parity/dev-small)
   attention_shape=() torch_attention_shape=()
   model=(--size base --seq 1024) batch=16 steps=(--steps 3 --warmup-steps 1)
