@@ -52,8 +52,7 @@ public final class CudaBackend implements Backend {
     private final AttentionMaskCache attentionMasks;
     private final String name;
     private final Precision precision;
-    /** This device's backends by precision (shared by all of them, with the staging and the mask cache). */
-    private final Map<Precision, CudaBackend> siblings;
+    /** What this device's backends at every precision share (staging, the mask cache, each other). */
     private final Shared shared;
     private final boolean poison = Boolean.getBoolean("recformer.poison");
 
@@ -72,9 +71,8 @@ public final class CudaBackend implements Backend {
         this.attentionMasks = shared.attentionMasks();
         this.name = name;
         this.precision = precision;
-        this.siblings = shared.siblings();
-        siblings.put(precision, this);
         this.shared = shared;
+        shared.siblings().put(precision, this);
     }
 
     /** What the backends of one device at different precisions share: uploads, the mask cache, each other. */
@@ -87,8 +85,8 @@ public final class CudaBackend implements Backend {
 
     /** The backend of this device whose products run at {@code precision}; tensors move freely between the two. */
     public CudaBackend withPrecision(Precision precision) {
-        synchronized (siblings) {
-            return siblings.computeIfAbsent(precision, p -> new CudaBackend(cuda, name, p, shared));
+        synchronized (shared.siblings()) {
+            return shared.siblings().computeIfAbsent(precision, p -> new CudaBackend(cuda, name, p, shared));
         }
     }
 
