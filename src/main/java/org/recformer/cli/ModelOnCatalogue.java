@@ -45,7 +45,7 @@ record ModelOnCatalogue(RecformerForSeqRec model, Tokenizer tokenizer, EncodingS
     static ModelOnCatalogue load(ModelFactory models, Path modelDir, Path tokenizerDir, CatalogueItems items, Path dataDir,
                                  boolean reencode, int batchSize) throws IOException {
         Tokenizer tokenizer = Checkpoint.resolveTokenizer(tokenizerDir, modelDir);
-        ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(modelDir, items.size(), null, false);
+        ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(modelDir, items.size(), null, false, false);
         EncodingSettings settings = Encodings.settings(loaded.config(), tokenizer, modelDir.resolve(Checkpoint.CONFIG_FILE).toString());
         ItemTokens tokens = ItemTokenCache.load(dataDir, items.attributes(), new ItemEncoder(tokenizer, settings));
         SequenceBatcher batcher = new SequenceBatcher(tokens, new SequenceEncoder(settings));

@@ -10,6 +10,7 @@ import it.unimi.dsi.fastutil.objects.Object2IntMap;
 import it.unimi.dsi.fastutil.objects.Object2IntOpenHashMap;
 import org.recformer.autograd.GradMode;
 import org.recformer.data.Dataset;
+import org.recformer.data.batch.Batch;
 import org.recformer.data.batch.SequenceBatcher;
 import org.recformer.data.encode.ItemTokens;
 import org.recformer.data.encode.SequenceEncoder;
@@ -109,7 +110,8 @@ final class RecommendCommand extends JobCommand {
                 List<String> chunk = users.subList(from, Math.min(users.size(), from + 32));
                 List<int[]> histories = new ArrayList<>();
                 for (String u : chunk) histories.add(request.histories.get(u));
-                float[] scores = scorer.scores(scorer.encode(batcher.histories(histories).toModelInput())).toArray();
+                Batch batch = batcher.histories(histories);
+                float[] scores = scorer.scores(m.model().encode(batch.toModelInput(), catalogueItemIds(batch.itemIds(), n))).toArray();
                 for (float score : scores) {
                     if (!Float.isFinite(score)) {
                         throw new IllegalArgumentException(model + ": the model gives a score of " + score + " (its weights"
@@ -142,6 +144,13 @@ final class RecommendCommand extends JobCommand {
     }
 
     /** The parsed input: histories as item ids of the extended store (catalogue, new items, inline items). */
+    /** The tokens' item ids with those of items outside the model's catalogue ({@code >= n}: new or inline items) as -1: they have no learned ID. */
+    private static int[] catalogueItemIds(int[] tokenItemIds, int n) {
+        int[] out = tokenItemIds.clone();
+        for (int i = 0; i < out.length; i++) if (out[i] >= n) out[i] = -1;
+        return out;
+    }
+
     private static final class Request {
         final Map<String, int[]> histories = new LinkedHashMap<>();
         final LinkedHashMap<String, Map<String, String>> newItems = new LinkedHashMap<>();

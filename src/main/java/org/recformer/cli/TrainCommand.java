@@ -119,6 +119,10 @@ final class TrainCommand extends JobCommand {
             + " (UniSRec's text+ID); items not seen in training (cold) keep the text-only vector (default: off, or as the --model folder says).")
     boolean itemIdEmbedding;
 
+    @Option(names = "--item-id-input", description = "Also learn an input ID vector for each item seen in training, added to the embeddings of that item's"
+            + " tokens in a user's history (SASRec's input side; implies --item-id-embedding); cold items keep their text only (default: off, or as the --model folder says).")
+    boolean itemIdInput;
+
     /** The fresh model's size (--size, --hidden, --layers, --heads, --intermediate), shared with pretrain and bench. */
     @Mixin
     ModelSizeOptions modelSize;
@@ -198,7 +202,7 @@ final class TrainCommand extends JobCommand {
         } else {
             tok = Checkpoint.resolveTokenizer(tokenizer, model);
             if (model != null) {
-                ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(model, dataset.itemCount(), negativeSamples, itemIdEmbedding);
+                ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(model, dataset.itemCount(), negativeSamples, itemIdEmbedding || itemIdInput, itemIdInput);
                 config = loaded.config();
                 seqRec = loaded.model();
                 configSource = model.resolve(Checkpoint.CONFIG_FILE).toString();
@@ -208,7 +212,8 @@ final class TrainCommand extends JobCommand {
                 EncodingSettings probeSettings = Encodings.settings(probe, tok, "default model");
                 int tokens = DatasetTokens.tokensNeeded(dataset, users, DatasetTokens.itemTokens(dataset, tok, probeSettings), probeSettings.maxItems());
                 config = freshConfig(size, tok, dataset, tokens).with("pooler_type", pooler)
-                        .with(RecformerConfig.ITEM_ID_EMBEDDING, itemIdEmbedding);
+                        .with(RecformerConfig.ITEM_ID_EMBEDDING, itemIdEmbedding || itemIdInput)
+                        .with(RecformerConfig.ITEM_ID_INPUT_EMBEDDING, itemIdInput);
                 seqRec = models.freshSeqRec(config, seed);
                 configSource = "default model";
             }

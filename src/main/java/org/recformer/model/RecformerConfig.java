@@ -34,6 +34,8 @@ public final class RecformerConfig {
     public static final String POSITION_PADDING_IDX = "position_padding_idx";
     /** The project's key saying the finetuning model has a learned item-ID table (absent: false). */
     public static final String ITEM_ID_EMBEDDING = "item_id_embedding";
+    /** The project's key saying the finetuning model adds a learned item-ID vector to the input tokens of each history item (absent: false). */
+    public static final String ITEM_ID_INPUT_EMBEDDING = "item_id_input_embedding";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     // LongformerConfig
@@ -72,6 +74,7 @@ public final class RecformerConfig {
     private final int itemNum;
     private final int finetuneNegativeSampleSize;
     private final boolean itemIdEmbedding;
+    private final boolean itemIdInputEmbedding;
     /** Keys this class does not interpret, kept for writing back. */
     private final ObjectNode otherKeys;
 
@@ -109,6 +112,7 @@ public final class RecformerConfig {
         itemNum = f.intValue("item_num", 0);
         finetuneNegativeSampleSize = f.intValue("finetune_negative_sample_size", 0);
         itemIdEmbedding = f.booleanValue(ITEM_ID_EMBEDDING, false);
+        itemIdInputEmbedding = f.booleanValue(ITEM_ID_INPUT_EMBEDDING, false);
         otherKeys = f.rest();
         validate();
     }
@@ -186,6 +190,7 @@ public final class RecformerConfig {
         sorted.put("item_num", n.numberNode(itemNum));
         sorted.put("finetune_negative_sample_size", n.numberNode(finetuneNegativeSampleSize));
         if (itemIdEmbedding) sorted.put(ITEM_ID_EMBEDDING, n.booleanNode(true));
+        if (itemIdInputEmbedding) sorted.put(ITEM_ID_INPUT_EMBEDDING, n.booleanNode(true));
         ObjectNode out = n.objectNode();
         sorted.forEach(out::set);
         return out;
@@ -281,7 +286,7 @@ public final class RecformerConfig {
                         + " = " + elements + " elements in one tensor, more than the limit of " + MAX_TENSOR_ELEMENTS);
             }
         }
-        long parameters = encoderParameterCount() + (itemIdEmbedding ? 2L : 1L) * itemNum * h + (h * h + 3 * h + (long) vocabSize * h + vocabSize);
+        long parameters = encoderParameterCount() + (1L + (itemIdEmbedding ? 1 : 0) + (itemIdInputEmbedding ? 1 : 0)) * itemNum * h + (h * h + 3 * h + (long) vocabSize * h + vocabSize);
         long bytes = 4 * parameters;
         long heap = Runtime.getRuntime().maxMemory();
         if (bytes > heap) {
@@ -425,6 +430,8 @@ public final class RecformerConfig {
     public int finetuneNegativeSampleSize() { return finetuneNegativeSampleSize; }
     /** Whether finetuning adds a learned item-ID vector to the text vector of items seen in training ({@link RecformerForSeqRec}). */
     public boolean itemIdEmbedding() { return itemIdEmbedding; }
+    /** Whether finetuning adds a learned item-ID vector to the embeddings of each history item's tokens ({@link RecformerForSeqRec}). */
+    public boolean itemIdInputEmbedding() { return itemIdInputEmbedding; }
 
     /** The names of the kept keys this class does not interpret. */
     public Set<String> otherKeyNames() {

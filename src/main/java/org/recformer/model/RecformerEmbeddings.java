@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
  * order, pad tokens get position p, where p is the configuration's
  * {@link RecformerConfig#positionPaddingIdx()} (pad_token_id in HuggingFace checkpoints, 0 in fresh models). HuggingFace names: {@code word_embeddings},
  * {@code position_embeddings}, {@code token_type_embeddings}, {@code item_position_embeddings},
- * {@code LayerNorm}.
+ * {@code LayerNorm}. The finetuning model may add a fifth term, its learned item-ID vector of the item
+ * each token belongs to ({@link RecformerForSeqRec}; docs/spec.md §4), before the LayerNorm.
  */
 public final class RecformerEmbeddings extends Module {
     private final Embedding wordEmbeddings;
@@ -43,8 +44,10 @@ public final class RecformerEmbeddings extends Module {
     /**
      * The embeddings of the packed rows of {@code in} ([B, T]) -> [R, C]; {@code positions} are its
      * {@link #positionIds} (ids are checked on the whole batch, so an error names the batch position).
+     * With {@code itemIds} (null: none) each token of a history item also gets that item's row of
+     * {@code itemIdTable} added before the LayerNorm; tokens with item id -1 get nothing.
      */
-    Tensor forward(ModelInput in, int[] positions, TokenPacking packing) {
+    Tensor forward(ModelInput in, int[] positions, TokenPacking packing, ItemIdInput itemIds) {
         String positionField = "token position ids (from input_ids)";
         wordEmbeddings.checkIds(in.inputIds(), "input_ids");
         positionEmbeddings.checkIds(positions, positionField);
@@ -55,6 +58,7 @@ public final class RecformerEmbeddings extends Module {
         x = Arithmetic.add(x, positionEmbeddings.forward(packing.select(positions), shape, positionField));
         x = Arithmetic.add(x, tokenTypeEmbeddings.forward(packing.select(in.tokenTypeIds()), shape, "token_type_ids"));
         x = Arithmetic.add(x, itemPositionEmbeddings.forward(packing.select(in.itemPositionIds()), shape, "item_position_ids"));
+        if (itemIds != null) x = itemIds.addTo(x, in, packing);
         return dropout.forward(layerNorm.forward(x));
     }
 

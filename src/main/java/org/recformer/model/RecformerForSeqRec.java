@@ -26,17 +26,27 @@ import java.util.random.RandomGenerator;
  * starts at zero. During finetuning only the rows of items seen in training get a gradient
  * ({@link #setTrainedItems}), so every other row stays zero and such a cold item keeps the
  * text-only vector E[j].
+ *
+ * <p>With {@link RecformerConfig#itemIdInputEmbedding()} (SASRec's input side) every token of a history
+ * item j also gets J[j] added to its embedding sum before the LayerNorm, where J
+ * ({@value #ITEM_ID_INPUT_TABLE}, [item_num, C]) is learned, starts at zero and learns only the rows
+ * of items seen in training, like I. {@code <s>}, padding and items encoded alone (the table E) get
+ * nothing from J.
  */
 public final class RecformerForSeqRec extends Module {
     /** Checkpoint name of the learned item-ID table. */
     public static final String ITEM_ID_TABLE = "item_id_embedding.weight";
+    /** Checkpoint name of the learned input-side item-ID table. */
+    public static final String ITEM_ID_INPUT_TABLE = "item_id_input_embedding.weight";
 
     private final RecformerConfig config;
     private final RecformerModel longformer;
     private final Embedding itemEmbedding;
     /** The learned item-ID table I, or null without {@link RecformerConfig#itemIdEmbedding()}. */
     private final Embedding itemIdEmbedding;
-    /** [item_num, 1]: 1 for items whose row of I learns, 0 for the others; null: every row learns. */
+    /** The learned input-side item-ID table J, or null without {@link RecformerConfig#itemIdInputEmbedding()}. */
+    private final Embedding itemIdInputEmbedding;
+    /** [item_num, 1]: 1 for items whose rows of I and J learn, 0 for the others; null: every row learns. */
     private Tensor trainedItems;
 
     /** A new model with its own encoder on {@code backend} (zero weights until loaded). */
@@ -56,6 +66,9 @@ public final class RecformerForSeqRec extends Module {
         itemEmbedding.weight().setFrozen(true);
         itemIdEmbedding = config.itemIdEmbedding()
                 ? registerModule("item_id_embedding", new Embedding(longformer.backend(), config.itemNum(), config.hiddenSize(), -1))
+                : null;
+        itemIdInputEmbedding = config.itemIdInputEmbedding()
+                ? registerModule("item_id_input_embedding", new Embedding(longformer.backend(), config.itemNum(), config.hiddenSize(), -1))
                 : null;
     }
 
@@ -81,8 +94,8 @@ public final class RecformerForSeqRec extends Module {
     }
 
     /**
-     * Lets only the rows of I of the items with {@code trained[j]} learn: the others get no
-     * gradient, so they keep their values (zero from a fresh table). No effect without I.
+     * Lets only the rows of I and J of the items with {@code trained[j]} learn: the others get no
+     * gradient, so they keep their values (zero from a fresh table). No effect without I and J.
      */
     public void setTrainedItems(boolean[] trained) {
         if (trained.length != config.itemNum()) {
@@ -93,22 +106,41 @@ public final class RecformerForSeqRec extends Module {
         trainedItems = Tensor.of(backend(), mask, trained.length, 1);
     }
 
-    /** Sets every row of I to zero (the model then scores every item from its text alone). No effect without I. */
+    /**
+     * Sets every row of I and J to zero (the model then scores every item and reads every history from
+     * text alone). No effect without I and J.
+     */
     public void clearItemIds() {
-        if (itemIdEmbedding != null) itemIdEmbedding.weight().tensor().copyFrom(new float[config.itemNum() * config.hiddenSize()]);
+        float[] zeros = new float[config.itemNum() * config.hiddenSize()];
+        if (itemIdEmbedding != null) itemIdEmbedding.weight().tensor().copyFrom(zeros);
+        if (itemIdInputEmbedding != null) itemIdInputEmbedding.weight().tensor().copyFrom(zeros);
     }
 
     /** The vectors the items are scored against [item_num, C]: E, plus I when the model has it. */
     public Tensor itemVectors() {
         if (itemIdEmbedding == null) return itemEmbeddings();
-        Tensor ids = itemIdEmbedding.weight().tensor();
-        if (trainedItems != null) ids = Arithmetic.mul(ids, trainedItems);
-        return Arithmetic.add(itemEmbeddings(), ids);
+        return Arithmetic.add(itemEmbeddings(), trainedRows(itemIdEmbedding));
     }
 
-    /** Pooled sequence vectors [B, C]. */
+    /** The table's rows, those of items that do not learn multiplied by 0 (so they get no gradient). */
+    private Tensor trainedRows(Embedding table) {
+        Tensor rows = table.weight().tensor();
+        return trainedItems == null ? rows : Arithmetic.mul(rows, trainedItems);
+    }
+
+    /** Pooled sequence vectors [B, C] from the text alone. */
     public Tensor encode(ModelInput in) {
-        return longformer.forward(in).pooledOutput();
+        return encode(in, null);
+    }
+
+    /**
+     * Pooled sequence vectors [B, C]; with J, each token also gets the J row of its item in
+     * {@code tokenItemIds} ([B*T], -1 for none; null: text only).
+     */
+    public Tensor encode(ModelInput in, int[] tokenItemIds) {
+        ItemIdInput itemIds = itemIdInputEmbedding == null || tokenItemIds == null
+                ? null : new ItemIdInput(tokenItemIds, trainedRows(itemIdInputEmbedding));
+        return longformer.forward(in, itemIds, false).pooledOutput();
     }
 
     /** Scores of every item for pooled [B, C] -> [B, item_num]. */

@@ -36,17 +36,25 @@ public final class RecformerModel extends Module {
     }
 
     public RecformerModelOutput forward(ModelInput in) {
-        return forward(in, false);
+        return forward(in, null, false);
     }
 
     /** Encodes a batch; with {@code hiddenStates} the output also lists the embedding and every layer output. */
     public RecformerModelOutput forward(ModelInput in, boolean hiddenStates) {
+        return forward(in, null, hiddenStates);
+    }
+
+    /**
+     * Encodes a batch whose history-item tokens also get their item's learned ID vector in the
+     * embeddings ({@code itemIds}; null: text only, as {@link #forward(ModelInput)}).
+     */
+    public RecformerModelOutput forward(ModelInput in, ItemIdInput itemIds, boolean hiddenStates) {
         checkSequenceLength(in);
         ModelInput padded = WindowPadding.pad(in, config.maxAttentionWindow(), config.padTokenId(), config.maxItemEmbeddings());
         int[] positions = embeddings.positionIds(in);
         TokenPacking packing = TokenPacking.of(in, positions, padded);
         List<Tensor> states = hiddenStates ? new ArrayList<>() : null;
-        Tensor hidden = embeddings.forward(in, positions, packing);
+        Tensor hidden = embeddings.forward(in, positions, packing, itemIds);
         if (states != null) states.add(hidden);
         hidden = encoder.forward(hidden, packing, states);
         Tensor last = packing.unpack(hidden);

@@ -81,7 +81,7 @@ public final class Evaluation {
                 List<EvalExample> chunk = new ArrayList<>(to - from);
                 for (int i = from; i < to; i++) chunk.add(examples.get(byLength[i]));
                 LabeledBatch batch = batcher.evaluate(chunk);
-                float[] scores = model.scores(model.encode(batch.inputs().toModelInput())).toArray(); // [B, items]
+                float[] scores = model.scores(model.encode(batch.inputs().toModelInput(), batch.inputs().itemIds())).toArray(); // [B, items]
                 float[] row = new float[items];
                 for (int b = 0; b < chunk.size(); b++) {
                     System.arraycopy(scores, b * items, row, 0, items);

@@ -201,7 +201,7 @@ public final class Finetuner {
                     int b = firstBatch + i;
                     for (int u = b * batchSize; u < Math.min(users, (b + 1) * batchSize); u++) sequences.add(data.train(order[u]));
                     LabeledBatch batch = batcher.finetune(sequences, random);
-                    return model.loss(model.encode(batch.inputs().toModelInput()), batch.labels(), random);
+                    return model.loss(model.encode(batch.inputs().toModelInput(), batch.inputs().itemIds()), batch.labels(), random);
                 }, (quantity, value, s, i) -> diverged((quantity == TrainingStep.Quantity.TRAINING_LOSS ? "loss " : "gradient norm ") + value,
                         state, firstBatch + i));
                 for (float loss : result.losses()) lossSum += loss;

@@ -72,13 +72,15 @@ public final class ModelFactory {
      * configuration with {@code item_num} (and the negative sample count, unless null) set. When the
      * checkpoint's item table fits it is loaded too ({@link LoadedSeqRec#hasItemTable()}); otherwise
      * only the encoder ({@code longformer.*}), which must then be complete. With {@code itemIds} the
-     * model gets a learned item-ID table even when the folder's has none (then it starts at zero).
+     * model gets a learned item-ID table I even when the folder's has none (then it starts at zero),
+     * with {@code itemIdInput} likewise the input-side table J.
      */
-    public LoadedSeqRec seqRecFromFolder(Path dir, int items, Integer negativeSamples, boolean itemIds) throws IOException {
+    public LoadedSeqRec seqRecFromFolder(Path dir, int items, Integer negativeSamples, boolean itemIds, boolean itemIdInput) throws IOException {
         RecformerConfig saved = Checkpoint.readConfig(dir);
         RecformerConfig config = saved.with("item_num", items);
         if (negativeSamples != null) config = config.with("finetune_negative_sample_size", negativeSamples);
         if (itemIds) config = config.with(RecformerConfig.ITEM_ID_EMBEDDING, true);
+        if (itemIdInput) config = config.with(RecformerConfig.ITEM_ID_INPUT_EMBEDDING, true);
         RecformerForSeqRec model = seqRec(config, 0);
         if (saved.itemNum() == items) {
             LoadReport report = Checkpoint.loadWeights(dir, model, false);

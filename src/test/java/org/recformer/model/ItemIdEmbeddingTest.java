@@ -143,7 +143,7 @@ class ItemIdEmbeddingTest {
         Checkpoint.save(dir, model.config(), model, Tokenizer.bundled(), null, null, null);
         assertTrue(Files.readString(dir.resolve(Checkpoint.CONFIG_FILE)).contains("\"" + RecformerConfig.ITEM_ID_EMBEDDING + "\" : true"));
 
-        ModelFactory.LoadedSeqRec same = models.seqRecFromFolder(dir, ITEMS, null, false);
+        ModelFactory.LoadedSeqRec same = models.seqRecFromFolder(dir, ITEMS, null, false, false);
         assertTrue(same.hasItemTable());
         assertArrayEquals(idTable(model).tensor().toArray(), idTable(same.model()).tensor().toArray());
         Tensor pooled = Tensor.of(Backends.cpu(), gaussians(r, 2 * C, 1), 2, C);
@@ -151,7 +151,7 @@ class ItemIdEmbeddingTest {
         same.model().eval();
         assertArrayEquals(model.scores(pooled).toArray(), same.model().scores(pooled).toArray());
 
-        ModelFactory.LoadedSeqRec other = models.seqRecFromFolder(dir, ITEMS + 1, null, false);
+        ModelFactory.LoadedSeqRec other = models.seqRecFromFolder(dir, ITEMS + 1, null, false, false);
         assertFalse(other.hasItemTable());
         assertArrayEquals(new float[(ITEMS + 1) * C], idTable(other.model()).tensor().toArray(), "another catalogue: all items cold");
     }

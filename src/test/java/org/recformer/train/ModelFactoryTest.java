@@ -73,7 +73,7 @@ class ModelFactoryTest {
     /** A fresh model of {@code kind} ({@code from} null), or one loaded from the folder {@code from}, as a job builds it. */
     private static Module build(String kind, ModelFactory models, RecformerConfig config, Path from) throws IOException {
         if (kind.equals("finetuning")) {
-            return from == null ? models.freshSeqRec(config, 7) : models.seqRecFromFolder(from, config.itemNum(), null, false).model();
+            return from == null ? models.freshSeqRec(config, 7) : models.seqRecFromFolder(from, config.itemNum(), null, false, false).model();
         }
         return from == null ? models.freshPretraining(config, 3) : models.resumedPretraining(from, 3);
     }

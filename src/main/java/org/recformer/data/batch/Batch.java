@@ -10,9 +10,10 @@ import java.util.List;
 
 /**
  * Encoder inputs of B sequences padded on the right to the longest, T tokens: five row-major
- * int arrays of shape [B, T] (element {@code [b, t]} at {@code b * T + t}). Padding (docs/spec.md §2):
+ * int arrays of shape [B, T] (element {@code [b, t]} at {@code b * T + t}), and the item id each
+ * token belongs to (for the learned input item IDs, docs/spec.md §4). Padding (docs/spec.md §2):
  * input id {@code <pad>}, token type 3, item position {@code maxItemEmbeddings - 1}, attention
- * mask 0, global attention mask 0. The arrays are shared, not copied.
+ * mask 0, global attention mask 0, item id -1. The arrays are shared, not copied.
  */
 public final class Batch {
 
@@ -23,6 +24,7 @@ public final class Batch {
     private final int[] globalAttentionMask; // [B, T] 1 on the first token of each row
     private final int[] tokenTypeIds;        // [B, T]
     private final int[] itemPositionIds;     // [B, T]
+    private final int[] itemIds;             // [B, T] the item of each item token, -1 on <s> and padding
 
     private Batch(int batchSize, int length) {
         this.batchSize = batchSize;
@@ -33,10 +35,20 @@ public final class Batch {
         globalAttentionMask = new int[n];
         tokenTypeIds = new int[n];
         itemPositionIds = new int[n];
+        itemIds = new int[n];
+        Arrays.fill(itemIds, -1);
     }
 
-    /** Pads {@code rows} to the longest of them. */
+    /** Pads {@code rows} to the longest of them; no token carries an item id. */
     public static Batch pad(List<EncodedSequence> rows, EncodingSettings settings) {
+        return pad(rows, null, settings);
+    }
+
+    /**
+     * Pads {@code rows} to the longest of them; {@code rowItemIds} (null: none) holds, per row, the
+     * item id of each of its tokens (-1 for {@code <s>}).
+     */
+    public static Batch pad(List<EncodedSequence> rows, List<int[]> rowItemIds, EncodingSettings settings) {
         if (rows.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one sequence");
         }
@@ -49,6 +61,7 @@ public final class Batch {
             System.arraycopy(row.ids(), 0, batch.inputIds, start, real);
             System.arraycopy(row.tokenTypes(), 0, batch.tokenTypeIds, start, real);
             System.arraycopy(row.itemPositions(), 0, batch.itemPositionIds, start, real);
+            if (rowItemIds != null) System.arraycopy(rowItemIds.get(b), 0, batch.itemIds, start, real);
             Arrays.fill(batch.attentionMask, start, start + real, 1);
             if (real > 0) {
                 batch.globalAttentionMask[start] = 1;
@@ -94,6 +107,11 @@ public final class Batch {
     /** Item positions [B, T]: 0 {@code <s>}, 1 newest item, ...; padding {@code maxItemEmbeddings - 1}. */
     public int[] itemPositionIds() {
         return itemPositionIds;
+    }
+
+    /** The item id of each token [B, T]: the history item the token belongs to, -1 on {@code <s>} and padding. */
+    public int[] itemIds() {
+        return itemIds;
     }
 
     /** The encoder input of this batch (the arrays are shared, not copied). */

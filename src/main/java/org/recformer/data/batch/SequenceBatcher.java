@@ -27,26 +27,49 @@ public final class SequenceBatcher {
 
     /** Encodes item-id histories (each oldest to newest) and pads them into one batch. */
     public Batch histories(List<int[]> histories) {
-        List<EncodedSequence> rows = new ArrayList<>(histories.size());
+        Rows rows = new Rows(histories.size());
         for (int[] history : histories) {
-            rows.add(encodeHistory(history, 0, history.length));
+            rows.addHistory(history, 0, history.length);
         }
-        return Batch.pad(rows, encoder.settings());
+        return rows.pad();
     }
 
-    private EncodedSequence encodeHistory(int[] itemIds, int from, int to) {
-        // Only the newest maxItems items can appear; do not copy the others.
-        int first = Math.max(from, to - encoder.settings().maxItems());
-        List<EncodedItem> encoded = new ArrayList<>(to - first);
-        for (int i = first; i < to; i++) {
-            encoded.add(items.get(itemIds[i]));
+    /** Encoded sequences with the item id of each of their tokens, to be padded into one batch. */
+    private final class Rows {
+        private final List<EncodedSequence> sequences;
+        private final List<int[]> tokenItemIds;
+
+        Rows(int capacity) {
+            sequences = new ArrayList<>(capacity);
+            tokenItemIds = new ArrayList<>(capacity);
         }
-        return encoder.encode(encoded);
+
+        /** Adds the items {@code from} (inclusive) to {@code to} (exclusive) of {@code itemIds}, oldest first. */
+        void addHistory(int[] itemIds, int from, int to) {
+            // Only the newest maxItems items can appear; do not copy the others.
+            int first = Math.max(from, to - encoder.settings().maxItems());
+            List<EncodedItem> encoded = new ArrayList<>(to - first);
+            for (int i = first; i < to; i++) {
+                encoded.add(items.get(itemIds[i]));
+            }
+            EncodedSequence sequence = encoder.encode(encoded);
+            // item position k >= 1 is the k-th newest item, itemIds[to - k]; position 0 is <s>
+            int[] positions = sequence.itemPositions();
+            int[] tokenItems = new int[positions.length];
+            for (int t = 0; t < positions.length; t++) tokenItems[t] = positions[t] == 0 ? -1 : itemIds[to - positions[t]];
+            sequences.add(sequence);
+            tokenItemIds.add(tokenItems);
+        }
+
+        Batch pad() {
+            return Batch.pad(sequences, tokenItemIds, encoder.settings());
+        }
     }
 
     /**
      * Items alone as sequences ({@code <s>} + item), as used to build the item embedding table:
-     * items {@code from} (inclusive) to {@code to} (exclusive).
+     * items {@code from} (inclusive) to {@code to} (exclusive). No token carries an item id: an
+     * item's vector in the table is its text alone.
      */
     public Batch singleItems(int from, int to) {
         List<EncodedSequence> rows = new ArrayList<>(to - from);
@@ -62,17 +85,17 @@ public final class SequenceBatcher {
      * views are masked by {@code masker}.
      */
     public PretrainBatch pretrain(List<int[]> sequences, WholeWordMasker masker, SplittableRandom rng) {
-        List<EncodedSequence> viewA = new ArrayList<>(sequences.size());
-        List<EncodedSequence> viewB = new ArrayList<>(sequences.size());
+        Rows viewA = new Rows(sequences.size());
+        Rows viewB = new Rows(sequences.size());
         for (int[] sequence : sequences) {
             requireNonEmpty(sequence);
             int start = (sequence.length - 1) / 2;
             int target = start + rng.nextInt(sequence.length - start);
-            viewA.add(encodeHistory(sequence, 0, target));
-            viewB.add(encodeHistory(sequence, target, target + 1));
+            viewA.addHistory(sequence, 0, target);
+            viewB.addHistory(sequence, target, target + 1);
         }
-        MlmBatch a = masker.mask(Batch.pad(viewA, encoder.settings()), rng);
-        MlmBatch b = masker.mask(Batch.pad(viewB, encoder.settings()), rng);
+        MlmBatch a = masker.mask(viewA.pad(), rng);
+        MlmBatch b = masker.mask(viewB.pad(), rng);
         return new PretrainBatch(a, b);
     }
 
@@ -81,16 +104,16 @@ public final class SequenceBatcher {
      * input = the items before t (possibly none: then {@code <s>} alone), label = the item at t.
      */
     public LabeledBatch finetune(List<int[]> sequences, SplittableRandom rng) {
-        List<EncodedSequence> rows = new ArrayList<>(sequences.size());
+        Rows rows = new Rows(sequences.size());
         int[] labels = new int[sequences.size()];
         for (int i = 0; i < sequences.size(); i++) {
             int[] sequence = sequences.get(i);
             requireNonEmpty(sequence);
             int target = rng.nextInt(sequence.length);
-            rows.add(encodeHistory(sequence, 0, target));
+            rows.addHistory(sequence, 0, target);
             labels[i] = sequence[target];
         }
-        return new LabeledBatch(Batch.pad(rows, encoder.settings()), labels);
+        return new LabeledBatch(rows.pad(), labels);
     }
 
     /** An evaluation batch: each example's history encoded, its label kept. */

@@ -151,4 +151,28 @@ class SequenceBatcherTest {
         assertArrayEquals(f1.labels(), f2.labels());
         assertArrayEquals(f1.inputs().inputIds(), f2.inputs().inputIds());
     }
+
+    @Test
+    void everyItemTokenCarriesItsItemIdAndStartAndPaddingCarryNone() {
+        int[] longest = new int[60]; // more than the 50 newest items the encoder keeps
+        for (int i = 0; i < longest.length; i++) longest[i] = (7 * i) % ITEMS;
+        Batch batch = BATCHER.histories(List.of(new int[] {5, 9}, longest, new int[] {}));
+        int[] seen = new int[ITEMS];
+        for (int b = 0; b < batch.batchSize(); b++) {
+            for (int t = 0; t < batch.length(); t++) {
+                int i = b * batch.length() + t;
+                boolean itemToken = batch.attentionMask()[i] == 1 && t > 0;
+                // item j is the single token 100 + j, so each token names its item
+                assertEquals(itemToken ? batch.inputIds()[i] - 100 : -1, batch.itemIds()[i], "row " + b + " token " + t);
+                if (itemToken) seen[batch.itemIds()[i]]++;
+            }
+        }
+        assertEquals(2 + 50, Arrays.stream(seen).sum(), "the newest 50 items of the long row and both of the short one");
+        assertEquals(List.of(-1), Arrays.stream(BATCHER.singleItems(0, 4).itemIds()).distinct().boxed().toList(),
+                "items encoded alone (the item table) carry no item id");
+        LabeledBatch finetune = BATCHER.finetune(List.of(new int[] {3, 8, 11}), new SplittableRandom(4));
+        for (int t = 0; t < finetune.inputs().length(); t++) {
+            assertEquals(t == 0 ? -1 : finetune.inputs().inputIds()[t] - 100, finetune.inputs().itemIds()[t], "finetuning token " + t);
+        }
+    }
 }
