@@ -224,6 +224,40 @@ class TrainCommandTest {
     }
 
     @Test
+    void itemIdInputImpliesItemIdEmbeddingLearnsSeenItemsOnlyAndEvaluateReproducesTheRun(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("run");
+        CommandRun r = run(train("--data", data.toString(), "--epochs", "1", "--stage2-epochs", "1", "--item-id-input",
+                "--output", out.toString()));
+        assertEquals(0, r.status(), r.err());
+        Path best = out.resolve(Finetuner.BEST);
+        JsonNode config = JSON.readTree(best.resolve(Checkpoint.CONFIG_FILE).toFile());
+        assertTrue(config.get(RecformerConfig.ITEM_ID_INPUT_EMBEDDING).asBoolean());
+        assertTrue(config.get(RecformerConfig.ITEM_ID_EMBEDDING).asBoolean(), "--item-id-input implies --item-id-embedding");
+        float[] ids = SafeTensors.read(best.resolve(Checkpoint.MODEL_FILE)).get(RecformerForSeqRec.ITEM_ID_INPUT_TABLE).toFloatArray();
+        Dataset dataset = Dataset.load(data);
+        boolean[] seen = new boolean[dataset.itemCount()];
+        for (int u = 0; u < dataset.userCount(); u++) for (int item : dataset.train(u)) seen[item] = true;
+        int hidden = ids.length / dataset.itemCount();
+        int learned = 0, seenCount = 0;
+        for (int j = 0; j < seen.length; j++) {
+            float[] row = Arrays.copyOfRange(ids, j * hidden, (j + 1) * hidden);
+            // a seen item learns once a sampled training input holds it (an item drawn only as a label does not)
+            if (seen[j]) {
+                seenCount++;
+                if (!Arrays.equals(new float[hidden], row)) learned++;
+            } else {
+                assertArrayEquals(new float[hidden], row, "item " + j + " is in no training sequence: text alone");
+            }
+        }
+        assertTrue(learned > seenCount / 2, learned + " of " + seenCount + " seen items learned an input ID vector");
+
+        CommandRun eval = run("evaluate", "--model", best.toString(), "--data", data.toString(), "--split", "test");
+        assertEquals(0, eval.status(), eval.err());
+        String ndcg = String.format(java.util.Locale.ROOT, "%.4f", JSON.readTree(out.resolve("metrics.json").toFile()).get("test").get("NDCG@10").asDouble());
+        assertTrue(eval.out().lines().anyMatch(l -> l.startsWith("NDCG@10") && l.contains(ndcg)), eval.out() + " vs " + ndcg);
+    }
+
+    @Test
     void defaultFreshModelIsTheSmallPresetOfBench() {
         TrainCommand command = new TrainCommand();
         new CommandLine(command).parseArgs();
