@@ -197,27 +197,50 @@ class TrainCommandTest {
 
     @Test
     void itemIdEmbeddingLearnsSeenItemsOnlyAndEvaluateReproducesTheRun(@TempDir Path tmp) throws Exception {
-        Path out = tmp.resolve("run");
-        CommandRun r = run(train("--data", data.toString(), "--epochs", "1", "--stage2-epochs", "0", "--item-id-embedding",
-                "--output", out.toString()));
-        assertEquals(0, r.status(), r.err());
+        Path out = oneEpochRun(tmp, "0", "--item-id-embedding");
         Path best = out.resolve(Finetuner.BEST);
         assertTrue(JSON.readTree(best.resolve(Checkpoint.CONFIG_FILE).toFile()).get(RecformerConfig.ITEM_ID_EMBEDDING).asBoolean());
-        float[] ids = SafeTensors.read(best.resolve(Checkpoint.MODEL_FILE)).get(RecformerForSeqRec.ITEM_ID_TABLE).toFloatArray();
-        Dataset dataset = Dataset.load(data);
-        boolean[] seen = new boolean[dataset.itemCount()];
-        for (int u = 0; u < dataset.userCount(); u++) for (int item : dataset.train(u)) seen[item] = true;
-        int hidden = ids.length / dataset.itemCount();
+        float[][] rows = savedRows(best, RecformerForSeqRec.ITEM_ID_TABLE);
+        boolean[] seen = seenInTraining();
         int cold = 0;
         for (int j = 0; j < seen.length; j++) {
-            float[] row = Arrays.copyOfRange(ids, j * hidden, (j + 1) * hidden);
-            if (seen[j]) assertFalse(Arrays.equals(new float[hidden], row), "item " + j + " is in training: its ID vector learned");
-            else assertArrayEquals(new float[hidden], row, "item " + j + " is in no training sequence: text alone");
+            if (seen[j]) assertFalse(Arrays.equals(new float[rows[j].length], rows[j]), "item " + j + " is in training: its ID vector learned");
+            else assertArrayEquals(new float[rows[j].length], rows[j], "item " + j + " is in no training sequence: text alone");
             if (!seen[j]) cold++;
         }
         assertTrue(cold > 0, "the catalogue has items only in validation or test");
+        assertEvaluateReproducesTheTest(out);
+    }
 
-        CommandRun eval = run("evaluate", "--model", best.toString(), "--data", data.toString(), "--split", "test");
+    /** A successful run with one stage-1 epoch, {@code stage2Epochs} stage-2 epochs and {@code option}; its run folder. */
+    private static Path oneEpochRun(Path tmp, String stage2Epochs, String option) {
+        Path out = tmp.resolve("run");
+        CommandRun r = run(train("--data", data.toString(), "--epochs", "1", "--stage2-epochs", stage2Epochs, option, "--output", out.toString()));
+        assertEquals(0, r.status(), r.err());
+        return out;
+    }
+
+    /** The rows of the [item_num, hidden] table {@code name} saved in the checkpoint folder {@code dir}. */
+    private static float[][] savedRows(Path dir, String name) throws Exception {
+        float[] table = SafeTensors.read(dir.resolve(Checkpoint.MODEL_FILE)).get(name).toFloatArray();
+        int items = Dataset.load(data).itemCount();
+        int hidden = table.length / items;
+        float[][] rows = new float[items][];
+        for (int j = 0; j < items; j++) rows[j] = Arrays.copyOfRange(table, j * hidden, (j + 1) * hidden);
+        return rows;
+    }
+
+    /** Which items of the test catalogue occur in a training sequence. */
+    private static boolean[] seenInTraining() throws Exception {
+        Dataset dataset = Dataset.load(data);
+        boolean[] seen = new boolean[dataset.itemCount()];
+        for (int u = 0; u < dataset.userCount(); u++) for (int item : dataset.train(u)) seen[item] = true;
+        return seen;
+    }
+
+    /** {@code evaluate} of the run's best checkpoint prints the test NDCG@10 the run wrote to metrics.json. */
+    private static void assertEvaluateReproducesTheTest(Path out) throws Exception {
+        CommandRun eval = run("evaluate", "--model", out.resolve(Finetuner.BEST).toString(), "--data", data.toString(), "--split", "test");
         assertEquals(0, eval.status(), eval.err());
         String ndcg = String.format(java.util.Locale.ROOT, "%.4f", JSON.readTree(out.resolve("metrics.json").toFile()).get("test").get("NDCG@10").asDouble());
         assertTrue(eval.out().lines().anyMatch(l -> l.startsWith("NDCG@10") && l.contains(ndcg)), eval.out() + " vs " + ndcg);
@@ -225,36 +248,25 @@ class TrainCommandTest {
 
     @Test
     void itemIdInputImpliesItemIdEmbeddingLearnsSeenItemsOnlyAndEvaluateReproducesTheRun(@TempDir Path tmp) throws Exception {
-        Path out = tmp.resolve("run");
-        CommandRun r = run(train("--data", data.toString(), "--epochs", "1", "--stage2-epochs", "1", "--item-id-input",
-                "--output", out.toString()));
-        assertEquals(0, r.status(), r.err());
+        Path out = oneEpochRun(tmp, "1", "--item-id-input"); // stage 2 reloads the best checkpoint, J included
         Path best = out.resolve(Finetuner.BEST);
         JsonNode config = JSON.readTree(best.resolve(Checkpoint.CONFIG_FILE).toFile());
         assertTrue(config.get(RecformerConfig.ITEM_ID_INPUT_EMBEDDING).asBoolean());
         assertTrue(config.get(RecformerConfig.ITEM_ID_EMBEDDING).asBoolean(), "--item-id-input implies --item-id-embedding");
-        float[] ids = SafeTensors.read(best.resolve(Checkpoint.MODEL_FILE)).get(RecformerForSeqRec.ITEM_ID_INPUT_TABLE).toFloatArray();
-        Dataset dataset = Dataset.load(data);
-        boolean[] seen = new boolean[dataset.itemCount()];
-        for (int u = 0; u < dataset.userCount(); u++) for (int item : dataset.train(u)) seen[item] = true;
-        int hidden = ids.length / dataset.itemCount();
+        float[][] rows = savedRows(best, RecformerForSeqRec.ITEM_ID_INPUT_TABLE);
+        boolean[] seen = seenInTraining();
         int learned = 0, seenCount = 0;
         for (int j = 0; j < seen.length; j++) {
-            float[] row = Arrays.copyOfRange(ids, j * hidden, (j + 1) * hidden);
             // a seen item learns once a sampled training input holds it (an item drawn only as a label does not)
             if (seen[j]) {
                 seenCount++;
-                if (!Arrays.equals(new float[hidden], row)) learned++;
+                if (!Arrays.equals(new float[rows[j].length], rows[j])) learned++;
             } else {
-                assertArrayEquals(new float[hidden], row, "item " + j + " is in no training sequence: text alone");
+                assertArrayEquals(new float[rows[j].length], rows[j], "item " + j + " is in no training sequence: text alone");
             }
         }
         assertTrue(learned > seenCount / 2, learned + " of " + seenCount + " seen items learned an input ID vector");
-
-        CommandRun eval = run("evaluate", "--model", best.toString(), "--data", data.toString(), "--split", "test");
-        assertEquals(0, eval.status(), eval.err());
-        String ndcg = String.format(java.util.Locale.ROOT, "%.4f", JSON.readTree(out.resolve("metrics.json").toFile()).get("test").get("NDCG@10").asDouble());
-        assertTrue(eval.out().lines().anyMatch(l -> l.startsWith("NDCG@10") && l.contains(ndcg)), eval.out() + " vs " + ndcg);
+        assertEvaluateReproducesTheTest(out);
     }
 
     @Test
