@@ -143,7 +143,6 @@ final class RecommendCommand extends JobCommand {
         return Arrays.copyOf(order, Math.min(k, n));
     }
 
-    /** The parsed input: histories as item ids of the extended store (catalogue, new items, inline items). */
     /** The tokens' item ids with those of items outside the model's catalogue ({@code >= n}: new or inline items) as -1: they have no learned ID. */
     private static int[] catalogueItemIds(int[] tokenItemIds, int n) {
         int[] out = tokenItemIds.clone();
@@ -151,6 +150,7 @@ final class RecommendCommand extends JobCommand {
         return out;
     }
 
+    /** The parsed input: histories as item ids of the extended store (catalogue, new items, inline items). */
     private static final class Request {
         final Map<String, int[]> histories = new LinkedHashMap<>();
         final LinkedHashMap<String, Map<String, String>> newItems = new LinkedHashMap<>();

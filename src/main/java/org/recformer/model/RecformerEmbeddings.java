@@ -44,8 +44,8 @@ public final class RecformerEmbeddings extends Module {
     /**
      * The embeddings of the packed rows of {@code in} ([B, T]) -> [R, C]; {@code positions} are its
      * {@link #positionIds} (ids are checked on the whole batch, so an error names the batch position).
-     * With {@code itemIds} (null: none) each token of a history item also gets that item's row of
-     * {@code itemIdTable} added before the LayerNorm; tokens with item id -1 get nothing.
+     * With {@code itemIds} (null: none) each token of a history item also gets that item's learned
+     * ID vector added before the LayerNorm ({@link ItemIdInput#addTo}).
      */
     Tensor forward(ModelInput in, int[] positions, TokenPacking packing, ItemIdInput itemIds) {
         String positionField = "token position ids (from input_ids)";
