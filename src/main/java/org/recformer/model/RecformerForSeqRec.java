@@ -150,7 +150,7 @@ public final class RecformerForSeqRec extends Module {
 
     /**
      * Scores of the given candidate items for pooled [B, C], candidates [B][K] -> [B, K]: only the
-     * K candidate rows of E are read (not the full [B, item_num] score matrix), each row normalized
+     * K candidate rows of the {@link #itemVectors} (E, plus I when the model has it) are read (not the full [B, item_num] score matrix), each row normalized
      * as {@link #scores} does, and multiplied with its own sequence vector.
      */
     public Tensor candidateScores(Tensor pooled, int[][] candidates) {
@@ -170,7 +170,7 @@ public final class RecformerForSeqRec extends Module {
                 flat[b * k + j] = item;
             }
         }
-        Tensor items = Shapes.reshape(Indexing.indexSelect(itemEmbeddings(), flat), batch, k, pooled.dim(1));
+        Tensor items = Shapes.reshape(Indexing.indexSelect(itemVectors(), flat), batch, k, pooled.dim(1));
         Tensor cos = Similarity.cosineSimilarityPerRow(pooled, items, RecformerForPretraining.COSINE_EPS);
         return Arithmetic.div(cos, Tensor.of(cos.backend(), new float[] {(float) config.temp()}));
     }

@@ -3,6 +3,8 @@ package org.recformer.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.recformer.autograd.GradMode;
 import org.recformer.backend.Backends;
 import org.recformer.ops.Indexing;
@@ -236,14 +238,22 @@ class RecformerModelTest {
         }
     }
 
-    @Test
-    void candidateScoresEqualTheGatheredFullScoresWithTheSameGradient() {
-        RecformerConfig config = tiny("cls").with("item_num", 9);
+    /** With item IDs the candidates are scored against E + I, as in {@link RecformerForSeqRec#scores}, and I gets the same gradient. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void candidateScoresEqualTheGatheredFullScoresWithTheSameGradient(boolean itemIds) {
+        RecformerConfig config = tiny("cls").with("item_num", 9).with(RecformerConfig.ITEM_ID_EMBEDDING, itemIds);
         RecformerForSeqRec seqRec = new RecformerForSeqRec(config, model(config));
         SplittableRandom r = new SplittableRandom(13);
         float[] table = new float[9 * config.hiddenSize()];
         for (int i = 0; i < table.length; i++) table[i] = (float) r.nextGaussian();
         seqRec.setItemEmbeddings(Tensor.of(Backends.cpu(), table, 9, config.hiddenSize()));
+        Tensor idTable = itemIds ? seqRec.namedParameters().get(RecformerForSeqRec.ITEM_ID_TABLE).tensor() : null;
+        if (itemIds) {
+            float[] ids = new float[9 * config.hiddenSize()];
+            for (int i = 0; i < ids.length; i++) ids[i] = (float) r.nextGaussian();
+            idTable.copyFrom(ids);
+        }
         float[] start = new float[3 * config.hiddenSize()];
         for (int i = 0; i < start.length; i++) start[i] = (float) r.nextGaussian();
         int[][] candidates = {{4, 0, 4, 8}, {1, 2, 3, 5}, {7, 7, 6, 0}};
@@ -252,6 +262,8 @@ class RecformerModelTest {
         Tensor sampledPooled = Tensor.of(Backends.cpu(), start, 3, config.hiddenSize()).requiresGrad(true);
         Tensor sampled = seqRec.candidateScores(sampledPooled, candidates);
         Losses.crossEntropy(sampled, labels, -100).backward();
+        float[] sampledIdGrad = itemIds ? idTable.grad().toArray() : null;
+        if (itemIds) idTable.zeroGrad();
 
         // reference: the full [B, item_num] score matrix, then the candidates' entries
         Tensor fullPooled = Tensor.of(Backends.cpu(), start, 3, config.hiddenSize()).requiresGrad(true);
@@ -266,6 +278,10 @@ class RecformerModelTest {
         float[] expectedGrad = fullPooled.grad().toArray(), actualGrad = sampledPooled.grad().toArray();
         for (int i = 0; i < expectedGrad.length; i++) assertEquals(expectedGrad[i], actualGrad[i], 1e-6, "gradient " + i);
         assertEquals(null, seqRec.itemEmbeddings().grad(), "the item table is frozen");
+        if (itemIds) {
+            float[] expectedIdGrad = idTable.grad().toArray();
+            for (int i = 0; i < expectedIdGrad.length; i++) assertEquals(expectedIdGrad[i], sampledIdGrad[i], 1e-6, "item-ID gradient " + i);
+        }
     }
 
     @Test
