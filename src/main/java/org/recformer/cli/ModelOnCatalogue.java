@@ -1,5 +1,6 @@
 package org.recformer.cli;
 
+import java.util.function.UnaryOperator;
 import org.recformer.data.batch.SequenceBatcher;
 import org.recformer.data.encode.EncodedItem;
 import org.recformer.data.encode.EncodingSettings;
@@ -45,7 +46,7 @@ record ModelOnCatalogue(RecformerForSeqRec model, Tokenizer tokenizer, EncodingS
     static ModelOnCatalogue load(ModelFactory models, Path modelDir, Path tokenizerDir, CatalogueItems items, Path dataDir,
                                  boolean reencode, int batchSize) throws IOException {
         Tokenizer tokenizer = Checkpoint.resolveTokenizer(tokenizerDir, modelDir);
-        ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(modelDir, items.size(), null, false, false);
+        ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(modelDir, items.size(), UnaryOperator.identity());
         EncodingSettings settings = Encodings.settings(loaded.config(), tokenizer, modelDir.resolve(Checkpoint.CONFIG_FILE).toString());
         ItemTokens tokens = ItemTokenCache.load(dataDir, items.attributes(), new ItemEncoder(tokenizer, settings));
         SequenceBatcher batcher = new SequenceBatcher(tokens, new SequenceEncoder(settings));

@@ -123,6 +123,14 @@ final class TrainCommand extends JobCommand {
             + " tokens in a user's history (SASRec's input side; implies --item-id-embedding); cold items keep their text only (default: off, or as the --model folder says).")
     boolean itemIdInput;
 
+    @Option(names = "--dropout", paramLabel = "P", description = "Dropout probability of the hidden states and of the attention weights"
+            + " (config.json's hidden_dropout_prob and attention_probs_dropout_prob; default: 0.1 for a fresh model, else the --model folder's).")
+    Double dropout;
+
+    @Option(names = "--temperature", paramLabel = "T", description = "Temperature of the contrastive scores, cosine similarity / T"
+            + " (config.json's temp; default: 0.05 for a fresh model, else the --model folder's).")
+    Double temperature;
+
     /** The fresh model's size (--size, --hidden, --layers, --heads, --intermediate), shared with pretrain and bench. */
     @Mixin
     ModelSizeOptions modelSize;
@@ -177,6 +185,8 @@ final class TrainCommand extends JobCommand {
             int s1 = epochs != null ? epochs : stage1Epochs;
             int s2 = epochs != null ? epochs : stage2Epochs;
             if (negativeSamples < 0) throw new IllegalArgumentException("--negative-samples must be >= 0, got " + negativeSamples);
+            if (dropout != null && !(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+            if (temperature != null && !(temperature > 0)) throw new IllegalArgumentException("--temperature must be > 0, got " + temperature);
             if (maxUsers != null && maxUsers < 1) throw new IllegalArgumentException("--max-users must be >= 1, got " + maxUsers);
             FinetuneSettings settings = new FinetuneSettings(s1, s2, batchSize, accumulation, learningRate, warmupSteps, weightDecay, maxGradNorm,
                     evalEvery, stage1Patience, stage2Patience, evalBatchSize, seed, freezeWordEmbeddings);
@@ -202,7 +212,8 @@ final class TrainCommand extends JobCommand {
         } else {
             tok = Checkpoint.resolveTokenizer(tokenizer, model);
             if (model != null) {
-                ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(model, dataset.itemCount(), negativeSamples, itemIdEmbedding || itemIdInput, itemIdInput);
+                ModelFactory.LoadedSeqRec loaded = models.seqRecFromFolder(model, dataset.itemCount(),
+                        c -> withOverrides(c.with("finetune_negative_sample_size", negativeSamples)));
                 config = loaded.config();
                 seqRec = loaded.model();
                 configSource = model.resolve(Checkpoint.CONFIG_FILE).toString();
@@ -211,9 +222,7 @@ final class TrainCommand extends JobCommand {
                 RecformerConfig probe = freshConfig(size, tok, dataset, RecformerRecipe.MAX_TOKEN_NUM);
                 EncodingSettings probeSettings = Encodings.settings(probe, tok, "default model");
                 int tokens = DatasetTokens.tokensNeeded(dataset, users, DatasetTokens.itemTokens(dataset, tok, probeSettings), probeSettings.maxItems());
-                config = freshConfig(size, tok, dataset, tokens).with("pooler_type", pooler)
-                        .with(RecformerConfig.ITEM_ID_EMBEDDING, itemIdEmbedding || itemIdInput)
-                        .with(RecformerConfig.ITEM_ID_INPUT_EMBEDDING, itemIdInput);
+                config = withOverrides(freshConfig(size, tok, dataset, tokens).with("pooler_type", pooler));
                 seqRec = models.freshSeqRec(config, seed);
                 configSource = "default model";
             }
@@ -232,10 +241,11 @@ final class TrainCommand extends JobCommand {
             logFile = runDir.resolve(LOG_FILE);
             if (run.synthetic()) log.println(syntheticNotice(dataDir));
             log.printf("data: %s (%d users used of %d, %d items)", dataDir, users, dataset.userCount(), dataset.itemCount());
-            log.printf("model: %d layers, hidden %d, %d heads, window %d, max %d tokens, %,d parameters; %s",
+            log.printf("model: %d layers, hidden %d, %d heads, window %d, max %d tokens, %,d parameters; %s; dropout %s (attention %s), temperature %s",
                     config.numHiddenLayers(), config.hiddenSize(), config.numAttentionHeads(), config.maxAttentionWindow(),
                     config.maxTokenNum(), parameterCount(seqRec), config.finetuneNegativeSampleSize() == 0 ? "full softmax"
-                            : "sampled softmax with " + config.finetuneNegativeSampleSize() + " negatives");
+                            : "sampled softmax with " + config.finetuneNegativeSampleSize() + " negatives",
+                    config.hiddenDropoutProb(), config.attentionProbsDropoutProb(), config.temp());
             log.printf("settings: %s", run.settings());
             Finetuner finetuner = new Finetuner(seqRec, tok, dataset, users, batcher, run.settings(), runDir, log, !noProgress,
                     folder -> CatalogueItems.write(dataset, folder.resolve(ITEMS_FILE)));
@@ -277,6 +287,19 @@ final class TrainCommand extends JobCommand {
                         + " `recformer train` (no " + RUN_FILE + "); choose a new or empty folder");
             }
         }
+    }
+
+    /**
+     * {@code config} with what the options say of any model, fresh or from a folder: the item-ID
+     * tables when asked for (never turned off: a folder that has them keeps them), dropout and
+     * temperature when given.
+     */
+    private RecformerConfig withOverrides(RecformerConfig config) {
+        if (itemIdEmbedding || itemIdInput) config = config.with(RecformerConfig.ITEM_ID_EMBEDDING, true);
+        if (itemIdInput) config = config.with(RecformerConfig.ITEM_ID_INPUT_EMBEDDING, true);
+        if (dropout != null) config = config.with("hidden_dropout_prob", dropout).with("attention_probs_dropout_prob", dropout);
+        if (temperature != null) config = config.with("temp", temperature);
+        return config;
     }
 
     /** The fresh model's size; with no size options, {@link RecformerRecipe#SMALL}. */

@@ -19,6 +19,7 @@ import org.recformer.tensor.Backend;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 
 /**
  * The one place that builds a model for a job ({@code train}, {@code pretrain}, {@code evaluate},
@@ -69,18 +70,15 @@ public final class ModelFactory {
 
     /**
      * A finetuning model from a folder, for a catalogue of {@code items} items: the folder's
-     * configuration with {@code item_num} (and the negative sample count, unless null) set. When the
-     * checkpoint's item table fits it is loaded too ({@link LoadedSeqRec#hasItemTable()}); otherwise
-     * only the encoder ({@code longformer.*}), which must then be complete. With {@code itemIds} the
-     * model gets a learned item-ID table I even when the folder's has none (then it starts at zero),
-     * with {@code itemIdInput} likewise the input-side table J.
+     * configuration with {@code item_num} set, then changed by {@code adjust} (the caller's
+     * overrides: negative samples, item-ID tables, dropout, temperature). When the checkpoint's item
+     * table fits it is loaded too ({@link LoadedSeqRec#hasItemTable()}); otherwise only the encoder
+     * ({@code longformer.*}), which must then be complete. A learned item-ID table I or J that
+     * {@code adjust} turns on and the folder lacks starts at zero.
      */
-    public LoadedSeqRec seqRecFromFolder(Path dir, int items, Integer negativeSamples, boolean itemIds, boolean itemIdInput) throws IOException {
+    public LoadedSeqRec seqRecFromFolder(Path dir, int items, UnaryOperator<RecformerConfig> adjust) throws IOException {
         RecformerConfig saved = Checkpoint.readConfig(dir);
-        RecformerConfig config = saved.with("item_num", items);
-        if (negativeSamples != null) config = config.with("finetune_negative_sample_size", negativeSamples);
-        if (itemIds) config = config.with(RecformerConfig.ITEM_ID_EMBEDDING, true);
-        if (itemIdInput) config = config.with(RecformerConfig.ITEM_ID_INPUT_EMBEDDING, true);
+        RecformerConfig config = adjust.apply(saved.with("item_num", items));
         RecformerForSeqRec model = seqRec(config, 0);
         if (saved.itemNum() == items) {
             LoadReport report = Checkpoint.loadWeights(dir, model, false);

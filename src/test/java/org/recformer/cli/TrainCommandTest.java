@@ -270,6 +270,40 @@ class TrainCommandTest {
     }
 
     @Test
+    void dropoutAndTemperatureSetTheFreshModelAndOverrideAFolders(@TempDir Path tmp) throws Exception {
+        Path fresh = tmp.resolve("fresh");
+        CommandRun a = run(train("--data", data.toString(), "--epochs", "1", "--stage2-epochs", "0", "--dropout", "0.3",
+                "--temperature", "0.1", "--output", fresh.toString()));
+        assertEquals(0, a.status(), a.err());
+        assertRegularisation(fresh.resolve(Finetuner.BEST), 0.3, 0.1);
+
+        Path plain = tmp.resolve("plain");
+        CommandRun b = run(train("--data", data.toString(), "--epochs", "1", "--stage2-epochs", "0", "--output", plain.toString()));
+        assertEquals(0, b.status(), b.err());
+        assertRegularisation(plain.resolve(Finetuner.BEST), 0.1, 0.05); // the recipe's, as HuggingFace's config defaults
+        assertFalse(a.out().lines().filter(l -> l.contains("loss")).toList().equals(b.out().lines().filter(l -> l.contains("loss")).toList()),
+                "other dropout and temperature change the training losses");
+
+        Path tuned = tmp.resolve("tuned");
+        CommandRun c = run(train("--data", data.toString(), "--model", fresh.resolve(Finetuner.BEST).toString(), "--epochs", "1",
+                "--stage2-epochs", "0", "--dropout", "0", "--temperature", "0.07", "--output", tuned.toString()));
+        assertEquals(0, c.status(), c.err());
+        assertRegularisation(tuned.resolve(Finetuner.BEST), 0.0, 0.07);
+        Path kept = tmp.resolve("kept");
+        CommandRun d = run(train("--data", data.toString(), "--model", fresh.resolve(Finetuner.BEST).toString(), "--epochs", "1",
+                "--stage2-epochs", "0", "--output", kept.toString()));
+        assertEquals(0, d.status(), d.err());
+        assertRegularisation(kept.resolve(Finetuner.BEST), 0.3, 0.1); // without the options the folder's values stay
+    }
+
+    private static void assertRegularisation(Path folder, double dropout, double temperature) throws Exception {
+        JsonNode config = JSON.readTree(folder.resolve(Checkpoint.CONFIG_FILE).toFile());
+        assertEquals(dropout, config.get("hidden_dropout_prob").asDouble(), folder.toString());
+        assertEquals(dropout, config.get("attention_probs_dropout_prob").asDouble(), folder.toString());
+        assertEquals(temperature, config.get("temp").asDouble(), folder.toString());
+    }
+
+    @Test
     void defaultFreshModelIsTheSmallPresetOfBench() {
         TrainCommand command = new TrainCommand();
         new CommandLine(command).parseArgs();
@@ -287,6 +321,13 @@ class TrainCommandTest {
         CommandRun batch = run("train", "--batch-size", "0", "--output", tmp.resolve("c").toString());
         assertEquals(2, batch.status());
         assertTrue(batch.err().contains("--batch-size"), batch.err());
+        for (String[] bad : new String[][] {{"--dropout", "1"}, {"--dropout", "-0.1"}, {"--temperature", "0"}}) {
+            Path out = tmp.resolve("bad" + bad[0] + bad[1]);
+            CommandRun r = run("train", bad[0], bad[1], "--output", out.toString());
+            assertEquals(2, r.status(), r.out());
+            assertTrue(r.err().contains(bad[0] + " must be"), r.err());
+            assertFalse(Files.exists(out), "nothing written for a bad " + bad[0]);
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.recformer.model;
 
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.recformer.backend.Backends;
@@ -143,7 +144,7 @@ class ItemIdEmbeddingTest {
         Checkpoint.save(dir, model.config(), model, Tokenizer.bundled(), null, null, null);
         assertTrue(Files.readString(dir.resolve(Checkpoint.CONFIG_FILE)).contains("\"" + RecformerConfig.ITEM_ID_EMBEDDING + "\" : true"));
 
-        ModelFactory.LoadedSeqRec same = models.seqRecFromFolder(dir, ITEMS, null, false, false);
+        ModelFactory.LoadedSeqRec same = models.seqRecFromFolder(dir, ITEMS, UnaryOperator.identity());
         assertTrue(same.hasItemTable());
         assertArrayEquals(idTable(model).tensor().toArray(), idTable(same.model()).tensor().toArray());
         Tensor pooled = Tensor.of(Backends.cpu(), gaussians(r, 2 * C, 1), 2, C);
@@ -151,7 +152,7 @@ class ItemIdEmbeddingTest {
         same.model().eval();
         assertArrayEquals(model.scores(pooled).toArray(), same.model().scores(pooled).toArray());
 
-        ModelFactory.LoadedSeqRec other = models.seqRecFromFolder(dir, ITEMS + 1, null, false, false);
+        ModelFactory.LoadedSeqRec other = models.seqRecFromFolder(dir, ITEMS + 1, UnaryOperator.identity());
         assertFalse(other.hasItemTable());
         assertArrayEquals(new float[(ITEMS + 1) * C], idTable(other.model()).tensor().toArray(), "another catalogue: all items cold");
     }

@@ -1,5 +1,6 @@
 package org.recformer.model;
 
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.recformer.backend.Backends;
@@ -151,7 +152,7 @@ class ItemIdInputTest {
         assertTrue(Files.readString(dir.resolve(Checkpoint.CONFIG_FILE)).contains("\"" + RecformerConfig.ITEM_ID_INPUT_EMBEDDING + "\" : true"));
 
         ModelFactory models = new ModelFactory(Backends.cpu());
-        ModelFactory.LoadedSeqRec same = models.seqRecFromFolder(dir, ITEMS, null, false, false);
+        ModelFactory.LoadedSeqRec same = models.seqRecFromFolder(dir, ITEMS, UnaryOperator.identity());
         assertTrue(same.hasItemTable());
         assertArrayEquals(j, inputTable(same.model()).tensor().toArray());
         same.model().eval();
@@ -159,7 +160,7 @@ class ItemIdInputTest {
         assertArrayEquals(model.scores(model.encode(in, tokenItemIds(in))).toArray(),
                 same.model().scores(same.model().encode(in, tokenItemIds(in))).toArray());
 
-        ModelFactory.LoadedSeqRec other = models.seqRecFromFolder(dir, ITEMS + 1, null, false, false);
+        ModelFactory.LoadedSeqRec other = models.seqRecFromFolder(dir, ITEMS + 1, UnaryOperator.identity());
         assertFalse(other.hasItemTable());
         assertArrayEquals(new float[(ITEMS + 1) * C], inputTable(other.model()).tensor().toArray(), "another catalogue: all items cold");
     }

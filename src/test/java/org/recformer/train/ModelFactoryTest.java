@@ -1,5 +1,6 @@
 package org.recformer.train;
 
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -73,7 +74,7 @@ class ModelFactoryTest {
     /** A fresh model of {@code kind} ({@code from} null), or one loaded from the folder {@code from}, as a job builds it. */
     private static Module build(String kind, ModelFactory models, RecformerConfig config, Path from) throws IOException {
         if (kind.equals("finetuning")) {
-            return from == null ? models.freshSeqRec(config, 7) : models.seqRecFromFolder(from, config.itemNum(), null, false, false).model();
+            return from == null ? models.freshSeqRec(config, 7) : models.seqRecFromFolder(from, config.itemNum(), UnaryOperator.identity()).model();
         }
         return from == null ? models.freshPretraining(config, 3) : models.resumedPretraining(from, 3);
     }
