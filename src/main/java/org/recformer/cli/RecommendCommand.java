@@ -87,9 +87,12 @@ final class RecommendCommand extends JobCommand {
         ItemTokens tokens = m.withExtraItems(extra);
         SequenceBatcher batcher = new SequenceBatcher(tokens, new SequenceEncoder(m.settings()));
         int candidates = n + request.newItems.size();
-        // the scorer's table holds each catalogue item's scoring vector (text, plus its learned ID vector if any)
+        // the scorer's table holds each catalogue item's scoring vector (text, plus its learned ID vector if any),
+        // its score offsets those of the catalogue items (new items: 0, as cold items)
         RecformerForSeqRec scorer = new RecformerForSeqRec(m.model().config().with("item_num", candidates)
                 .with(RecformerConfig.ITEM_ID_EMBEDDING, false), m.model().longformer());
+        Tensor offsets = m.model().itemBiases();
+        if (offsets != null) scorer.setItemBiases(Arrays.copyOf(offsets.toArray(), candidates));
         float[] table = new float[candidates * m.model().config().hiddenSize()];
         System.arraycopy(m.model().itemVectors().toArray(), 0, table, 0, n * m.model().config().hiddenSize());
         if (!request.newItems.isEmpty()) {

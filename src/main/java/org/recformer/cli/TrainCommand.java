@@ -123,6 +123,10 @@ final class TrainCommand extends JobCommand {
             + " tokens in a user's history (SASRec's input side; implies --item-id-embedding); cold items keep their text only (default: off, or as the --model folder says).")
     boolean itemIdInput;
 
+    @Option(names = "--item-id-bias", description = "Also learn a score offset for each item seen in training, added to its"
+            + " score (what a dot-product model holds in the norm of an item's vector: its popularity); cold items keep 0 (default: off, or as the --model folder says).")
+    boolean itemIdBias;
+
     @Option(names = "--dropout", paramLabel = "P", description = "Dropout probability of the hidden states and of the attention weights"
             + " (config.json's hidden_dropout_prob and attention_probs_dropout_prob; default: 0.1 for a fresh model, else the --model folder's).")
     Double dropout;
@@ -291,12 +295,13 @@ final class TrainCommand extends JobCommand {
 
     /**
      * {@code config} with what the options say of any model, fresh or from a folder: the item-ID
-     * tables when asked for (never turned off: a folder that has them keeps them), dropout and
+     * tables and score offsets when asked for (never turned off: a folder that has them keeps them), dropout and
      * temperature when given.
      */
     private RecformerConfig withOverrides(RecformerConfig config) {
         if (itemIdEmbedding || itemIdInput) config = config.with(RecformerConfig.ITEM_ID_EMBEDDING, true);
         if (itemIdInput) config = config.with(RecformerConfig.ITEM_ID_INPUT_EMBEDDING, true);
+        if (itemIdBias) config = config.with(RecformerConfig.ITEM_ID_BIAS, true);
         if (dropout != null) config = config.with("hidden_dropout_prob", dropout).with("attention_probs_dropout_prob", dropout);
         if (temperature != null) config = config.with("temp", temperature);
         return config;

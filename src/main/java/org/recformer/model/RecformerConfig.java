@@ -36,6 +36,8 @@ public final class RecformerConfig {
     public static final String ITEM_ID_EMBEDDING = "item_id_embedding";
     /** The project's key saying the finetuning model adds a learned item-ID vector to the input tokens of each history item (absent: false). */
     public static final String ITEM_ID_INPUT_EMBEDDING = "item_id_input_embedding";
+    /** The project's key saying the finetuning model adds a learned score offset per item seen in training (absent: false). */
+    public static final String ITEM_ID_BIAS = "item_id_bias";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     // LongformerConfig
@@ -75,6 +77,7 @@ public final class RecformerConfig {
     private final int finetuneNegativeSampleSize;
     private final boolean itemIdEmbedding;
     private final boolean itemIdInputEmbedding;
+    private final boolean itemIdBias;
     /** Keys this class does not interpret, kept for writing back. */
     private final ObjectNode otherKeys;
 
@@ -113,6 +116,7 @@ public final class RecformerConfig {
         finetuneNegativeSampleSize = f.intValue("finetune_negative_sample_size", 0);
         itemIdEmbedding = f.booleanValue(ITEM_ID_EMBEDDING, false);
         itemIdInputEmbedding = f.booleanValue(ITEM_ID_INPUT_EMBEDDING, false);
+        itemIdBias = f.booleanValue(ITEM_ID_BIAS, false);
         otherKeys = f.rest();
         validate();
     }
@@ -191,6 +195,7 @@ public final class RecformerConfig {
         sorted.put("finetune_negative_sample_size", n.numberNode(finetuneNegativeSampleSize));
         if (itemIdEmbedding) sorted.put(ITEM_ID_EMBEDDING, n.booleanNode(true));
         if (itemIdInputEmbedding) sorted.put(ITEM_ID_INPUT_EMBEDDING, n.booleanNode(true));
+        if (itemIdBias) sorted.put(ITEM_ID_BIAS, n.booleanNode(true));
         ObjectNode out = n.objectNode();
         sorted.forEach(out::set);
         return out;
@@ -286,7 +291,7 @@ public final class RecformerConfig {
                         + " = " + elements + " elements in one tensor, more than the limit of " + MAX_TENSOR_ELEMENTS);
             }
         }
-        long parameters = encoderParameterCount() + (1L + (itemIdEmbedding ? 1 : 0) + (itemIdInputEmbedding ? 1 : 0)) * itemNum * h + (h * h + 3 * h + (long) vocabSize * h + vocabSize);
+        long parameters = encoderParameterCount() + (1L + (itemIdEmbedding ? 1 : 0) + (itemIdInputEmbedding ? 1 : 0)) * itemNum * h + (itemIdBias ? itemNum : 0) + (h * h + 3 * h + (long) vocabSize * h + vocabSize);
         long bytes = 4 * parameters;
         long heap = Runtime.getRuntime().maxMemory();
         if (bytes > heap) {
@@ -432,6 +437,8 @@ public final class RecformerConfig {
     public boolean itemIdEmbedding() { return itemIdEmbedding; }
     /** Whether finetuning adds a learned item-ID vector to the embeddings of each history item's tokens ({@link RecformerForSeqRec}). */
     public boolean itemIdInputEmbedding() { return itemIdInputEmbedding; }
+    /** Whether finetuning adds a learned offset to the score of each item seen in training ({@link RecformerForSeqRec}). */
+    public boolean itemIdBias() { return itemIdBias; }
 
     /** The names of the kept keys this class does not interpret. */
     public Set<String> otherKeyNames() {

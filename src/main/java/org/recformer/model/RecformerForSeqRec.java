@@ -3,6 +3,7 @@ package org.recformer.model;
 import org.recformer.autograd.GradMode;
 import org.recformer.nn.Embedding;
 import org.recformer.nn.Module;
+import org.recformer.nn.Parameter;
 import org.recformer.ops.Arithmetic;
 import org.recformer.ops.Indexing;
 import org.recformer.ops.Losses;
@@ -32,12 +33,19 @@ import java.util.random.RandomGenerator;
  * ({@value #ITEM_ID_INPUT_TABLE}, [item_num, C]) is learned, starts at zero and learns only the rows
  * of items seen in training, like I. {@code <s>}, padding and items encoded alone (the table E) get
  * nothing from J.
+ *
+ * <p>With {@link RecformerConfig#itemIdBias()} every score of item j also gets b[j] added, where b
+ * ({@value #ITEM_ID_BIAS}, [item_num]) is learned, starts at zero and learns only the entries of items
+ * seen in training, like I: the offset a dot-product model such as SASRec can hold in the norm of an
+ * item's vector (its popularity), which the cosine score cannot. Cold items keep b[j] = 0.
  */
 public final class RecformerForSeqRec extends Module {
     /** Checkpoint name of the learned item-ID table. */
     public static final String ITEM_ID_TABLE = "item_id_embedding.weight";
     /** Checkpoint name of the learned input-side item-ID table. */
     public static final String ITEM_ID_INPUT_TABLE = "item_id_input_embedding.weight";
+    /** Checkpoint name of the learned per-item score offsets. */
+    public static final String ITEM_ID_BIAS = "item_id_bias";
 
     private final RecformerConfig config;
     private final RecformerModel longformer;
@@ -46,7 +54,9 @@ public final class RecformerForSeqRec extends Module {
     private final Embedding itemIdEmbedding;
     /** The learned input-side item-ID table J, or null without {@link RecformerConfig#itemIdInputEmbedding()}. */
     private final Embedding itemIdInputEmbedding;
-    /** [item_num, 1]: 1 for items whose rows of I and J learn, 0 for the others; null: every row learns. */
+    /** The learned score offsets b [item_num], or null without {@link RecformerConfig#itemIdBias()}. */
+    private final Parameter itemIdBias;
+    /** [item_num, 1]: 1 for items whose rows of I and J (and entries of b) learn, 0 for the others; null: every row learns. */
     private Tensor trainedItems;
 
     /** A new model with its own encoder on {@code backend} (zero weights until loaded). */
@@ -70,6 +80,7 @@ public final class RecformerForSeqRec extends Module {
         itemIdInputEmbedding = config.itemIdInputEmbedding()
                 ? registerModule("item_id_input_embedding", new Embedding(longformer.backend(), config.itemNum(), config.hiddenSize(), -1))
                 : null;
+        itemIdBias = config.itemIdBias() ? registerParameter(ITEM_ID_BIAS, Tensor.zeros(longformer.backend(), config.itemNum())) : null;
     }
 
     /** Pooled outputs [N, C] of a batch of item sequences ({@code <s>} + one item each), without a graph. */
@@ -94,8 +105,9 @@ public final class RecformerForSeqRec extends Module {
     }
 
     /**
-     * Lets only the rows of I and J of the items with {@code trained[j]} learn: the others get no
-     * gradient, so they keep their values (zero from a fresh table). No effect without I and J.
+     * Lets only the rows of I and J (and the entries of b) of the items with {@code trained[j]} learn:
+     * the others get no gradient, so they keep their values (zero from a fresh table). No effect
+     * without them.
      */
     public void setTrainedItems(boolean[] trained) {
         if (trained.length != config.itemNum()) {
@@ -107,13 +119,30 @@ public final class RecformerForSeqRec extends Module {
     }
 
     /**
-     * Sets every row of I and J to zero (the model then scores every item and reads every history from
-     * text alone). No effect without I and J.
+     * Sets every row of I and J and every entry of b to zero (the model then scores every item and
+     * reads every history from text alone). No effect without them.
      */
     public void clearItemIds() {
         float[] zeros = new float[config.itemNum() * config.hiddenSize()];
         if (itemIdEmbedding != null) itemIdEmbedding.weight().tensor().copyFrom(zeros);
         if (itemIdInputEmbedding != null) itemIdInputEmbedding.weight().tensor().copyFrom(zeros);
+        if (itemIdBias != null) itemIdBias.tensor().copyFrom(new float[config.itemNum()]);
+    }
+
+    /** Sets the score offsets b to {@code offsets} [item_num]; the model must have b. */
+    public void setItemBiases(float[] offsets) {
+        if (itemIdBias == null) throw new IllegalStateException("the model has no " + ITEM_ID_BIAS + " (config.json's " + RecformerConfig.ITEM_ID_BIAS + ")");
+        if (offsets.length != config.itemNum()) {
+            throw new IllegalArgumentException(offsets.length + " item score offsets, expected item_num " + config.itemNum());
+        }
+        itemIdBias.tensor().copyFrom(offsets);
+    }
+
+    /** The score offsets [item_num] as they count (entries of items that do not learn are 0), or null without b. */
+    public Tensor itemBiases() {
+        if (itemIdBias == null) return null;
+        Tensor column = Shapes.reshape(itemIdBias.tensor(), config.itemNum(), 1);
+        return Shapes.reshape(trainedItems == null ? column : Arithmetic.mul(column, trainedItems), config.itemNum());
     }
 
     /** The vectors the items are scored against [item_num, C]: E, plus I when the model has it. */
@@ -143,14 +172,15 @@ public final class RecformerForSeqRec extends Module {
         return longformer.forward(in, itemIds, false).pooledOutput();
     }
 
-    /** Scores of every item for pooled [B, C] -> [B, item_num]. */
+    /** Scores of every item for pooled [B, C] -> [B, item_num] (plus b when the model has it). */
     public Tensor scores(Tensor pooled) {
-        return RecformerForPretraining.similarity(pooled, itemVectors(), config.temp());
+        Tensor cos = RecformerForPretraining.similarity(pooled, itemVectors(), config.temp());
+        return itemIdBias == null ? cos : Arithmetic.add(cos, itemBiases());
     }
 
     /**
      * Scores of the given candidate items for pooled [B, C], candidates [B][K] -> [B, K]: only the
-     * K candidate rows of the {@link #itemVectors} (E, plus I when the model has it) are read (not the full [B, item_num] score matrix), each row normalized
+     * K candidate rows of the {@link #itemVectors} (E, plus I when the model has it; and b) are read (not the full [B, item_num] score matrix), each row normalized
      * as {@link #scores} does, and multiplied with its own sequence vector.
      */
     public Tensor candidateScores(Tensor pooled, int[][] candidates) {
@@ -172,7 +202,10 @@ public final class RecformerForSeqRec extends Module {
         }
         Tensor items = Shapes.reshape(Indexing.indexSelect(itemVectors(), flat), batch, k, pooled.dim(1));
         Tensor cos = Similarity.cosineSimilarityPerRow(pooled, items, RecformerForPretraining.COSINE_EPS);
-        return Arithmetic.div(cos, Tensor.of(cos.backend(), new float[] {(float) config.temp()}));
+        Tensor scaled = Arithmetic.div(cos, Tensor.of(cos.backend(), new float[] {(float) config.temp()}));
+        if (itemIdBias == null) return scaled;
+        Tensor offsets = Indexing.indexSelect(Shapes.reshape(itemBiases(), config.itemNum(), 1), flat); // [B*K, 1]
+        return Arithmetic.add(scaled, Shapes.reshape(offsets, batch, k));
     }
 
     /**

@@ -270,6 +270,37 @@ class TrainCommandTest {
     }
 
     @Test
+    void itemIdBiasLearnsSeenItemsOnlyAndEvaluateAndRecommendUseIt(@TempDir Path tmp) throws Exception {
+        Path out = oneEpochRun(tmp, "1", "--item-id-bias");
+        Path best = out.resolve(Finetuner.BEST);
+        assertTrue(JSON.readTree(best.resolve(Checkpoint.CONFIG_FILE).toFile()).get(RecformerConfig.ITEM_ID_BIAS).asBoolean());
+        float[] bias = SafeTensors.read(best.resolve(Checkpoint.MODEL_FILE)).get(RecformerForSeqRec.ITEM_ID_BIAS).toFloatArray();
+        boolean[] seen = seenInTraining();
+        for (int j = 0; j < seen.length; j++) {
+            if (seen[j]) assertTrue(bias[j] != 0f, "item " + j + " is in training: its offset learned");
+            else assertEquals(0f, bias[j], "item " + j + " is in no training sequence: no offset");
+        }
+        assertEvaluateReproducesTheTest(out);
+
+        // recommend: a new item with a catalogue item's text scores as that item without its offset
+        Dataset dataset = Dataset.load(data);
+        int item = 0;
+        while (!seen[item] || Math.abs(bias[item]) < 1e-4f) item++;
+        JsonNode attributes = JSON.readTree(data.resolve(Dataset.METADATA_FILE).toFile()).get(dataset.rawItemId(item));
+        Path input = tmp.resolve("copy.json");
+        Files.writeString(input, "{\"histories\": {\"alice\": [\"" + dataset.rawItemId((item + 1) % seen.length) + "\"]},"
+                + " \"new_items\": {\"COPY\": " + JSON.writeValueAsString(attributes) + "}}");
+        CommandRun r = run("recommend", "--model", best.toString(), "--input", input.toString(), "--top-k", "" + (seen.length + 1));
+        assertEquals(0, r.status(), r.err());
+        double copy = Double.NaN, original = Double.NaN;
+        for (JsonNode e : JSON.readTree(r.out()).get("alice")) {
+            if (e.get("item").asText().equals("COPY")) copy = e.get("score").asDouble();
+            if (e.get("item").asText().equals(dataset.rawItemId(item))) original = e.get("score").asDouble();
+        }
+        assertEquals(bias[item], original - copy, 1e-4, "the catalogue item's score holds its offset, the new item's none");
+    }
+
+    @Test
     void dropoutAndTemperatureSetTheFreshModelAndOverrideAFolders(@TempDir Path tmp) throws Exception {
         Path fresh = tmp.resolve("fresh");
         CommandRun a = run(train("--data", data.toString(), "--epochs", "1", "--stage2-epochs", "0", "--dropout", "0.3",

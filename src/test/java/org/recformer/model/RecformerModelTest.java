@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.recformer.autograd.GradMode;
 import org.recformer.backend.Backends;
 import org.recformer.ops.Indexing;
@@ -238,11 +238,15 @@ class RecformerModelTest {
         }
     }
 
-    /** With item IDs the candidates are scored against E + I, as in {@link RecformerForSeqRec#scores}, and I gets the same gradient. */
+    /**
+     * With item IDs the candidates are scored against E + I, as in {@link RecformerForSeqRec#scores}, and I gets the same
+     * gradient; with score offsets each candidate gets its own b[j], and b the same gradient.
+     */
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void candidateScoresEqualTheGatheredFullScoresWithTheSameGradient(boolean itemIds) {
-        RecformerConfig config = tiny("cls").with("item_num", 9).with(RecformerConfig.ITEM_ID_EMBEDDING, itemIds);
+    @CsvSource({"false, false", "true, false", "false, true", "true, true"})
+    void candidateScoresEqualTheGatheredFullScoresWithTheSameGradient(boolean itemIds, boolean offsets) {
+        RecformerConfig config = tiny("cls").with("item_num", 9).with(RecformerConfig.ITEM_ID_EMBEDDING, itemIds)
+                .with(RecformerConfig.ITEM_ID_BIAS, offsets);
         RecformerForSeqRec seqRec = new RecformerForSeqRec(config, model(config));
         SplittableRandom r = new SplittableRandom(13);
         float[] table = new float[9 * config.hiddenSize()];
@@ -254,6 +258,12 @@ class RecformerModelTest {
             for (int i = 0; i < ids.length; i++) ids[i] = (float) r.nextGaussian();
             idTable.copyFrom(ids);
         }
+        Tensor bias = offsets ? seqRec.namedParameters().get(RecformerForSeqRec.ITEM_ID_BIAS).tensor() : null;
+        if (offsets) {
+            float[] b = new float[9];
+            for (int i = 0; i < b.length; i++) b[i] = (float) (3 * r.nextGaussian());
+            bias.copyFrom(b);
+        }
         float[] start = new float[3 * config.hiddenSize()];
         for (int i = 0; i < start.length; i++) start[i] = (float) r.nextGaussian();
         int[][] candidates = {{4, 0, 4, 8}, {1, 2, 3, 5}, {7, 7, 6, 0}};
@@ -264,6 +274,8 @@ class RecformerModelTest {
         Losses.crossEntropy(sampled, labels, -100).backward();
         float[] sampledIdGrad = itemIds ? idTable.grad().toArray() : null;
         if (itemIds) idTable.zeroGrad();
+        float[] sampledBiasGrad = offsets ? bias.grad().toArray() : null;
+        if (offsets) bias.zeroGrad();
 
         // reference: the full [B, item_num] score matrix, then the candidates' entries
         Tensor fullPooled = Tensor.of(Backends.cpu(), start, 3, config.hiddenSize()).requiresGrad(true);
@@ -281,6 +293,11 @@ class RecformerModelTest {
         if (itemIds) {
             float[] expectedIdGrad = idTable.grad().toArray();
             for (int i = 0; i < expectedIdGrad.length; i++) assertEquals(expectedIdGrad[i], sampledIdGrad[i], 1e-6, "item-ID gradient " + i);
+        }
+        if (offsets) {
+            float[] expectedBiasGrad = bias.grad().toArray();
+            for (int i = 0; i < 9; i++) assertEquals(expectedBiasGrad[i], sampledBiasGrad[i], 1e-6, "score offset gradient " + i);
+            assertTrue(Arrays.stream(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8}).anyMatch(i -> expectedBiasGrad[i] != 0), "offsets learn");
         }
     }
 
