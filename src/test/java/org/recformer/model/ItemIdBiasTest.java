@@ -36,27 +36,7 @@ class ItemIdBiasTest {
 
     /** mean over rows b of cross-entropy(cos(p_b, E_j) / temp + m_j b_j, label_b), in double. */
     static double referenceLoss(float[] pooled, float[] e, double[] bias, int[] labels, double temp) {
-        double total = 0;
-        for (int b = 0; b < labels.length; b++) {
-            double[] s = new double[ITEMS];
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < ITEMS; j++) {
-                double dot = 0, np = 0, nv = 0;
-                for (int c = 0; c < C; c++) {
-                    double p = pooled[b * C + c];
-                    double v = e[j * C + c];
-                    dot += p * v;
-                    np += p * p;
-                    nv += v * v;
-                }
-                s[j] = dot / Math.max(Math.sqrt(np), 1e-8) / Math.max(Math.sqrt(nv), 1e-8) / temp + (TRAINED[j] ? bias[j] : 0);
-                max = Math.max(max, s[j]);
-            }
-            double sum = 0;
-            for (double v : s) sum += Math.exp(v - max);
-            total += max + Math.log(sum) - s[labels[b]];
-        }
-        return total / labels.length;
+        return ItemIdEmbeddingTest.referenceLoss(pooled, e, null, bias, TRAINED, labels, temp);
     }
 
     @Test

@@ -46,6 +46,14 @@ class ItemIdEmbeddingTest {
 
     /** mean over rows b of cross-entropy(cos(p_b, E_j + m_j I_j) / temp, label_b), in double. */
     static double referenceLoss(float[] pooled, float[] e, double[] ids, boolean[] trained, int[] labels, double temp) {
+        return referenceLoss(pooled, e, ids, null, trained, labels, temp);
+    }
+
+    /**
+     * mean over rows b of cross-entropy(cos(p_b, E_j + m_j I_j) / temp + m_j b_j, label_b), in double
+     * (m_j: item j is trained; {@code ids} or {@code offsets} null: none).
+     */
+    static double referenceLoss(float[] pooled, float[] e, double[] ids, double[] offsets, boolean[] trained, int[] labels, double temp) {
         double total = 0;
         for (int b = 0; b < labels.length; b++) {
             double[] s = new double[ITEMS];
@@ -54,12 +62,12 @@ class ItemIdEmbeddingTest {
                 double dot = 0, np = 0, nv = 0;
                 for (int c = 0; c < C; c++) {
                     double p = pooled[b * C + c];
-                    double v = e[j * C + c] + (trained[j] ? ids[j * C + c] : 0);
+                    double v = e[j * C + c] + (trained[j] && ids != null ? ids[j * C + c] : 0);
                     dot += p * v;
                     np += p * p;
                     nv += v * v;
                 }
-                s[j] = dot / Math.max(Math.sqrt(np), 1e-8) / Math.max(Math.sqrt(nv), 1e-8) / temp;
+                s[j] = dot / Math.max(Math.sqrt(np), 1e-8) / Math.max(Math.sqrt(nv), 1e-8) / temp + (trained[j] && offsets != null ? offsets[j] : 0);
                 max = Math.max(max, s[j]);
             }
             double sum = 0;
