@@ -1,6 +1,5 @@
 package org.recformer.cli;
 
-import java.util.function.UnaryOperator;
 import org.recformer.data.batch.SequenceBatcher;
 import org.recformer.data.encode.EncodedItem;
 import org.recformer.data.encode.EncodingSettings;
@@ -31,6 +30,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A model folder ready to score a catalogue: the finetuning model with its item table E, either
