@@ -140,20 +140,22 @@ public final class RecformerForSeqRec extends Module {
 
     /** The score offsets [item_num] as they count (entries of items that do not learn are 0), or null without b. */
     public Tensor itemBiases() {
-        if (itemIdBias == null) return null;
-        Tensor column = Shapes.reshape(itemIdBias.tensor(), config.itemNum(), 1);
-        return Shapes.reshape(trainedItems == null ? column : Arithmetic.mul(column, trainedItems), config.itemNum());
+        return itemIdBias == null ? null : Shapes.reshape(offsetColumn(), config.itemNum());
+    }
+
+    /** b as a column [item_num, 1], masked as {@link #trainedRows}. */
+    private Tensor offsetColumn() {
+        return trainedRows(Shapes.reshape(itemIdBias.tensor(), config.itemNum(), 1));
     }
 
     /** The vectors the items are scored against [item_num, C]: E, plus I when the model has it. */
     public Tensor itemVectors() {
         if (itemIdEmbedding == null) return itemEmbeddings();
-        return Arithmetic.add(itemEmbeddings(), trainedRows(itemIdEmbedding));
+        return Arithmetic.add(itemEmbeddings(), trainedRows(itemIdEmbedding.weight().tensor()));
     }
 
-    /** The table's rows, those of items that do not learn multiplied by 0 (so they get no gradient). */
-    private Tensor trainedRows(Embedding table) {
-        Tensor rows = table.weight().tensor();
+    /** {@code rows} [item_num, k] with the rows of items that do not learn multiplied by 0 (so they get no gradient). */
+    private Tensor trainedRows(Tensor rows) {
         return trainedItems == null ? rows : Arithmetic.mul(rows, trainedItems);
     }
 
@@ -168,7 +170,7 @@ public final class RecformerForSeqRec extends Module {
      */
     public Tensor encode(ModelInput in, int[] tokenItemIds) {
         ItemIdInput itemIds = itemIdInputEmbedding == null || tokenItemIds == null
-                ? null : new ItemIdInput(tokenItemIds, trainedRows(itemIdInputEmbedding));
+                ? null : new ItemIdInput(tokenItemIds, trainedRows(itemIdInputEmbedding.weight().tensor()));
         return longformer.forward(in, itemIds, false).pooledOutput();
     }
 
@@ -204,7 +206,7 @@ public final class RecformerForSeqRec extends Module {
         Tensor cos = Similarity.cosineSimilarityPerRow(pooled, items, RecformerForPretraining.COSINE_EPS);
         Tensor scaled = Arithmetic.div(cos, Tensor.of(cos.backend(), new float[] {(float) config.temp()}));
         if (itemIdBias == null) return scaled;
-        Tensor offsets = Indexing.indexSelect(Shapes.reshape(itemBiases(), config.itemNum(), 1), flat); // [B*K, 1]
+        Tensor offsets = Indexing.indexSelect(offsetColumn(), flat); // [B*K, 1]
         return Arithmetic.add(scaled, Shapes.reshape(offsets, batch, k));
     }
 
