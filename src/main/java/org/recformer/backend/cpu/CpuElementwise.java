@@ -26,9 +26,9 @@ final class CpuElementwise {
     private static final int MAX_PARTS = 32;
     /** Most doubles all partial sums of one reduction may hold together. */
     private static final int PARTIAL_LIMIT = 1 << 20;
-    private static final double SQRT1_2 = 0.70710678118654752440;
+    static final double SQRT1_2 = 0.70710678118654752440;
     /** 1 / sqrt(2 pi), the standard normal density at 0. */
-    private static final double INV_SQRT_2PI = 0.39894228040143267794;
+    static final double INV_SQRT_2PI = 0.39894228040143267794;
 
     static void copyBlocks(float[] src, int srcOffset, int srcStride, float[] dst, int dstOffset, int dstStride,
                            int blockLen, int blocks, boolean accumulate) {
@@ -89,9 +89,7 @@ final class CpuElementwise {
     static void binary(BinaryOp op, float[] a, int[] aShape, float[] b, int[] bShape, float[] out, int[] outShape) {
         int n = out.length;
         if (a.length == n && b.length == n) {
-            Parallel.forRange(n, GRAIN, (from, to) -> {
-                for (int i = from; i < to; i++) out[i] = apply(op, a[i], b[i]);
-            });
+            Parallel.forRange(n, GRAIN, (from, to) -> apply(op, a, from, b, from, out, from, to - from));
             return;
         }
         int rank = outShape.length;
@@ -105,9 +103,30 @@ final class CpuElementwise {
                 int ao = rowOffset(r, outShape, as);
                 int bo = rowOffset(r, outShape, bs);
                 int o = r * inner;
-                for (int j = 0; j < inner; j++) out[o + j] = apply(op, a[ao + j * aInner], b[bo + j * bInner]);
+                if (aInner == 1 && bInner == 1) apply(op, a, ao, b, bo, out, o, inner); // e.g. a bias added to each row
+                else for (int j = 0; j < inner; j++) out[o + j] = apply(op, a[ao + j * aInner], b[bo + j * bInner]);
             }
         });
+    }
+
+    /** out[o + j] = a[ao + j] op b[bo + j] for j in [0, len): one loop per operator, which C2 vectorizes. */
+    private static void apply(BinaryOp op, float[] a, int ao, float[] b, int bo, float[] out, int o, int len) {
+        switch (op) {
+            case ADD:
+                for (int j = 0; j < len; j++) out[o + j] = a[ao + j] + b[bo + j];
+                break;
+            case SUB:
+                for (int j = 0; j < len; j++) out[o + j] = a[ao + j] - b[bo + j];
+                break;
+            case MUL:
+                for (int j = 0; j < len; j++) out[o + j] = a[ao + j] * b[bo + j];
+                break;
+            case DIV:
+                for (int j = 0; j < len; j++) out[o + j] = a[ao + j] / b[bo + j];
+                break;
+            default:
+                throw new IllegalArgumentException(op.toString());
+        }
     }
 
     private static float apply(BinaryOp op, float x, float y) {
@@ -200,7 +219,8 @@ final class CpuElementwise {
                     for (int i = from; i < to; i++) out[i] = in[i] + arg;
                     break;
                 case GELU:
-                    for (int i = from; i < to; i++) out[i] = (float) (in[i] * normalCdf(in[i]));
+                    if (CpuMatmul.VECTOR) CpuGeluVector.forward(in, out, from, to);
+                    else for (int i = from; i < to; i++) out[i] = (float) (in[i] * normalCdf(in[i]));
                     break;
                 case TANH:
                     for (int i = from; i < to; i++) out[i] = (float) tanh(in[i]);
@@ -237,6 +257,10 @@ final class CpuElementwise {
                     System.arraycopy(gradOut, from, gradIn, from, to - from);
                     break;
                 case GELU:
+                    if (CpuMatmul.VECTOR) {
+                        CpuGeluVector.backward(in, gradOut, gradIn, from, to);
+                        break;
+                    }
                     for (int i = from; i < to; i++) {
                         double x = in[i];
                         double pdf = INV_SQRT_2PI * Math.exp(-0.5 * x * x);

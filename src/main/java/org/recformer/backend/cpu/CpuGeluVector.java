@@ -1,0 +1,175 @@
+package org.recformer.backend.cpu;
+
+import java.util.Arrays;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Exact (erf) GELU and its gradient on the incubating Vector API, used by {@link CpuElementwise}
+ * only when {@link CpuMatmul#VECTOR} says the module is there (this class is never loaded
+ * otherwise). Same function as the plain loops: floats widened to doubles, Phi(x) = erfc(-x / sqrt 2) / 2
+ * from {@link Erf}'s rational approximations, rounded back to float. The three ranges of |z| are
+ * computed lane-wise and blended (a range no lane of a vector falls in is skipped). One difference:
+ * exp(-z^2) is taken as it is, where the scalar erfc splits z^2 to keep it exact to double
+ * rounding; the error that leaves (about |z|^2 x 1e-16 relative, |z| &lt; 27 where the result is not 0)
+ * is far below a float's rounding, so results equal the plain loops' to within one float rounding.
+ * The backward pass reuses that exponential for the density: exp(-z^2) = exp(-x^2 / 2).
+ */
+final class CpuGeluVector {
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final int L = D.length();
+    /**
+     * Elements widened to double per pass (a multiple of every lane count). The widening and
+     * narrowing run as plain loops, which C2 vectorizes: the Vector API's float-double conversion
+     * is not compiled to vector code on JDK 17.
+     */
+    private static final int CHUNK = 512;
+    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[2][CHUNK]);
+
+    private CpuGeluVector() {}
+
+    /** out[i] = x Phi(x) for x = in[i], i in [from, to). */
+    static void forward(float[] in, float[] out, int from, int to) {
+        double[] x = SCRATCH.get()[0];
+        for (int c = from; c < to; c += CHUNK) {
+            int n = Math.min(CHUNK, to - c), padded = (n + L - 1) / L * L;
+            for (int j = 0; j < n; j++) x[j] = in[c + j];
+            Arrays.fill(x, n, padded, 0);
+            compute(x, null, padded);
+            for (int j = 0; j < n; j++) out[c + j] = (float) x[j];
+        }
+    }
+
+    /** gradIn[i] = gradOut[i] (Phi(x) + x phi(x)) for x = in[i], i in [from, to). */
+    static void backward(float[] in, float[] gradOut, float[] gradIn, int from, int to) {
+        double[][] scratch = SCRATCH.get();
+        double[] x = scratch[0], g = scratch[1];
+        for (int c = from; c < to; c += CHUNK) {
+            int n = Math.min(CHUNK, to - c), padded = (n + L - 1) / L * L;
+            for (int j = 0; j < n; j++) {
+                x[j] = in[c + j];
+                g[j] = gradOut[c + j];
+            }
+            Arrays.fill(x, n, padded, 0);
+            Arrays.fill(g, n, padded, 0);
+            compute(x, g, padded);
+            for (int j = 0; j < n; j++) gradIn[c + j] = (float) g[j];
+        }
+    }
+
+    /**
+     * x[j] = GELU(x[j]) for j in [0, n), or with {@code grad}: grad[j] = grad[j] GELU'(x[j]); n is a
+     * multiple of the lane count. One method, so that no vector crosses a call (C2 would box it).
+     *
+     * <p>Phi(x) = erfc(z) / 2 with z = -x / sqrt 2 and y = |z|, by {@link Erf}'s approximations: erf
+     * for y &lt;= 0.46875, erfc / exp(-y^2) for 0.46875 &lt; y &lt;= 4 and beyond 4, their polynomials
+     * evaluated by Horner's rule with fused multiply-adds. Each is a ratio; the ratios of the lanes'
+     * ranges are blended before the one division.
+     *
+     * <p>exp(-y^2): the Vector API's EXP runs as plain Java on JDK 17 unless an experimental JVM flag
+     * is set, so it is computed here: t = -y^2 (0 below -708, far below any float),
+     * t = k ln 2 + r with k = round(t / ln 2) and |r| &lt;= ln 2 / 2, exp(r) by its Taylor series to
+     * r^11 (relative error below 1e-13 there), times 2^k built in the exponent bits.
+     */
+    private static void compute(double[] x, double[] grad, int n) {
+        for (int j = 0; j < n; j += L) {
+            DoubleVector v = DoubleVector.fromArray(D, x, j);
+            DoubleVector z = v.mul(-CpuElementwise.SQRT1_2), y = z.abs();
+
+            DoubleVector t = y.mul(y).neg();
+            VectorMask<Double> underflow = t.compare(VectorOperators.LT, MIN_EXPONENT);
+            t = t.blend(MIN_EXPONENT, underflow); // (max() is plain Java on JDK 17)
+            DoubleVector shifted = t.fma(DoubleVector.broadcast(D, LOG2_E), DoubleVector.broadcast(D, ROUND_SHIFT));
+            DoubleVector k = shifted.sub(ROUND_SHIFT); // round(t / ln 2); its bits are in shifted's low mantissa
+            DoubleVector r = k.fma(DoubleVector.broadcast(D, -LN2_HIGH), t).sub(k.mul(LN2_LOW));
+            DoubleVector e = DoubleVector.broadcast(D, EXP_TAYLOR[0]);
+            for (int i = 1; i < EXP_TAYLOR.length; i++) e = e.fma(r, DoubleVector.broadcast(D, EXP_TAYLOR[i]));
+            LongVector kBits = (LongVector) shifted.viewAsIntegralLanes();
+            e = e.mul((DoubleVector) kBits.sub(ROUND_SHIFT_BITS).add(1023).lanewise(VectorOperators.LSHL, 52).viewAsFloatingLanes())
+                    .blend(0, underflow);
+
+            // erfc(y) = e num(y) / den(y) for y > 0.46875
+            DoubleVector num = DoubleVector.broadcast(D, MIDDLE_NUM[0]), den = DoubleVector.broadcast(D, MIDDLE_DEN[0]);
+            for (int i = 1; i < MIDDLE_NUM.length; i++) {
+                num = num.fma(y, DoubleVector.broadcast(D, MIDDLE_NUM[i]));
+                den = den.fma(y, DoubleVector.broadcast(D, MIDDLE_DEN[i]));
+            }
+            VectorMask<Double> beyond = y.compare(VectorOperators.GT, Erf.MIDDLE_LIMIT);
+            if (beyond.anyTrue()) {
+                // erfc(y) = e (1 / sqrt(pi) - s n(s) / d(s)) / y with s = 1 / y^2
+                DoubleVector s = DoubleVector.broadcast(D, 1.0).div(y.mul(y));
+                DoubleVector bn = DoubleVector.broadcast(D, BEYOND_NUM[0]), bd = DoubleVector.broadcast(D, BEYOND_DEN[0]);
+                for (int i = 1; i < BEYOND_NUM.length; i++) {
+                    bn = bn.fma(s, DoubleVector.broadcast(D, BEYOND_NUM[i]));
+                    bd = bd.fma(s, DoubleVector.broadcast(D, BEYOND_DEN[i]));
+                }
+                num = num.blend(bd.mul(Erf.ONE_OVER_SQRT_PI).sub(s.mul(bn)), beyond);
+                den = den.blend(bd.mul(y), beyond);
+            }
+            num = num.mul(e);
+            // y <= 0.46875: erfc(z) = 1 - z n(z^2) / d(z^2) (computed for every vector: most have such lanes)
+            DoubleVector zsq = z.mul(z);
+            DoubleVector sn = DoubleVector.broadcast(D, SMALL_NUM[0]), sd = DoubleVector.broadcast(D, SMALL_DEN[0]);
+            for (int i = 1; i < SMALL_NUM.length; i++) {
+                sn = sn.fma(zsq, DoubleVector.broadcast(D, SMALL_NUM[i]));
+                sd = sd.fma(zsq, DoubleVector.broadcast(D, SMALL_DEN[i]));
+            }
+            VectorMask<Double> small = y.compare(VectorOperators.LE, Erf.SMALL_LIMIT);
+            num = num.blend(sd.sub(z.mul(sn)), small);
+            den = den.blend(sd, small);
+            DoubleVector erfc = num.div(den);
+            // erfc(z) = 2 - erfc(y) where z < -0.46875
+            erfc = erfc.blend(erfc.neg().add(2), z.compare(VectorOperators.LT, -Erf.SMALL_LIMIT));
+            DoubleVector cdf = erfc.mul(0.5);
+
+            if (grad == null) v.mul(cdf).intoArray(x, j);
+            else DoubleVector.fromArray(D, grad, j).mul(cdf.add(v.mul(e).mul(CpuElementwise.INV_SQRT_2PI))).intoArray(grad, j);
+        }
+    }
+
+    /**
+     * {@link Erf}'s numerator coefficients as a polynomial, highest power first: its loop
+     * n = c[last] u, n = (n + c[i]) u, ..., n + c[last - 1] is c[last] u^m + c[0] u^(m-1) + ... + c[last - 1].
+     */
+    private static double[] numerator(double[] c) {
+        double[] p = new double[c.length];
+        p[0] = c[c.length - 1];
+        System.arraycopy(c, 0, p, 1, c.length - 1);
+        return p;
+    }
+
+    /** {@link Erf}'s denominator coefficients (its loop starts from u, a leading 1), highest power first. */
+    private static double[] denominator(double[] d) {
+        double[] p = new double[d.length + 1];
+        p[0] = 1;
+        System.arraycopy(d, 0, p, 1, d.length);
+        return p;
+    }
+
+    private static final double[] SMALL_NUM = numerator(Erf.A), SMALL_DEN = denominator(Erf.B);
+    private static final double[] MIDDLE_NUM = numerator(Erf.C), MIDDLE_DEN = denominator(Erf.D);
+    private static final double[] BEYOND_NUM = numerator(Erf.P), BEYOND_DEN = denominator(Erf.Q);
+
+    private static final double MIN_EXPONENT = -708;
+    private static final double LOG2_E = 1.4426950408889634;
+    /** 1.5 x 2^52: adding it rounds to an integer, which then sits in the low mantissa bits. */
+    private static final double ROUND_SHIFT = 6755399441055744.0;
+    private static final long ROUND_SHIFT_BITS = Double.doubleToRawLongBits(ROUND_SHIFT);
+    /** ln 2 split so that k ln2_high is exact for |k| &lt; 2^11. */
+    private static final double LN2_HIGH = 0.693145751953125;
+    private static final double LN2_LOW = 1.4286068202862268e-06;
+    /** 1 / i! for i = 11 down to 0 (Horner's order). */
+    private static final double[] EXP_TAYLOR = taylor(11);
+
+    private static double[] taylor(int degree) {
+        double[] c = new double[degree + 1];
+        c[degree] = 1;
+        for (int i = 1; i <= degree; i++) c[degree - i] = c[degree - i + 1] / i;
+        return c;
+    }
+}
