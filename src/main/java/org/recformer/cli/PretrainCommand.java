@@ -40,6 +40,11 @@ public final class PretrainCommand extends JobCommand {
     @Option(names = "--max-tokens", defaultValue = "" + RecformerRecipe.MAX_TOKEN_NUM, paramLabel = "N", description = "max_token_num of a random-weight model. Default: ${DEFAULT-VALUE}.")
     int maxTokens;
 
+    @Option(names = "--pooler", defaultValue = "avg", paramLabel = "P",
+            description = "Random-weight model: pooled output, avg (mean of the tokens) or cls (the first token, as the paper does with a pretrained"
+                    + " model); as for train, avg learns from random weights, cls hardly (a --model folder keeps its own). Default: ${DEFAULT-VALUE}.")
+    String pooler;
+
     @Option(names = {"--batch-size", "--batch"}, defaultValue = "16", paramLabel = "B", description = "Sequences per micro-batch (in-batch negatives). Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
@@ -98,7 +103,7 @@ public final class PretrainCommand extends JobCommand {
     @Override
     int runJob() throws IOException {
         ModelFactory models = new ModelFactory(precision.backend(device));
-        PretrainOptions options = new PretrainOptions(data, output, model, size.modelSize(), tokenizer, maxTokens, batchSize,
+        PretrainOptions options = new PretrainOptions(data, output, model, size.modelSize(), tokenizer, maxTokens, pooler, batchSize,
                 accumulation, epochs, maxSteps, learningRate, warmupSteps, weightDecay, maxGradNorm, freezeWordEmbeddings, evalSteps,
                 evalSequences, saveTopK, logSteps, mlmProbability, seed, resume);
         PrintWriter out = spec.commandLine().getOut();

@@ -17,6 +17,7 @@ import static org.recformer.train.SettingsException.require;
  * @param size            encoder size of a random-weight model
  * @param tokenizer       tokenizer folder (vocab.json + merges.txt), or null: the start checkpoint's, else the bundled one
  * @param maxTokens       max_token_num of a random-weight model
+ * @param pooler          pooled output of a random-weight model: avg (mean of the tokens) or cls (the first token)
  * @param batchSize       sequences per micro-batch (also the in-batch negatives of the contrastive loss)
  * @param accumulation    micro-batches per optimizer step
  * @param epochs          passes over the training sequences
@@ -34,7 +35,7 @@ import static org.recformer.train.SettingsException.require;
  * @param seed            the run's one seed
  * @param resume          continue the run in {@code output} from its last checkpoint
  */
-public record PretrainOptions(Path data, Path output, Path model, ModelSize size, Path tokenizer, int maxTokens,
+public record PretrainOptions(Path data, Path output, Path model, ModelSize size, Path tokenizer, int maxTokens, String pooler,
                               int batchSize, int accumulation, int epochs, int maxSteps, float learningRate, int warmupSteps,
                               float weightDecay, float maxGradNorm, boolean freezeWordEmbeddings, int evalSteps, int evalSequences,
                               int saveTopK, int logSteps, double mlmProbability, long seed, boolean resume) {
@@ -51,6 +52,7 @@ public record PretrainOptions(Path data, Path output, Path model, ModelSize size
         atLeast("saveTopK", saveTopK, 1);
         atLeast("logSteps", logSteps, 1);
         atLeast("maxTokens", maxTokens, 2);
+        require(pooler.equals("avg") || pooler.equals("cls"), "pooler", "must be avg or cls, got '" + pooler + "'");
         require(learningRate > 0 && Float.isFinite(learningRate), "learningRate", "must be > 0, got " + learningRate);
         require(weightDecay >= 0, "weightDecay", "must be >= 0, got " + weightDecay);
         require(maxGradNorm > 0, "maxGradNorm", "must be > 0, got " + maxGradNorm);

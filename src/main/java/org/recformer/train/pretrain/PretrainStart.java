@@ -33,10 +33,10 @@ record PretrainStart(RecformerConfig config, String configSource, Tokenizer toke
         if (o.model() == null) {
             Tokenizer tokenizer = Checkpoint.resolveTokenizer(o.tokenizer(), null);
             RecformerConfig config = RecformerRecipe.freshConfig(o.size(), tokenizer.vocabSize(), tokenizer.specials(), o.maxTokens(),
-                    RecformerRecipe.ATTENTION_WINDOW);
+                    RecformerRecipe.ATTENTION_WINDOW).with("pooler_type", o.pooler());
             RecformerForPretraining model = models.freshPretraining(config, o.seed());
             return new PretrainStart(config, "the random-weight model's config", tokenizer, model,
-                    "random weights (" + o.size() + ", seed " + o.seed() + ")");
+                    "random weights (" + o.size() + ", " + o.pooler() + " pooler, seed " + o.seed() + ")");
         }
         Checkpoint.readConfig(o.model()); // a missing or invalid model folder is reported before a missing tokenizer
         Tokenizer tokenizer = o.tokenizer() != null ? Tokenizer.load(o.tokenizer()) : Checkpoint.tokenizerOrNull(o.model());

@@ -1,5 +1,6 @@
 package org.recformer.train.pretrain;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
@@ -182,6 +183,19 @@ class PretrainCommandTest {
         assertBadInput(pretrain(corpus, dir.resolve("b"), "--batch", "0"), "--batch-size: must be at least 1, got 0");
         assertBadInput(pretrain(corpus, dir.resolve("c"), "--resume"), dir.resolve("c").resolve("last").toString(), "no checkpoint to resume from");
         assertBadInput(pretrain(corpus, dir.resolve("d"), "--tokenizer", dir.resolve("nowhere").toString()), "nowhere");
+        assertBadInput(pretrain(corpus, dir.resolve("e"), "--pooler", "max"), "pooler: must be avg or cls, got 'max'");
+    }
+
+    @Test
+    void aRandomModelPoolsAsAskedAndTheCheckpointSaysSo() throws IOException {
+        for (String[] c : new String[][] {{"default", null, "avg"}, {"cls", "cls", "cls"}, {"avg", "avg", "avg"}}) {
+            Path output = dir.resolve("pool-" + c[0]);
+            CommandRun run = c[1] == null ? pretrain(corpus, output) : pretrain(corpus, output, "--pooler", c[1]);
+            assertEquals(0, run.status(), run.out() + run.err());
+            assertTrue(run.out().contains(c[2] + " pooler"), run.out());
+            JsonNode config = new ObjectMapper().readTree(output.resolve("last").resolve("config.json").toFile());
+            assertEquals(c[2], config.get("pooler_type").asText(), c[0]);
+        }
     }
 
     @Test

@@ -54,7 +54,7 @@ final class PretrainTesting {
 
     /** Options of a tiny random-weight run: batch 8, 32 validation sequences, validation every 2 steps, top 2 kept. */
     static PretrainOptions options(Path data, Path tokenizer, Path output, int accumulation, int maxSteps, boolean resume) {
-        return new PretrainOptions(data, output, null, TINY, tokenizer, 64, 8, accumulation, 1, maxSteps, 3e-3f, 0, 0.01f,
+        return new PretrainOptions(data, output, null, TINY, tokenizer, 64, "cls", 8, accumulation, 1, maxSteps, 3e-3f, 0, 0.01f,
                 1f, false, 2, 32, 2, 1, 0.15, 7, resume);
     }
 }
