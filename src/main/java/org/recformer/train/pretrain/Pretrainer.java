@@ -46,7 +46,7 @@ import java.util.SplittableRandom;
  * {@link PretrainCorpus}, AdamW with linear warmup and decay, gradient accumulation, clipping at
  * norm {@code maxGradNorm} (one {@link TrainingStep} per update). Every {@code evalSteps} optimizer steps (and at the end) it measures the validation loss
  * and contrastive accuracy, keeps the checkpoint when it is among the best k
- * ({@code checkpoint-step-NNNNNN/}), and rewrites {@code last/} (with the optimizer moments) for
+ * ({@code checkpoint-step-NNNNNN/}; the best so far also as {@code best/}), and rewrites {@code last/} (with the optimizer moments) for
  * {@code --resume}. The run folder also gets {@code pretrain.log}, {@code loss.png} and
  * {@code validation.png}.
  *
@@ -56,6 +56,8 @@ import java.util.SplittableRandom;
  */
 public final class Pretrainer {
     public static final String LAST = "last";
+    /** The best checkpoint so far, also under its step's name while that is kept: a fixed path for {@code train --model}. */
+    public static final String BEST = "best";
     public static final String LOG_FILE = "pretrain.log";
     private static final String CHECKPOINT_PREFIX = "checkpoint-step-";
     /** Seed mix of the fixed validation stream (same targets and masks at every validation). */
@@ -234,6 +236,7 @@ public final class Pretrainer {
         String folder = String.format(Locale.ROOT, "%s%06d", CHECKPOINT_PREFIX, step);
         List<String> dropped = progress.offer(new PretrainProgress.Kept(folder, step, accuracy), o.saveTopK());
         if (!dropped.contains(folder)) Checkpoint.save(o.output().resolve(folder), config, model, tokenizer, state, null, progress::write);
+        if (best(progress).folder().equals(folder)) Checkpoint.save(o.output().resolve(BEST), config, model, tokenizer, state, null, progress::write);
         Checkpoint.save(o.output().resolve(LAST), config, model, tokenizer, state, optimizer.optimizer(), progress::write);
         for (String name : dropped) FileTrees.deleteTree(o.output().resolve(name));
         writePlots(progress);

@@ -187,6 +187,23 @@ class PretrainCommandTest {
     }
 
     @Test
+    void theBestCheckpointIsAlsoUnderBest() throws IOException {
+        Path output = dir.resolve("best-of-three");
+        CommandRun run = pretrain(corpus, output, "--max-steps", "6", "--eval-steps", "2", "--save-top-k", "3");
+        assertEquals(0, run.status(), run.out() + run.err());
+        List<JsonNode> kept = new ArrayList<>();
+        new ObjectMapper().readTree(output.resolve("last").resolve("pretrain_state.json").toFile()).get("kept").forEach(kept::add);
+        assertEquals(3, kept.size(), kept.toString());
+        String bestFolder = kept.get(0).get("folder").asText();
+        for (JsonNode k : kept) assertTrue(kept.get(0).get("accuracy").asDouble() >= k.get("accuracy").asDouble(), kept.toString());
+        assertTrue(run.out().contains("best checkpoint: " + output.resolve(bestFolder)), run.out());
+        assertArrayEquals(Files.readAllBytes(output.resolve(bestFolder).resolve("model.safetensors")),
+                Files.readAllBytes(output.resolve("best").resolve("model.safetensors")), "best/ holds " + bestFolder);
+        assertEquals(kept.get(0).get("step").asInt(),
+                new ObjectMapper().readTree(output.resolve("best").resolve("trainer_state.json").toFile()).get("step").asInt());
+    }
+
+    @Test
     void aRandomModelPoolsAsAskedAndTheCheckpointSaysSo() throws IOException {
         for (String[] c : new String[][] {{"default", null, "avg"}, {"cls", "cls", "cls"}, {"avg", "avg", "avg"}}) {
             Path output = dir.resolve("pool-" + c[0]);
