@@ -27,11 +27,32 @@ final class CpuOptimizer {
         });
     }
 
+    /** Gradient elements per partial sum of squares: the unit the cores share, fixed so the sum does not depend on their number. */
+    static final int NORM_CHUNK = 1 << 16;
+
+    /**
+     * The norm of all gradients and the clip factor into {@code status}. Each tensor's sum of
+     * squares is accumulated in double over fixed chunks of {@link #NORM_CHUNK} (computed across
+     * cores, each with four interleaved accumulators) added in order, rounded to float, and the
+     * tensors' sums are added in tensor order: the result depends on neither the thread count nor the
+     * schedule.
+     */
     static void clipGradNorm(float[][] grads, int[] sizes, float maxNorm, float[] status, int step, int lastMicroBatch) {
+        int[] firstChunk = new int[grads.length + 1];
+        for (int t = 0; t < grads.length; t++) firstChunk[t + 1] = firstChunk[t] + (sizes[t] + NORM_CHUNK - 1) / NORM_CHUNK;
+        double[] partial = new double[firstChunk[grads.length]];
+        Parallel.forRange(partial.length, 1, (from, to) -> {
+            int t = 0;
+            for (int c = from; c < to; c++) {
+                while (firstChunk[t + 1] <= c) t++;
+                int start = (c - firstChunk[t]) * NORM_CHUNK;
+                partial[c] = sumOfSquares(grads[t], start, Math.min(sizes[t], start + NORM_CHUNK));
+            }
+        });
         double sum = 0;
         for (int t = 0; t < grads.length; t++) {
             double s = 0; // double accumulation: the norm of millions of gradients
-            for (int i = 0; i < sizes[t]; i++) s += (double) grads[t][i] * grads[t][i];
+            for (int c = firstChunk[t]; c < firstChunk[t + 1]; c++) s += partial[c];
             sum += (float) s;
         }
         float norm = (float) Math.sqrt(sum);
@@ -39,6 +60,20 @@ final class CpuOptimizer {
         status[StepStatus.GRAD_NORM] = norm;
         status[StepStatus.CLIP_FACTOR] = factor < 1f ? factor : 1f;
         if (!Float.isFinite(norm)) diverged(status, step, lastMicroBatch, StepStatus.GRADIENT_NORM, norm);
+    }
+
+    /** Sum of x[i]^2 over [from, to) in double, four independent accumulators (one long chain would bound it by the add latency). */
+    private static double sumOfSquares(float[] x, int from, int to) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = from;
+        for (; i + 3 < to; i += 4) {
+            s0 += (double) x[i] * x[i];
+            s1 += (double) x[i + 1] * x[i + 1];
+            s2 += (double) x[i + 2] * x[i + 2];
+            s3 += (double) x[i + 3] * x[i + 3];
+        }
+        for (; i < to; i++) s0 += (double) x[i] * x[i];
+        return (s0 + s1) + (s2 + s3);
     }
 
     static void recordLoss(float loss, float[] status, int step, int microBatch) {
