@@ -89,7 +89,7 @@ final class CpuElementwise {
     static void binary(BinaryOp op, float[] a, int[] aShape, float[] b, int[] bShape, float[] out, int[] outShape) {
         int n = out.length;
         if (a.length == n && b.length == n) {
-            Parallel.forRange(n, GRAIN, (from, to) -> apply(op, a, from, b, from, out, from, to - from));
+            Parallel.forRange(n, GRAIN, (from, to) -> applySameIndex(op, a, b, out, from, to));
             return;
         }
         int rank = outShape.length;
@@ -109,7 +109,31 @@ final class CpuElementwise {
         });
     }
 
-    /** out[o + j] = a[ao + j] op b[bo + j] for j in [0, len): one loop per operator, which C2 vectorizes. */
+    /** out[i] = a[i] op b[i] for i in [from, to): one loop per operator, in the form C2 vectorizes (one index for all arrays). */
+    private static void applySameIndex(BinaryOp op, float[] a, float[] b, float[] out, int from, int to) {
+        switch (op) {
+            case ADD:
+                for (int i = from; i < to; i++) out[i] = a[i] + b[i];
+                break;
+            case SUB:
+                for (int i = from; i < to; i++) out[i] = a[i] - b[i];
+                break;
+            case MUL:
+                for (int i = from; i < to; i++) out[i] = a[i] * b[i];
+                break;
+            case DIV:
+                for (int i = from; i < to; i++) out[i] = a[i] / b[i];
+                break;
+            default:
+                throw new IllegalArgumentException(op.toString());
+        }
+    }
+
+    /**
+     * out[o + j] = a[ao + j] op b[bo + j] for j in [0, len): one loop per operator, without the per-element
+     * switch and strided indices of the general loop. (C2 on JDK 17 still does not vectorize it: with
+     * different offsets it cannot rule out an overlap of out and an operand.)
+     */
     private static void apply(BinaryOp op, float[] a, int ao, float[] b, int bo, float[] out, int o, int len) {
         switch (op) {
             case ADD:

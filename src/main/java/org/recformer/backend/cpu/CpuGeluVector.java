@@ -25,8 +25,8 @@ final class CpuGeluVector {
     private static final int L = D.length();
     /**
      * Elements widened to double per pass (a multiple of every lane count). The widening and
-     * narrowing run as plain loops, which C2 vectorizes: the Vector API's float-double conversion
-     * is not compiled to vector code on JDK 17.
+     * narrowing are plain scalar loops (about 1 ns per element here): on JDK 17 neither the Vector
+     * API's float-double conversion nor C2's loop vectorizer turns them into vector code.
      */
     private static final int CHUNK = 512;
     private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[2][CHUNK]);
