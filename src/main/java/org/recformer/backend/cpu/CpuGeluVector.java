@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * only when {@link CpuMatmul#VECTOR} says the module is there (this class is never loaded
  * otherwise). Same function as the plain loops: floats widened to doubles, Phi(x) = erfc(-x / sqrt 2) / 2
  * from {@link Erf}'s rational approximations, rounded back to float. The three ranges of |z| are
- * computed lane-wise and blended (a range no lane of a vector falls in is skipped). One difference:
+ * computed lane-wise and blended (the range beyond 4 only when a lane of the vector is there). One difference:
  * exp(-z^2) is taken as it is, where the scalar erfc splits z^2 to keep it exact to double
  * rounding; the error that leaves (about |z|^2 x 1e-16 relative, |z| &lt; 27 where the result is not 0)
  * is far below a float's rounding, so results equal the plain loops' to within one float rounding.
@@ -83,7 +83,7 @@ final class CpuGeluVector {
 
             DoubleVector t = y.mul(y).neg();
             VectorMask<Double> underflow = t.compare(VectorOperators.LT, MIN_EXPONENT);
-            t = t.blend(MIN_EXPONENT, underflow); // (max() is plain Java on JDK 17)
+            t = t.blend(MIN_EXPONENT, underflow);
             DoubleVector shifted = t.fma(DoubleVector.broadcast(D, LOG2_E), DoubleVector.broadcast(D, ROUND_SHIFT));
             DoubleVector k = shifted.sub(ROUND_SHIFT); // round(t / ln 2); its bits are in shifted's low mantissa
             DoubleVector r = k.fma(DoubleVector.broadcast(D, -LN2_HIGH), t).sub(k.mul(LN2_LOW));
