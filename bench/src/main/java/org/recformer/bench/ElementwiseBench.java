@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * pre-activation (1024 tokens, inputs normal with standard deviation 2): exact GELU forward and
  * backward, and the bias added to every row of a linear layer's output. {@code op} picks one;
  * the {@code plain} benchmark runs the plain loops ({@code -Drecformer.vector=false}), {@code vector}
- * the Vector API forms (what {@code java -jar} runs). Reports milliseconds per call; divide by
+ * forks with the Vector API module (what {@code java -jar} runs: GELU's Vector API form; the bias
+ * add is the same loop either way, so compare it against another build). Reports milliseconds per call; divide by
  * {@code 1024 x 3072} for nanoseconds per element.
  *
  * <p>Build and run: {@code mvn -B -Pbench package -DskipTests && java -jar target/benchmarks.jar ElementwiseBench}.
