@@ -74,21 +74,21 @@ __device__ __forceinline__ float att_dropout(const AttentionProblem& P, int b, i
     return counter_uniform(P.seed, counter) >= P.dropoutP ? P.keepScale : 0.0f;
 }
 
-// The key a LOCAL query i of batch row b sees at slot, or -1 when masked (CpuAttention.Plan.localKey).
+// The key a LOCAL query i of batch row b sees at slot (the window's 2w + 1 slots, then the row's globals), or -1 when masked.
 __device__ __forceinline__ int att_local_key(const AttentionProblem& P, int b, int i, int slot) {
     if (slot > 2 * P.w) return P.globals[b * P.maxGlobal + slot - 2 * P.w - 1];
     int j = i - P.w + slot;
     return j >= 0 && j < P.seq && P.kinds[b * P.seq + j] == KIND_LOCAL ? j : -1;
 }
 
-// Sequential sum over d (CpuAttention.spanProduct's order).
+// Sequential sum over d.
 __device__ __forceinline__ float att_span_dot(const float* x, const float* y, int n) {
     float s = 0.0f;
     for (int d = 0; d < n; d++) s += x[d] * y[d];
     return s;
 }
 
-// Four partial sums (CpuAttention.dot's order).
+// Four partial sums.
 __device__ __forceinline__ float att_dot4(const float* a, const float* b, int n) {
     float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
     int i = 0;

@@ -2,7 +2,7 @@ package org.recformer.backend.cpu;
 
 import org.recformer.tensor.AttentionProblem;
 
-import java.util.function.Consumer;
+import java.util.Arrays;
 
 /**
  * Fused Longformer sliding-window + global self-attention (docs/spec.md §3), forward and backward,
@@ -13,10 +13,8 @@ import java.util.function.Consumer;
  * batch row b and head h:
  * <ul>
  *   <li>a LOCAL query i attends to the LOCAL keys j with |i - j| &lt;= w, plus every GLOBAL key,
- *       through q, k, v, in one softmax. Its keys are numbered by <em>slot</em>: slot
- *       {@code j - i + w} (0..2w) for the window, slot {@code 2w + 1 + n} for the n-th global token
- *       of the row. A global key inside the window is therefore counted once, as a global slot
- *       (HuggingFace removes it from the window and adds it as a global column);</li>
+ *       through q, k, v, in one softmax. A global key inside the window is counted once, as a
+ *       global key (HuggingFace removes it from the window and adds it as a global column);</li>
  *   <li>a GLOBAL query attends to every non-PAD key through qg, kg, vg;</li>
  *   <li>a PAD query outputs 0.</li>
  * </ul>
@@ -24,12 +22,21 @@ import java.util.function.Consumer;
  * by {@link #dropoutMultiplier}, a pure function of (seed, b, h, i, j), so backward redraws the same
  * mask without storing it.
  *
+ * <p>The work is cut into <em>blocks</em> ({@link Block}): up to {@link #ROW_BLOCK} queries against
+ * the list of keys any of them may see, with the probabilities of the pairs a query may not see set
+ * to 0. A block of LOCAL queries (consecutive rows) lists the tokens its rows' windows cover (of
+ * which it sees the LOCAL ones), then the row's GLOBAL keys; a block of GLOBAL queries lists every
+ * non-PAD key. Each block's work is a
+ * few small dense products over one head's rows, gathered into the matmul kernel's packed panels
+ * ({@link CpuPackedProduct}): scores = Q K^T, out = P V forward; dP = dO V^T, dQ = dS K,
+ * dK = dS^T Q, dV = (P m)^T dO backward. About a third of a LOCAL block's score entries lie outside
+ * its queries' windows, a price the product's speed pays many times over against a per-pair loop.
+ *
  * <p>{@code saved} holds the softmax statistics of each row, {@code [B, H, T, 2]} = (max, sum of
- * exp(score - max)); backward recomputes the probabilities from them. Backward runs in two
- * passes so that no two tasks write the same element: pass 1 is query-centric (q and qg gradients,
- * and the per-pair dropped probability and score gradient kept in a scratch of
- * {@code O(T * (2w + 1 + 2g))} per head); pass 2 is key-centric (k, v, kg, vg gradients). Both
- * passes and the forward are split over (b, h, block of rows), the shape a CUDA grid would take.
+ * exp(score - max)); backward recomputes the scores with the same product and the probabilities from
+ * the statistics, which reproduces the forward's exactly. Forward runs the blocks in parallel;
+ * backward runs one task per (batch row, head), its blocks in turn, adding the key gradients of
+ * every block into per-task rows of the head, so that no two tasks write the same element.
  *
  * <p>Layout: q, k, v, qg, kg, vg, out and their gradients are {@code [B, T, H*D]}, head h in
  * columns {@code h*D .. h*D + D - 1}.
@@ -40,8 +47,8 @@ public final class CpuAttention {
     /** Token kinds. */
     static final int PAD = 0, LOCAL = 1, GLOBAL = 2;
 
-    /** Rows (queries or keys) per parallel task. */
-    private static final int ROW_BLOCK = 32;
+    /** Query rows per block: two row groups of the packed product. */
+    private static final int ROW_BLOCK = 2 * CpuPackedProduct.MR;
 
     /**
      * The dropout multiplier of the attention probability of query i for key j in batch row b,
@@ -52,13 +59,32 @@ public final class CpuAttention {
      */
     public static float dropoutMultiplier(long seed, float p, int b, int h, int i, int j, int heads, int seq) {
         if (p == 0f) return 1f;
-        long counter = (((long) b * heads + h) * seq + i) * seq + j;
-        long z = seed + (counter + 1) * 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return randomBits(seed, dropoutCounter(b, h, i, j, heads, seq)) >= keepThreshold(p) ? 1f / (1f - p) : 0f;
+    }
+
+    /** The stream element of the pair (b, h, i, j). */
+    static long dropoutCounter(int b, int h, int i, int j, int heads, int seq) {
+        return (((long) b * heads + h) * seq + i) * seq + j;
+    }
+
+    /** The top 24 bits of SplitMix64's output for {@code counter}: the uniform in [0, 1) times 2^24. */
+    static long randomBits(long seed, long counter) {
+        long z = seed + (counter + 1) * GOLDEN_GAMMA;
+        z = (z ^ (z >>> 30)) * MIX_1;
+        z = (z ^ (z >>> 27)) * MIX_2;
         z = z ^ (z >>> 31);
-        float uniform = (z >>> 40) * 0x1.0p-24f;
-        return uniform >= p ? 1f / (1f - p) : 0f;
+        return z >>> 40;
+    }
+
+    /** SplitMix64's constants. */
+    static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L, MIX_1 = 0xBF58476D1CE4E5B9L, MIX_2 = 0x94D049BB133111EBL;
+
+    /**
+     * The least {@link #randomBits} that keeps a probability: bits * 2^-24 &gt;= p exactly when bits
+     * &gt;= ceil(p * 2^24) (both sides exact: p has 24 significant bits).
+     */
+    static long keepThreshold(float p) {
+        return (long) Math.ceil(p * 16777216.0);
     }
 
     /** Floats in {@code saved}: (max, sum) per row, {@code [B, H, T, 2]}; linear in T, independent of w and g. */
@@ -66,229 +92,98 @@ public final class CpuAttention {
         return checkedSize((long) p.batch() * p.heads() * p.seq() * 2, "attention saved statistics");
     }
 
+
     // ------------------------------------------------------------------------------------------ forward
 
     static void forward(AttentionProblem p, float[] q, float[] k, float[] v, float[] qg, float[] kg, float[] vg,
                         float[] out, float[] saved) {
         Plan pr = new Plan(p);
-        forEachTile(pr, t -> {
-            t.packTransposed(k, t.keysT);
-            t.packRows(v, t.valueRows);
-            t.packGlobalRows(k, t.globalKeys);
-            t.packGlobalRows(v, t.globalValues);
-            for (int i = t.first; i < t.end; i++) queryRowForward(pr, t, i, q, qg, kg, vg, out, saved);
-        });
-    }
-
-    /** Runs {@code body} on every task (batch row, head, block of rows) in parallel, one Tile per thread's range. */
-    private static void forEachTile(Plan pr, Consumer<Tile> body) {
-        Parallel.forRange(pr.batch * pr.heads * pr.blocks, 1, (from, to) -> {
-            Tile t = new Tile(pr);
+        int localTasks = pr.batch * pr.heads * pr.blocks;
+        int globalTasks = pr.batch * pr.heads * pr.globalBlocks;
+        Parallel.forRange(localTasks + globalTasks, 1, (from, to) -> {
+            Block block = new Block(pr);
             for (int task = from; task < to; task++) {
-                t.startTask(task);
-                body.accept(t);
+                if (task < localTasks) {
+                    int bh = task / pr.blocks;
+                    block.local(bh / pr.heads, bh % pr.heads, task % pr.blocks * ROW_BLOCK);
+                    block.forward(q, k, v, out, saved);
+                } else {
+                    int bh = (task - localTasks) / pr.globalBlocks;
+                    block.global(bh / pr.heads, bh % pr.heads, (task - localTasks) % pr.globalBlocks * ROW_BLOCK);
+                    block.forward(qg, kg, vg, out, saved);
+                }
             }
         });
-    }
-
-    /** Output row i (head t.head) and its softmax statistics. */
-    private static void queryRowForward(Plan pr, Tile t, int i, float[] q, float[] qg, float[] kg, float[] vg,
-                                        float[] out, float[] saved) {
-        int b = t.batchRow, h = t.head, w = pr.w, st = pr.savedAt(b, h, i);
-        java.util.Arrays.fill(t.acc, 0f);
-        switch (pr.kind(b, i)) {
-            case LOCAL -> {
-                int slots = localProbabilities(pr, t, i, q, saved, false);
-                for (int slot = 0; slot < slots; slot++) {
-                    int j = pr.localKey(b, i, slot);
-                    if (j < 0) continue;
-                    float[] value = slot <= 2 * w ? t.valueRows[j - t.spanStart] : t.globalValues[slot - 2 * w - 1];
-                    axpy(t.weights[slot] * pr.dropout(b, h, i, j), value, t.acc);
-                }
-            }
-            case GLOBAL -> {
-                globalProbabilities(pr, t, i, qg, kg, saved, false);
-                for (int j = 0; j < pr.seq; j++) {
-                    if (pr.kind(b, j) == PAD) continue;
-                    System.arraycopy(vg, pr.offset(b, j, h), t.row, 0, pr.headDim);
-                    axpy(t.weights[j] * pr.dropout(b, h, i, j), t.row, t.acc);
-                }
-            }
-            default -> { // PAD: output 0
-                saved[st] = 0f;
-                saved[st + 1] = 0f;
-            }
-        }
-        System.arraycopy(t.acc, 0, out, pr.offset(b, i, h), pr.headDim);
-    }
-
-    /**
-     * Probabilities of LOCAL query i into {@code t.weights[slot]} (0 for masked slots); the window
-     * scores come from {@code t.keysT}, the global ones from {@code t.globalKeys}. Forward
-     * ({@code fromSaved} false) writes the row's (max, sum) to saved; backward reads them,
-     * which reproduces the forward probabilities exactly. Returns the number of slots of the row.
-     */
-    private static int localProbabilities(Plan pr, Tile t, int i, float[] q, float[] saved, boolean fromSaved) {
-        int b = t.batchRow, h = t.head, w = pr.w, slots = pr.slotCount(b);
-        scaleQuery(q, pr.offset(b, i, h), pr.sqrtD, t.queryScaled);
-        spanProduct(t.queryScaled, t.keysT, t.spanLength, t.spanValues);
-        for (int slot = 0; slot < slots; slot++) {
-            int j = pr.localKey(b, i, slot);
-            t.weights[slot] = j < 0 ? Float.NEGATIVE_INFINITY
-                    : slot <= 2 * w ? t.spanValues[j - t.spanStart]
-                    : dot(t.queryScaled, 0, t.globalKeys[slot - 2 * w - 1], 0, pr.headDim);
-        }
-        softmax(t.weights, slots, saved, pr.savedAt(b, h, i), fromSaved);
-        return slots;
-    }
-
-    /** Probabilities of GLOBAL query i over all T keys into {@code t.weights[j]} (0 for PAD keys); see {@link #localProbabilities}. */
-    private static void globalProbabilities(Plan pr, Tile t, int i, float[] qg, float[] kg, float[] saved,
-                                            boolean fromSaved) {
-        int b = t.batchRow, h = t.head;
-        scaleQuery(qg, pr.offset(b, i, h), pr.sqrtD, t.queryScaled);
-        for (int j = 0; j < pr.seq; j++) {
-            t.weights[j] = pr.kind(b, j) == PAD ? Float.NEGATIVE_INFINITY
-                    : dot(t.queryScaled, 0, kg, pr.offset(b, j, h), pr.headDim);
-        }
-        softmax(t.weights, pr.seq, saved, pr.savedAt(b, h, i), fromSaved);
     }
 
     // ------------------------------------------------------------------------------------------ backward
 
     static void backward(AttentionProblem p, float[] q, float[] k, float[] v, float[] qg, float[] kg, float[] vg,
-                         float[] out, float[] saved, float[] gradOut,
+                         float[] saved, float[] gradOut,
                          float[] gq, float[] gk, float[] gv, float[] gqg, float[] gkg, float[] gvg) {
         Plan pr = new Plan(p);
-        Scratch s = new Scratch(pr);
-        forEachTile(pr, t -> {
-            t.packTransposed(k, t.keysT);
-            t.packTransposed(v, t.valuesT);
-            t.packRows(k, t.keyRows);
-            t.packGlobalRows(k, t.globalKeys);
-            t.packGlobalRows(v, t.globalValues);
-            for (int i = t.first; i < t.end; i++) {
-                queryRowBackward(pr, s, t, i, q, qg, kg, vg, out, saved, gradOut, gq, gqg);
-            }
-        });
-        forEachTile(pr, t -> {
-            t.packRows(q, t.queryRows);
-            t.packRows(gradOut, t.gradRows);
-            t.packGlobalRows(qg, t.globalQueries);
-            t.packGlobalRows(gradOut, t.globalGrads);
-            for (int j = t.first; j < t.end; j++) {
-                keyRowBackward(pr, s, t, j, q, gradOut, gk, gv, gkg, gvg);
+        Parallel.forRange(pr.batch * pr.heads, 1, (from, to) -> {
+            Block block = new Block(pr);
+            KeyGradients keys = new KeyGradients(pr.seq * pr.headDim);
+            for (int bh = from; bh < to; bh++) {
+                int b = bh / pr.heads, h = bh % pr.heads;
+                keys.clear();
+                for (int t = 0; t < pr.seq; t++) { // each row's gq or gqg is written by its block below
+                    int o = pr.offset(b, t, h);
+                    Arrays.fill(gq, o, o + pr.headDim, 0f);
+                    Arrays.fill(gqg, o, o + pr.headDim, 0f);
+                }
+                for (int first = 0; first < pr.seq; first += ROW_BLOCK) {
+                    block.local(b, h, first);
+                    block.backward(q, k, v, saved, gradOut, gq, keys.k, keys.v);
+                }
+                for (int g = 0; g < pr.globals[b].length; g += ROW_BLOCK) {
+                    block.global(b, h, g);
+                    block.backward(qg, kg, vg, saved, gradOut, gqg, keys.kg, keys.vg);
+                }
+                keys.scale(1f / pr.sqrtD);
+                for (int t = 0; t < pr.seq; t++) {
+                    int o = pr.offset(b, t, h), at = t * pr.headDim;
+                    System.arraycopy(keys.k, at, gk, o, pr.headDim);
+                    System.arraycopy(keys.v, at, gv, o, pr.headDim);
+                    System.arraycopy(keys.kg, at, gkg, o, pr.headDim);
+                    System.arraycopy(keys.vg, at, gvg, o, pr.headDim);
+                }
             }
         });
     }
 
     /**
-     * Pass 1 for query i: writes gq_i and gqg_i (head t.head), and the scratch row of query i:
-     * {@code dropped = p * m} and {@code dScore = p * (m * dP - delta)} per key, where
-     * dP = gradOut_i . value_j and delta = gradOut_i . out_i (= sum over keys of p * m * dP).
+     * One (batch row, head)'s key gradients summed over its blocks, {@code [T, D]} each: k and v
+     * from the LOCAL queries, kg and vg from the GLOBAL ones; k and kg before the 1 / sqrt(D).
      */
-    private static void queryRowBackward(Plan pr, Scratch s, Tile t, int i, float[] q, float[] qg,
-                                         float[] kg, float[] vg, float[] out, float[] saved, float[] gradOut,
-                                         float[] gq, float[] gqg) {
-        int b = t.batchRow, h = t.head, d = pr.headDim, w = pr.w, o = pr.offset(b, i, h), bh = b * pr.heads + h;
-        int kind = pr.kind(b, i);
-        java.util.Arrays.fill(t.acc, 0f);
-        if (kind == LOCAL) {
-            int slots = localProbabilities(pr, t, i, q, saved, true);
-            System.arraycopy(gradOut, o, t.row, 0, d);
-            spanProduct(t.row, t.valuesT, t.spanLength, t.spanValues); // dP for the window keys
-            float delta = dot(gradOut, o, out, o, d);
-            int base = s.localRow(bh, i);
-            for (int slot = 0; slot < pr.localSlots; slot++) {
-                int j = slot < slots ? pr.localKey(b, i, slot) : -1;
-                if (j < 0) {
-                    s.localDropped[base + slot] = 0f;
-                    s.localDScore[base + slot] = 0f;
-                    continue;
-                }
-                boolean window = slot <= 2 * w;
-                float dP = window ? t.spanValues[j - t.spanStart] : dot(t.row, 0, t.globalValues[slot - 2 * w - 1], 0, d);
-                float p = t.weights[slot], m = pr.dropout(b, h, i, j);
-                float dScore = p * (m * dP - delta);
-                s.localDropped[base + slot] = p * m;
-                s.localDScore[base + slot] = dScore;
-                axpy(dScore, window ? t.keyRows[j - t.spanStart] : t.globalKeys[slot - 2 * w - 1], t.acc);
+    private static final class KeyGradients {
+        final float[] k, v, kg, vg;
+
+        KeyGradients(int size) {
+            k = new float[size];
+            v = new float[size];
+            kg = new float[size];
+            vg = new float[size];
+        }
+
+        /** k and kg times s. */
+        void scale(float s) {
+            for (int i = 0; i < k.length; i++) {
+                k[i] *= s;
+                kg[i] *= s;
             }
-            scaleInto(t.acc, 1f / pr.sqrtD, gq, o);
-            java.util.Arrays.fill(gqg, o, o + d, 0f);
-        } else if (kind == GLOBAL) {
-            globalProbabilities(pr, t, i, qg, kg, saved, true);
-            float delta = dot(gradOut, o, out, o, d);
-            int base = s.globalRow(bh, pr.globalNumber[b * pr.seq + i]);
-            for (int j = 0; j < pr.seq; j++) {
-                if (pr.kind(b, j) == PAD) {
-                    s.globalDropped[base + j] = 0f;
-                    s.globalDScore[base + j] = 0f;
-                    continue;
-                }
-                float p = t.weights[j], m = pr.dropout(b, h, i, j);
-                float dScore = p * (m * dot(gradOut, o, vg, pr.offset(b, j, h), d) - delta);
-                s.globalDropped[base + j] = p * m;
-                s.globalDScore[base + j] = dScore;
-                System.arraycopy(kg, pr.offset(b, j, h), t.row, 0, d);
-                axpy(dScore, t.row, t.acc);
-            }
-            scaleInto(t.acc, 1f / pr.sqrtD, gqg, o);
-            java.util.Arrays.fill(gq, o, o + d, 0f);
-        } else {
-            java.util.Arrays.fill(gq, o, o + d, 0f);
-            java.util.Arrays.fill(gqg, o, o + d, 0f);
+        }
+
+        void clear() {
+            Arrays.fill(k, 0f);
+            Arrays.fill(v, 0f);
+            Arrays.fill(kg, 0f);
+            Arrays.fill(vg, 0f);
         }
     }
 
-    /**
-     * Pass 2 for key j: gathers over the queries that attended to it.
-     * gk_j = sum dScore * q_i / sqrt(D), gv_j = sum dropped * gradOut_i over LOCAL queries (those
-     * within the window when j is LOCAL, all of them when j is GLOBAL); gkg_j and gvg_j likewise
-     * over the GLOBAL queries, for every non-PAD key. The tile holds the rows of q and gradOut
-     * around the key block and those of the row's GLOBAL queries.
-     */
-    private static void keyRowBackward(Plan pr, Scratch s, Tile t, int j, float[] q, float[] gradOut,
-                                       float[] gk, float[] gv, float[] gkg, float[] gvg) {
-        int b = t.batchRow, h = t.head, d = pr.headDim, w = pr.w, o = pr.offset(b, j, h), bh = b * pr.heads + h;
-        int kind = pr.kind(b, j);
-        java.util.Arrays.fill(t.acc, 0f);
-        java.util.Arrays.fill(t.acc2, 0f);
-        if (kind == LOCAL) {
-            for (int i = Math.max(0, j - w); i <= Math.min(pr.seq - 1, j + w); i++) {
-                if (pr.kind(b, i) != LOCAL) continue;
-                int at = s.localRow(bh, i) + j - i + w;
-                axpy(s.localDScore[at], t.queryRows[i - t.spanStart], t.acc);
-                axpy(s.localDropped[at], t.gradRows[i - t.spanStart], t.acc2);
-            }
-        } else if (kind == GLOBAL) { // every LOCAL query of the sequence saw it, in its global slot
-            int slot = 2 * w + 1 + pr.globalNumber[b * pr.seq + j];
-            for (int i = 0; i < pr.seq; i++) {
-                if (pr.kind(b, i) != LOCAL) continue;
-                int at = s.localRow(bh, i) + slot;
-                System.arraycopy(q, pr.offset(b, i, h), t.row, 0, d);
-                axpy(s.localDScore[at], t.row, t.acc);
-                System.arraycopy(gradOut, pr.offset(b, i, h), t.row, 0, d);
-                axpy(s.localDropped[at], t.row, t.acc2);
-            }
-        }
-        scaleInto(t.acc, 1f / pr.sqrtD, gk, o);
-        System.arraycopy(t.acc2, 0, gv, o, d);
-        // every GLOBAL query saw every non-PAD key through the global projections
-        java.util.Arrays.fill(t.acc, 0f);
-        java.util.Arrays.fill(t.acc2, 0f);
-        if (kind != PAD) {
-            for (int n = 0; n < pr.globals[b].length; n++) {
-                int at = s.globalRow(bh, n) + j;
-                axpy(s.globalDScore[at], t.globalQueries[n], t.acc);
-                axpy(s.globalDropped[at], t.globalGrads[n], t.acc2);
-            }
-        }
-        scaleInto(t.acc, 1f / pr.sqrtD, gkg, o);
-        System.arraycopy(t.acc2, 0, gvg, o, d);
-    }
-
-    // ------------------------------------------------------------------------------------------ helpers
+    // ------------------------------------------------------------------------------------------ blocks
 
     /** The problem with its token kinds and the global tokens of each batch row, shared by forward and backward. */
     private static final class Plan {
@@ -297,10 +192,9 @@ public final class CpuAttention {
         final long seed;
         final int[] kinds;          // [B*T] PAD / LOCAL / GLOBAL
         final int[][] globals;      // per batch row, the positions of its GLOBAL tokens, ascending
-        final int[] globalNumber;   // [B*T] n for the n-th GLOBAL token of its row, else -1
-        final int maxGlobal;
-        final int localSlots;       // slots per LOCAL query row in the scratch: 2w + 1 + maxGlobal
+        final int[][] nonPad;       // per batch row, the positions of its non-PAD tokens, ascending
         final int blocks;           // blocks of ROW_BLOCK rows per sequence
+        final int globalBlocks;     // blocks of ROW_BLOCK GLOBAL queries in the row with the most
 
         Plan(AttentionProblem p) {
             this.batch = p.batch();
@@ -314,25 +208,29 @@ public final class CpuAttention {
             this.seed = p.seed();
             int[] attentionMask = p.attentionMask(), globalMask = p.globalMask();
             this.kinds = new int[batch * seq];
-            this.globalNumber = new int[batch * seq];
             this.globals = new int[batch][];
+            this.nonPad = new int[batch][];
             int most = 0;
             for (int b = 0; b < batch; b++) {
-                int count = 0;
+                int global = 0, kept = 0;
                 for (int t = 0; t < seq; t++) {
                     int at = b * seq + t;
                     kinds[at] = attentionMask[at] == 0 ? PAD : globalMask[at] == 0 ? LOCAL : GLOBAL;
-                    globalNumber[at] = kinds[at] == GLOBAL ? count++ : -1;
+                    if (kinds[at] == GLOBAL) global++;
+                    if (kinds[at] != PAD) kept++;
                 }
-                globals[b] = new int[count];
+                globals[b] = new int[global];
+                nonPad[b] = new int[kept];
+                global = 0;
+                kept = 0;
                 for (int t = 0; t < seq; t++) {
-                    if (kinds[b * seq + t] == GLOBAL) globals[b][globalNumber[b * seq + t]] = t;
+                    if (kinds[b * seq + t] == GLOBAL) globals[b][global++] = t;
+                    if (kinds[b * seq + t] != PAD) nonPad[b][kept++] = t;
                 }
-                most = Math.max(most, count);
+                most = Math.max(most, global);
             }
-            this.maxGlobal = most;
-            this.localSlots = 2 * w + 1 + most;
             this.blocks = (seq + ROW_BLOCK - 1) / ROW_BLOCK;
+            this.globalBlocks = (most + ROW_BLOCK - 1) / ROW_BLOCK;
         }
 
         /** Where row i of head h of batch row b keeps (max, sum) in {@code saved} [B, H, T, 2]. */
@@ -349,123 +247,326 @@ public final class CpuAttention {
             return (b * seq + t) * channels + h * headDim;
         }
 
-        /** Slots of a LOCAL query in batch row b: the window, then the row's global tokens. */
-        int slotCount(int b) {
-            return 2 * w + 1 + globals[b].length;
-        }
-
-        /** The key a LOCAL query i sees at {@code slot}, or -1 when that slot is masked. */
-        int localKey(int b, int i, int slot) {
-            if (slot > 2 * w) return globals[b][slot - 2 * w - 1];
-            int j = i - w + slot;
-            return j >= 0 && j < seq && kinds[b * seq + j] == LOCAL ? j : -1;
-        }
-
         float dropout(int b, int h, int i, int j) {
             return dropoutMultiplier(seed, dropoutP, b, h, i, j, heads, seq);
         }
     }
 
     /**
-     * One task's working set (the shared-memory tile of a GPU block): for a block of rows
-     * [first, end) of batch row b, head h, the rows of the <em>span</em> [first - w, end + w) that
-     * the block touches, packed per head as separate arrays (rows, or transposed columns), and the
-     * rows of the batch row's GLOBAL tokens. Packing makes every inner loop run over whole arrays
-     * from index 0, the form the JIT turns into SIMD code.
+     * One block of queries against the keys they may see (one per thread, refilled per block):
+     * {@code queries[0 .. nq)} and {@code keys[0 .. nk)} are token positions of batch row b. The first
+     * {@code windowKeys} keys are consecutive tokens, seen only within the window and only when
+     * LOCAL (query r sees those of keys [lo[r], hi[r]) that {@code localKey} marks); the rest are seen
+     * by every query. The products' matrices are row-major over (query, key) or (row, d).
      */
-    private static final class Tile {
+    private static final class Block {
         final Plan pr;
-        int batchRow, head, first, end, spanStart, spanLength;
-        final float[][] keysT, valuesT;                                           // [D][span]
-        final float[][] keyRows, valueRows, queryRows, gradRows;                  // [span][D]
-        final float[][] globalKeys, globalValues, globalQueries, globalGrads;     // [maxGlobal][D]
-        final float[] queryScaled, row, acc, acc2;                                // [D]
-        final float[] spanValues;                                                 // [span]
-        final float[] weights;                                                    // scores / probabilities of one query
+        final int d;
+        int b, h;
+        /** The rows a LOCAL block covers (its PAD rows output 0); empty for a GLOBAL block. */
+        int first, end;
+        final int[] queries, lo, hi;
+        int nq;
+        final int[] keys;
+        final boolean[] localKey;
+        int nk, windowKeys;
+        /** [nq, nk]: scores, then probabilities (times the dropout multiplier where noted). */
+        float[] probs = new float[0];
+        /** [nq, nk]: dP, then the score gradients dS. */
+        float[] grads = new float[0];
+        /** [max(nq, nk), D]: a product's rows before they are stored. */
+        float[] rows = new float[0];
+        float[] panelsA = new float[0], panelsB = new float[0];
+        /** [nk]: one query's dropout multipliers per key. */
+        final float[] multipliers;
+        /** [seq]: random bits of one run of keys. */
+        final long[] bits;
+        /** Where the rows of one packed group or panel start in their source. */
+        final int[] rowStarts = new int[Math.max(CpuPackedProduct.MR, CpuPackedProduct.NR)];
 
-        Tile(Plan pr) {
+        Block(Plan pr) {
             this.pr = pr;
-            int span = Math.min(pr.seq, ROW_BLOCK + 2 * pr.w), d = pr.headDim;
-            keysT = new float[d][span];
-            valuesT = new float[d][span];
-            keyRows = new float[span][d];
-            valueRows = new float[span][d];
-            queryRows = new float[span][d];
-            gradRows = new float[span][d];
-            globalKeys = new float[pr.maxGlobal][d];
-            globalValues = new float[pr.maxGlobal][d];
-            globalQueries = new float[pr.maxGlobal][d];
-            globalGrads = new float[pr.maxGlobal][d];
-            queryScaled = new float[d];
-            row = new float[d];
-            acc = new float[d];
-            acc2 = new float[d];
-            spanValues = new float[span];
-            weights = new float[Math.max(pr.localSlots, pr.seq)];
+            this.d = pr.headDim;
+            queries = new int[ROW_BLOCK];
+            lo = new int[ROW_BLOCK];
+            hi = new int[ROW_BLOCK];
+            keys = new int[2 * pr.seq]; // a window's tokens, then the row's GLOBAL tokens
+            localKey = new boolean[pr.seq];
+            multipliers = new float[2 * pr.seq];
+            bits = new long[pr.seq];
         }
 
-        /** Task number {@code (b * H + h) * blocks + block}: rows [first, end) of batch row b, head h. */
-        void startTask(int task) {
-            int bh = task / pr.blocks;
-            batchRow = bh / pr.heads;
-            head = bh % pr.heads;
-            first = (task % pr.blocks) * ROW_BLOCK;
-            end = Math.min(pr.seq, first + ROW_BLOCK);
-            spanStart = Math.max(0, first - pr.w);
-            spanLength = Math.min(pr.seq, end + pr.w) - spanStart;
+        /** The LOCAL queries of rows [first, first + ROW_BLOCK) against the tokens of their windows, then the GLOBAL keys. */
+        void local(int b, int h, int first) {
+            this.b = b;
+            this.h = h;
+            this.first = first;
+            this.end = Math.min(pr.seq, first + ROW_BLOCK);
+            nq = 0;
+            for (int t = first; t < end; t++) {
+                if (pr.kind(b, t) == LOCAL) queries[nq++] = t;
+            }
+            int spanStart = Math.max(0, first - pr.w), spanEnd = Math.min(pr.seq, end + pr.w);
+            nk = 0;
+            for (int t = spanStart; t < spanEnd; t++) {
+                localKey[nk] = pr.kind(b, t) == LOCAL;
+                keys[nk++] = t;
+            }
+            windowKeys = nk;
+            for (int t : pr.globals[b]) keys[nk++] = t;
+            for (int r = 0; r < nq; r++) {
+                lo[r] = Math.max(spanStart, queries[r] - pr.w) - spanStart;
+                hi[r] = Math.min(spanEnd - 1, queries[r] + pr.w) + 1 - spanStart;
+            }
+            allocate();
         }
 
-        /** dst[d][jj] = src at token spanStart + jj, column d of the head. */
-        void packTransposed(float[] src, float[][] dst) {
-            for (int jj = 0; jj < spanLength; jj++) {
-                int at = pr.offset(batchRow, spanStart + jj, head);
-                for (int d = 0; d < pr.headDim; d++) dst[d][jj] = src[at + d];
+        /** GLOBAL queries n in [from, from + ROW_BLOCK) of the batch row (may be none) against every non-PAD key. */
+        void global(int b, int h, int from) {
+            this.b = b;
+            this.h = h;
+            this.first = 0;
+            this.end = 0;
+            int[] globals = pr.globals[b];
+            nq = Math.max(0, Math.min(globals.length, from + ROW_BLOCK) - from);
+            System.arraycopy(globals, Math.min(from, globals.length), queries, 0, nq);
+            nk = pr.nonPad[b].length;
+            System.arraycopy(pr.nonPad[b], 0, keys, 0, nk);
+            windowKeys = 0;
+            Arrays.fill(lo, 0);
+            Arrays.fill(hi, 0);
+            allocate();
+        }
+
+        private void allocate() {
+            int mr = CpuPackedProduct.MR, nr = CpuPackedProduct.NR;
+            if (probs.length < nq * nk) {
+                probs = new float[nq * nk];
+                grads = new float[nq * nk];
+            }
+            rows = grow(rows, Math.max(nq, nk) * d);
+            int paddedQ = (nq + mr - 1) / mr * mr, paddedK = (nk + 2 * mr - 1) / mr * mr; // keys: two runs of groups
+            panelsA = grow(panelsA, Math.max(paddedQ * Math.max(d, nk), paddedK * nq));
+            int panelK = (nk + nr - 1) / nr * nr, panelD = (d + nr - 1) / nr * nr;
+            panelsB = grow(panelsB, Math.max(panelK * d, panelD * Math.max(nk, nq)));
+        }
+
+        private static float[] grow(float[] a, int size) {
+            return a.length < size ? new float[size] : a;
+        }
+
+        /**
+         * multipliers[c] = the dropout multiplier of query r for key c, for the keys of its window
+         * range (consecutive tokens: one vectorized run) and the keys every query sees.
+         */
+        private void multipliers(int r) {
+            int i = queries[r];
+            if (hi[r] > lo[r]) dropoutRun(i, keys[lo[r]], hi[r] - lo[r], lo[r]);
+            for (int c = windowKeys; c < nk; c++) multipliers[c] = pr.dropout(b, h, i, keys[c]);
+        }
+
+        /** multipliers[at + c] = the multiplier of query i for key j0 + c, c in [0, n). */
+        private void dropoutRun(int i, int j0, int n, int at) {
+            long counter = dropoutCounter(b, h, i, j0, pr.heads, pr.seq);
+            if (CpuMatmul.VECTOR) {
+                CpuAttentionVector.randomBits(pr.seed, counter, n, bits);
+            } else {
+                for (int c = 0; c < n; c++) bits[c] = randomBits(pr.seed, counter + c);
+            }
+            long threshold = keepThreshold(pr.dropoutP);
+            float kept = 1f / (1f - pr.dropoutP);
+            for (int c = 0; c < n; c++) multipliers[at + c] = bits[c] >= threshold ? kept : 0f;
+        }
+
+        /** out rows of the queries (and 0 with zero statistics for the PAD rows of a LOCAL block); saved statistics. */
+        void forward(float[] q, float[] k, float[] v, float[] out, float[] saved) {
+            for (int t = first; t < end; t++) {
+                if (pr.kind(b, t) != PAD) continue;
+                int o = pr.offset(b, t, h), st = pr.savedAt(b, h, t);
+                Arrays.fill(out, o, o + d, 0f);
+                saved[st] = 0f;
+                saved[st + 1] = 0f;
+            }
+            if (nq == 0) return;
+            probabilities(q, k, saved, false);
+            if (pr.dropoutP > 0f) {
+                for (int r = 0; r < nq; r++) { // entries not seen are 0 and stay 0
+                    multipliers(r);
+                    for (int c = lo[r]; c < hi[r]; c++) probs[r * nk + c] *= multipliers[c];
+                    for (int c = windowKeys; c < nk; c++) probs[r * nk + c] *= multipliers[c];
+                }
+            }
+            packMatrixA(probs, nq, nk);                      // P m [nq, nk]
+            packTokenRowsB(v, keys, nk);                     // V [nk, D]
+            CpuPackedProduct.multiply(panelsA, panelsB, nk, rows, 0, d, nq, d, false);
+            for (int r = 0; r < nq; r++) System.arraycopy(rows, r * d, out, pr.offset(b, queries[r], h), d);
+        }
+
+        /**
+         * The queries' gradients into gQuery (gq or gqg); the keys' added to the per-task sums gKey
+         * (before the 1 / sqrt(D)) and gValue, {@code [T, D]}. With dropped = p * m and
+         * dS = p * (m * dP - delta), where dP = gradOut_i . value_j and delta = sum over keys of
+         * p * m * dP (= gradOut_i . out_i, computed from the same dP so that a query seeing one key
+         * gets exactly 0).
+         */
+        void backward(float[] q, float[] k, float[] v, float[] saved, float[] gradOut,
+                      float[] gQuery, float[] gKey, float[] gValue) {
+            if (nq == 0) return;
+            probabilities(q, k, saved, true);
+            packTokenRowsA(gradOut, nq, 1f);                 // dO [nq, D]
+            packTokenColumnsB(v);                            // V^T [D, nk]
+            CpuPackedProduct.multiply(panelsA, panelsB, d, grads, 0, nk, nq, nk, false);
+            if (pr.dropoutP == 0f) Arrays.fill(multipliers, 0, nk, 1f);
+            for (int r = 0; r < nq; r++) {
+                if (pr.dropoutP > 0f) multipliers(r);
+                int row = r * nk;
+                float delta = 0f; // gradOut_i . out_i, summed as sum over keys of p m dP (what softmax's backward sums)
+                for (int c = lo[r]; c < hi[r]; c++) delta += probs[row + c] * multipliers[c] * grads[row + c];
+                for (int c = windowKeys; c < nk; c++) delta += probs[row + c] * multipliers[c] * grads[row + c];
+                Arrays.fill(grads, row, row + lo[r], 0f);
+                Arrays.fill(grads, row + hi[r], row + windowKeys, 0f);
+                for (int c = lo[r]; c < hi[r]; c++) {
+                    float p = probs[row + c], m = multipliers[c];
+                    grads[row + c] = localKey[c] ? p * (m * grads[row + c] - delta) : 0f;
+                    probs[row + c] = p * m;
+                }
+                for (int c = windowKeys; c < nk; c++) {
+                    float p = probs[row + c], m = multipliers[c];
+                    grads[row + c] = p * (m * grads[row + c] - delta);
+                    probs[row + c] = p * m;
+                }
+            }
+            packMatrixA(grads, nq, nk);                      // dS [nq, nk]
+            packTokenRowsB(k, keys, nk);                     // K [nk, D]
+            CpuPackedProduct.multiply(panelsA, panelsB, nk, rows, 0, d, nq, d, false);
+            float scale = 1f / pr.sqrtD;
+            for (int r = 0; r < nq; r++) {
+                int o = pr.offset(b, queries[r], h);
+                for (int x = 0; x < d; x++) gQuery[o + x] = rows[r * d + x] * scale;
+            }
+            addKeyProducts(grads, q, gKey);                  // dS^T Q
+            addKeyProducts(probs, gradOut, gValue);          // (P m)^T dO
+        }
+
+        /**
+         * sums[key c's token] += (pairs^T X)[c] for every key, X = the queries' rows of src
+         * {@code [nq, D]}: the consecutive window keys straight into their rows of sums, the others
+         * through {@code rows}.
+         */
+        private void addKeyProducts(float[] pairs, float[] src, float[] sums) {
+            packTokenRowsB(src, queries, nq);
+            packTransposedA(pairs, 0, windowKeys);
+            CpuPackedProduct.multiply(panelsA, panelsB, nq, sums, windowKeys > 0 ? keys[0] * d : 0, d, windowKeys, d, true);
+            packTransposedA(pairs, windowKeys, nk);
+            CpuPackedProduct.multiply(panelsA, panelsB, nq, rows, 0, d, nk - windowKeys, d, false);
+            for (int c = windowKeys; c < nk; c++) {
+                int at = keys[c] * d, from = (c - windowKeys) * d;
+                for (int x = 0; x < d; x++) sums[at + x] += rows[from + x];
             }
         }
 
-        /** dst[jj] = the head's row of token spanStart + jj. */
-        void packRows(float[] src, float[][] dst) {
-            for (int jj = 0; jj < spanLength; jj++) {
-                System.arraycopy(src, pr.offset(batchRow, spanStart + jj, head), dst[jj], 0, pr.headDim);
+        /**
+         * {@code probs} = the softmax of (q_i / sqrt(D)) . k_j over the keys each query sees, 0 for
+         * the others. Forward ({@code fromSaved} false) writes each row's (max, sum) to saved;
+         * backward reads them, which reproduces the forward probabilities exactly.
+         */
+        private void probabilities(float[] q, float[] k, float[] saved, boolean fromSaved) {
+            packTokenRowsA(q, nq, pr.sqrtD);                 // Q / sqrt(D) [nq, D]
+            packTokenColumnsB(k);                            // K^T [D, nk]
+            CpuPackedProduct.multiply(panelsA, panelsB, d, probs, 0, nk, nq, nk, false);
+            for (int r = 0; r < nq; r++) {
+                int row = r * nk, st = pr.savedAt(b, h, queries[r]);
+                Arrays.fill(probs, row, row + lo[r], 0f);
+                Arrays.fill(probs, row + hi[r], row + windowKeys, 0f);
+                for (int c = lo[r]; c < hi[r]; c++) {
+                    if (!localKey[c]) probs[row + c] = Float.NEGATIVE_INFINITY; // exp gives 0
+                }
+                float max = Float.NEGATIVE_INFINITY;
+                if (fromSaved) {
+                    max = saved[st];
+                } else {
+                    for (int c = lo[r]; c < hi[r]; c++) max = Math.max(max, probs[row + c]);
+                    for (int c = windowKeys; c < nk; c++) max = Math.max(max, probs[row + c]);
+                }
+                float total = expShifted(probs, row + lo[r], row + hi[r], max)
+                        + expShifted(probs, row + windowKeys, row + nk, max);
+                float sum = fromSaved ? saved[st + 1] : total;
+                for (int c = lo[r]; c < hi[r]; c++) probs[row + c] /= sum;
+                for (int c = windowKeys; c < nk; c++) probs[row + c] /= sum;
+                if (!fromSaved) {
+                    saved[st] = max;
+                    saved[st + 1] = sum;
+                }
             }
         }
 
-        /** dst[n] = the head's row of the n-th GLOBAL token of the batch row. */
-        void packGlobalRows(float[] src, float[][] dst) {
-            int[] globals = pr.globals[batchRow];
-            for (int n = 0; n < globals.length; n++) {
-                System.arraycopy(src, pr.offset(batchRow, globals[n], head), dst[n], 0, pr.headDim);
+        // ---------------------------------------------------------------- packing (CpuPackedProduct's layout)
+
+        /**
+         * A [nq, D] = the head's rows of src at the queries, each divided by {@code divisor}; written
+         * in order (reads jump between the group's rows), divided afterwards in one vectorizable pass.
+         */
+        private void packTokenRowsA(float[] src, int n, float divisor) {
+            int mr = CpuPackedProduct.MR;
+            int[] at = rowStarts;
+            for (int g = 0; g * mr < n; g++) {
+                int rows = Math.min(mr, n - g * mr), base = g * d * mr;
+                for (int r = 0; r < rows; r++) at[r] = pr.offset(b, queries[g * mr + r], h);
+                for (int x = 0; x < d; x++) {
+                    for (int r = 0; r < rows; r++) panelsA[base + x * mr + r] = src[at[r] + x];
+                }
+            }
+            if (divisor != 1f) {
+                int size = (n + mr - 1) / mr * mr * d;
+                for (int i = 0; i < size; i++) panelsA[i] /= divisor;
             }
         }
-    }
 
-    /**
-     * Per-pair values that pass 1 hands to pass 2: for LOCAL queries {@code [B, H, T, localSlots]},
-     * for GLOBAL queries {@code [B, H, maxGlobal, T]}; {@code dropped} = p * m, {@code dScore} is the
-     * gradient of the (scaled) score.
-     */
-    private static final class Scratch {
-        final int seq, localSlots, maxGlobal;
-        final float[] localDropped, localDScore, globalDropped, globalDScore;
-
-        Scratch(Plan pr) {
-            seq = pr.seq;
-            localSlots = pr.localSlots;
-            maxGlobal = pr.maxGlobal;
-            int local = checkedSize((long) pr.batch * pr.heads * pr.seq * pr.localSlots, "attention backward scratch");
-            int global = checkedSize((long) pr.batch * pr.heads * pr.maxGlobal * pr.seq, "attention backward scratch");
-            localDropped = new float[local];
-            localDScore = new float[local];
-            globalDropped = new float[global];
-            globalDScore = new float[global];
+        /** A [n, depth] = m, row-major. */
+        private void packMatrixA(float[] m, int n, int depth) {
+            int mr = CpuPackedProduct.MR;
+            for (int g = 0; g * mr < n; g++) {
+                int rows = Math.min(mr, n - g * mr), base = g * depth * mr;
+                for (int r = 0; r < rows; r++) {
+                    int from = (g * mr + r) * depth;
+                    for (int p = 0; p < depth; p++) panelsA[base + p * mr + r] = m[from + p];
+                }
+            }
         }
 
-        int localRow(int bh, int i) {
-            return (bh * seq + i) * localSlots;
+        /** A [to - from, nq] = columns [from, to) of m [nq, nk] (row-major), transposed. */
+        private void packTransposedA(float[] m, int from, int to) {
+            int mr = CpuPackedProduct.MR;
+            for (int g = 0; from + g * mr < to; g++) {
+                int rows = Math.min(mr, to - from - g * mr), base = g * nq * mr, column = from + g * mr;
+                for (int p = 0; p < nq; p++) {
+                    System.arraycopy(m, p * nk + column, panelsA, base + p * mr, rows);
+                }
+            }
         }
 
-        int globalRow(int bh, int n) {
-            return (bh * maxGlobal + n) * seq;
+        /** B [D, nk]: column c is the head's row of src at key c; written in order (reads jump between the panel's rows). */
+        private void packTokenColumnsB(float[] src) {
+            int nr = CpuPackedProduct.NR;
+            int[] at = rowStarts;
+            for (int q = 0; q * nr < nk; q++) {
+                int cols = Math.min(nr, nk - q * nr), base = q * d * nr;
+                for (int j = 0; j < cols; j++) at[j] = pr.offset(b, keys[q * nr + j], h);
+                for (int x = 0; x < d; x++) {
+                    for (int j = 0; j < cols; j++) panelsB[base + x * nr + j] = src[at[j] + x];
+                }
+            }
+        }
+
+        /** B [n, D]: row p is the head's row of src at token p. */
+        private void packTokenRowsB(float[] src, int[] tokens, int n) {
+            int nr = CpuPackedProduct.NR;
+            for (int q = 0; q * nr < d; q++) {
+                int cols = Math.min(nr, d - q * nr);
+                for (int p = 0; p < n; p++) {
+                    System.arraycopy(src, pr.offset(b, tokens[p], h) + q * nr, panelsB, (q * n + p) * nr, cols);
+                }
+            }
         }
     }
 
@@ -474,67 +575,17 @@ public final class CpuAttention {
         return (int) n;
     }
 
-    /** dst[0..D) = src[at..at+D) / sqrtD (HuggingFace divides the queries before the product). */
-    private static void scaleQuery(float[] src, int at, float sqrtD, float[] dst) {
-        for (int d = 0; d < dst.length; d++) dst[d] = src[at + d] / sqrtD;
-    }
-
     /**
-     * In place: scores (-inf = masked) to probabilities over the first n entries. Forward computes
-     * the row's max and sum of exp(score - max) and writes them to saved[st], saved[st + 1];
-     * backward ({@code fromSaved}) reads them, and the same float operations give the same values.
+     * x[i] = exp(x[i] - shift) over [from, to), returning their sum: on the Vector API when it is on
+     * ({@link CpuAttentionVector}), else {@link Math#exp} in order.
      */
-    private static void softmax(float[] x, int n, float[] saved, int st, boolean fromSaved) {
-        float max = Float.NEGATIVE_INFINITY, sum = 0f;
-        if (fromSaved) {
-            max = saved[st];
-            sum = saved[st + 1];
-        } else {
-            for (int i = 0; i < n; i++) max = Math.max(max, x[i]);
+    private static float expShifted(float[] x, int from, int to, float shift) {
+        if (CpuMatmul.VECTOR) return CpuAttentionVector.expShifted(x, from, to, shift);
+        float sum = 0f;
+        for (int i = from; i < to; i++) {
+            x[i] = (float) Math.exp(x[i] - shift);
+            sum += x[i];
         }
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) Math.exp(x[i] - max); // exp(-inf) = 0
-            if (!fromSaved) sum += x[i];
-        }
-        for (int i = 0; i < n; i++) x[i] /= sum;
-        if (!fromSaved) {
-            saved[st] = max;
-            saved[st + 1] = sum;
-        }
-    }
-
-    /** result[jj] = sum over d of x[d] * columns[d][jj], for jj &lt; len (scores or dP of one query against the span). */
-    private static void spanProduct(float[] x, float[][] columns, int len, float[] result) {
-        java.util.Arrays.fill(result, 0, len, 0f);
-        for (int d = 0; d < x.length; d++) {
-            float xd = x[d];
-            float[] column = columns[d];
-            for (int jj = 0; jj < len; jj++) result[jj] += xd * column[jj];
-        }
-    }
-
-    /** Dot product of n floats; four partial sums so the JIT can overlap the additions. */
-    private static float dot(float[] a, int aAt, float[] b, int bAt, int n) {
-        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            s0 += a[aAt + i] * b[bAt + i];
-            s1 += a[aAt + i + 1] * b[bAt + i + 1];
-            s2 += a[aAt + i + 2] * b[bAt + i + 2];
-            s3 += a[aAt + i + 3] * b[bAt + i + 3];
-        }
-        for (; i < n; i++) s0 += a[aAt + i] * b[bAt + i];
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    /** y += alpha * x over whole arrays of equal length (no offsets: the JIT vectorizes this form). */
-    private static void axpy(float alpha, float[] x, float[] y) {
-        if (alpha == 0f) return;
-        for (int i = 0; i < y.length; i++) y[i] += alpha * x[i];
-    }
-
-    /** dst[at..at+n) = x * s. */
-    private static void scaleInto(float[] x, float s, float[] dst, int at) {
-        for (int i = 0; i < x.length; i++) dst[at + i] = x[i] * s;
+        return sum;
     }
 }

@@ -1,0 +1,90 @@
+package org.recformer.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The attention's per-pair work on the incubating Vector API: exp over a softmax row and the
+ * dropout stream's random bits for a run of consecutive keys. Loaded only when the Vector API module
+ * is present (see {@link CpuMatmul#VECTOR}), like {@link CpuMatmulVector}.
+ *
+ * <p>The Vector API's own EXP runs as plain Java on JDK 17, so the function is computed here:
+ * t = k ln 2 + r with k = round(t / ln 2) (by adding and subtracting 1.5 * 2^23, which leaves k in
+ * the low bits of the sum), ln 2 split in two parts so that r is exact, exp(r) on |r| &lt;= ln 2 / 2 by
+ * the minimax polynomial of Cephes' expf (about one float rounding from the true value), and 2^k
+ * built in the exponent bits. Below -87 (exp &lt; 1.7e-38, where 2^k would leave the normal range) the
+ * result is 0; NaN stays NaN; the arguments here are never above 0 (a score minus its row's maximum).
+ * The whole loop is one method so that no vector crosses a call (that would box it).
+ */
+final class CpuAttentionVector {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
+    private static final long[] IOTA = new long[LS.length()];
+
+    static {
+        for (int i = 0; i < IOTA.length; i++) IOTA[i] = i;
+    }
+    private static final float LOG2_E = 1.44269504088896341f;
+    private static final float LN2_HIGH = 0.693359375f;
+    private static final float LN2_LOW = -2.12194440e-4f;
+    private static final float ROUND_SHIFT = 12582912f; // 1.5 * 2^23
+    private static final int ROUND_SHIFT_BITS = Float.floatToRawIntBits(ROUND_SHIFT);
+    /** Below this, exp(t) is taken as 0. */
+    static final float UNDERFLOW = -87f;
+
+    private CpuAttentionVector() {}
+
+    /**
+     * x[i] = exp(x[i] - shift) for i in [from, to); returns their float sum (lane-wise partial sums,
+     * then the tail). The elements past the last whole vector take {@link Math#exp}.
+     */
+    static float expShifted(float[] x, int from, int to, float shift) {
+        FloatVector sum = FloatVector.zero(S);
+        int i = from;
+        for (; i + S.length() <= to; i += S.length()) {
+            FloatVector t = FloatVector.fromArray(S, x, i).sub(shift);
+            FloatVector shifted = t.fma(FloatVector.broadcast(S, LOG2_E), FloatVector.broadcast(S, ROUND_SHIFT));
+            FloatVector k = shifted.sub(ROUND_SHIFT);
+            FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HIGH), t);
+            r = k.fma(FloatVector.broadcast(S, -LN2_LOW), r);
+            FloatVector p = r.fma(FloatVector.broadcast(S, 1.9875691500e-4f), FloatVector.broadcast(S, 1.3981999507e-3f));
+            p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+            p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+            p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+            p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+            FloatVector e = p.fma(r.mul(r), r).add(1f);
+            IntVector kBits = (IntVector) shifted.viewAsIntegralLanes();
+            FloatVector twoToK = (FloatVector) kBits.sub(ROUND_SHIFT_BITS).add(127).lanewise(VectorOperators.LSHL, 23)
+                    .viewAsFloatingLanes();
+            e = e.mul(twoToK).blend(0f, t.lt(UNDERFLOW));
+            e.intoArray(x, i);
+            sum = sum.add(e);
+        }
+        float total = sum.reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) {
+            x[i] = (float) Math.exp(x[i] - shift);
+            total += x[i];
+        }
+        return total;
+    }
+
+    /**
+     * bits[c] = {@link CpuAttention#randomBits}(seed, counter + c) for c in [0, n): SplitMix64 on
+     * long lanes (the same wrapping multiplications, shifts and exclusive ors), the tail in scalar.
+     */
+    static void randomBits(long seed, long counter, int n, long[] bits) {
+        int c = 0;
+        for (; c + LS.length() <= n; c += LS.length()) {
+            LongVector z = LongVector.fromArray(LS, IOTA, 0).add(counter + c + 1)
+                    .mul(CpuAttention.GOLDEN_GAMMA).add(seed);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(CpuAttention.MIX_1);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(CpuAttention.MIX_2);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31)).lanewise(VectorOperators.LSHR, 40);
+            z.intoArray(bits, c);
+        }
+        for (; c < n; c++) bits[c] = CpuAttention.randomBits(seed, counter + c);
+    }
+}
