@@ -1,6 +1,5 @@
 package org.recformer.ops;
 
-import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.Shape;
 import org.recformer.tensor.Tensor;
@@ -76,8 +75,8 @@ public final class MatMul {
 
     /**
      * x[..., in] W^T + bias -> [..., out]: x has rank >= 2, w is [out, in], bias is [out] or null.
-     * One op: the bias is added into the product's own buffer, so the graph keeps one [..., out]
-     * tensor instead of the product and the sum.
+     * One op ({@link org.recformer.tensor.Backend#linearForward}): the bias goes into the product's
+     * own buffer, so the graph keeps one [..., out] tensor instead of the product and the sum.
      */
     public static Tensor linear(Tensor x, Tensor w, Tensor bias) {
         if (w.rank() != 2 || x.rank() < 2 || x.dim(-1) != w.dim(1)) {
@@ -90,9 +89,7 @@ public final class MatMul {
         if (bias == null) return matmul(x, w, false, true);
         Plan p = new Plan(x.shape(), w.shape(), false, true);
         Tensor out = Tensor.empty(x.backend(), p.outShape);
-        x.backend().matmul(x.buffer(), w.buffer(), out.buffer(), p.batch, p.m, p.n, p.k,
-                false, true, p.strideA, p.strideB, p.strideC, false);
-        x.backend().binary(BinaryOp.ADD, out.buffer(), p.outShape, bias.buffer(), bias.shape(), out.buffer(), p.outShape);
+        x.backend().linearForward(x.buffer(), w.buffer(), bias.buffer(), out.buffer(), p.m, p.n, p.k); // p.batch is 1: x's batch folds into rows
         return out.record("linear", new Tensor[] {x, w, bias}, g -> {
             backward(p, x, w, false, true, g, x.backend());
             if (bias.requiresGrad()) bias.accumulateFreshGrad(Arithmetic.sumTo(g, bias.shape())); // a new [out] (x has rank >= 2)

@@ -97,6 +97,17 @@ public interface Backend {
     void matmul(Buffer a, Buffer b, Buffer c, int batch, int m, int n, int k,
                 boolean transA, boolean transB, int strideA, int strideB, int strideC, boolean accumulate);
 
+    /**
+     * A linear layer's forward: C [m, n] = A [m, k] W^T (W stored [n, k]) + bias [n] on every row.
+     * By default the product, then the bias as a broadcast add; a backend may start its product's
+     * sums from the bias instead (one pass over C fewer; the sum rounds in another order).
+     */
+    default void linearForward(Buffer a, Buffer w, Buffer bias, Buffer c, int m, int n, int k) {
+        matmul(a, w, c, 1, m, n, k, false, true, 0, 0, 0, false);
+        int[] shape = {m, n};
+        binary(BinaryOp.ADD, c, shape, bias, new int[] {n}, c, shape);
+    }
+
     // ---------------------------------------------------------------- normalization, activations
 
     /** Layer norm over the last dimension (cols); writes out, and mean and rstd per row for backward. */

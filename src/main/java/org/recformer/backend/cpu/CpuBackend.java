@@ -118,6 +118,11 @@ public final class CpuBackend implements Backend {
         CpuMatmul.matmul(a(x), a(y), a(c), batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate);
     }
 
+    @Override
+    public void linearForward(Buffer x, Buffer w, Buffer bias, Buffer c, int m, int n, int k) {
+        CpuMatmul.linear(a(x), a(w), a(bias), a(c), m, n, k);
+    }
+
     // ---------------------------------------------------------------- normalization, activations
 
     @Override

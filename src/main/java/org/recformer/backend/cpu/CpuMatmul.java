@@ -93,11 +93,11 @@ final class CpuMatmul {
         if (vector) {
             if (strideC == 0 || batch == 1) {
                 // one entry at a time (summed into one C when strideC = 0), each split across cores
-                for (int bi = 0; bi < batch; bi++) op.entry(bi, accumulate || (strideC == 0 && bi > 0));
+                for (int bi = 0; bi < batch; bi++) op.entry(bi, accumulate || (strideC == 0 && bi > 0), null);
             } else {
                 long flops = 2L * m * n * Math.max(k, 1);
                 Parallel.forRange(batch, (int) Math.min(batch, (1 << 18) / flops + 1), (from, to) -> {
-                    for (int bi = from; bi < to; bi++) op.entry(bi, accumulate); // nested: one core per entry
+                    for (int bi = from; bi < to; bi++) op.entry(bi, accumulate, null); // nested: one core per entry
                 });
             }
         } else if (strideC != 0 || batch == 1) {
@@ -105,6 +105,31 @@ final class CpuMatmul {
         } else {
             // One C for the whole batch: the products are summed into it, one batch entry at a time.
             for (int bi = 0; bi < batch; bi++) run(op, bi, bi + 1, accumulate || bi > 0);
+        }
+    }
+
+    static void linear(float[] x, float[] w, float[] bias, float[] c, int m, int n, int k) {
+        linear(x, w, bias, c, m, n, k, VECTOR);
+    }
+
+    /**
+     * A linear layer's forward: C [m, n] = x [m, k] w^T (w stored [n, k]) + bias [n] on every row.
+     * The Vector API kernels start each block of C from the bias instead of zero (no separate pass
+     * over C); the plain loops add it after the product.
+     */
+    static void linear(float[] x, float[] w, float[] bias, float[] c, int m, int n, int k, boolean vector) {
+        if (m <= 0 || n <= 0) return;
+        if (vector) {
+            int nr = CpuMatmulVector.NR;
+            float[] padded = Arrays.copyOf(bias, (n + nr - 1) / nr * nr); // the kernel reads whole panels
+            new Operands(x, w, c, m, n, k, false, true, 0, 0, 0).entry(0, false, padded);
+        } else {
+            matmul(x, w, c, 1, m, n, k, false, true, 0, 0, 0, false, false);
+            Parallel.forRange(m, Math.max(1, (1 << 16) / n), (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    for (int j = 0; j < n; j++) c[i * n + j] += bias[j];
+                }
+            });
         }
     }
 
@@ -159,12 +184,16 @@ final class CpuMatmul {
          * rows of op(A) packed by the task) by a slice of the column panels run across cores. The
          * rows are cut into whole kernel row groups, as many row blocks as a multiple of the cores
          * with at most about MC rows each; a product with few row blocks is cut into column slices
-         * as well.
+         * as well. {@code bias} (null: none; else padded to whole column panels): C starts from it
+         * on every row instead of zero (with accumulate false).
          */
-        void entry(int bi, boolean accumulate) {
+        void entry(int bi, boolean accumulate, float[] bias) {
             int offA = bi * strideA, offB = bi * strideB, offC = bi * strideC;
             if (k == 0) {
-                if (!accumulate) Arrays.fill(c, offC, offC + m * n, 0f);
+                for (int i = 0; i < m && !accumulate; i++) {
+                    if (bias == null) Arrays.fill(c, offC + i * n, offC + (i + 1) * n, 0f);
+                    else System.arraycopy(bias, 0, c, offC + i * n, n);
+                }
                 return;
             }
             int mr = CpuMatmulVector.MR, nr = CpuMatmulVector.NR;
@@ -185,6 +214,7 @@ final class CpuMatmul {
                 for (int p0 = 0; p0 < k; p0 += KC) {
                     int kc = Math.min(KC, k - p0);
                     boolean load = accumulate || p0 > 0;
+                    float[] init = load ? null : bias;
                     int jBlock = j0, depth = p0;
                     Parallel.forRange(panels, Math.max(1, (1 << 16) / (kc * nr)),
                             (from, to) -> packPanelsB(panelsB, offB, depth, kc, jBlock, nc, nr, from, to));
@@ -200,7 +230,7 @@ final class CpuMatmul {
                             packPanelsA(panelsA, offA, i0, mc, depth, kc, mr);
                             int col = q0 * nr;
                             CpuMatmulVector.multiply(panelsA, panelsB, q0 * kc * nr, kc, c, offC + i0 * n + jBlock + col, n,
-                                    mc, Math.min(nc, q1 * nr) - col, load);
+                                    mc, Math.min(nc, q1 * nr) - col, load, init, jBlock + col);
                         }
                     });
                 }

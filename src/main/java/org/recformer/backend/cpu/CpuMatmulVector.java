@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * is sized to the register file: with 512-bit vectors (32 registers) 14 rows x 2 vectors, 28
  * accumulators + 2 B vectors + 1 broadcast (C2 compiles that loop without spills or range checks,
  * and it measured faster than 8 x 3, 12 x 2, 6 x 4 and 4 x 6 here); with narrower ones
- * (16 registers) 6 rows x 2 vectors, 12 accumulators. A whole block starts from C (or zero) and is
+ * (16 registers) 6 rows x 2 vectors, 12 accumulators. A whole block starts from C (or zero, or a bias row) and is
  * written straight back from the registers; only blocks cut by the edges of C go through a tile.
  */
 final class CpuMatmulVector {
@@ -26,6 +26,8 @@ final class CpuMatmulVector {
     static final int MR = WIDE ? 14 : 6;
     /** Columns of C held in registers. */
     static final int NR = 2 * L;
+    /** The start row of a block that starts from zero. */
+    private static final float[] ZEROS = new float[NR];
 
     private CpuMatmulVector() {}
 
@@ -34,18 +36,24 @@ final class CpuMatmulVector {
      * {@code packedA[(g * kc + p) * MR + r]} holds op(A) row g * MR + r and
      * {@code packedB[offB + (q * kc + p) * NR + j]} holds op(B) column q * NR + j (whatever lies past
      * mc rows and nc columns only reaches tile entries that are not stored).
-     * {@code load}: add to C instead of overwriting it.
+     * {@code load}: add to C instead of overwriting it; else, when {@code init} is not null, C starts
+     * from {@code init[initAt + j]} on every row (column j of the block; read for whole panels).
      */
     static void multiply(float[] packedA, float[] packedB, int offB, int kc, float[] c, int offC, int ldc,
-                         int mc, int nc, boolean load) {
+                         int mc, int nc, boolean load, float[] init, int initAt) {
         float[] tile = mc % MR == 0 && nc % NR == 0 ? null : new float[MR * NR];
         for (int g = 0; g * MR < mc; g++) {
             int rows = Math.min(MR, mc - g * MR);
             for (int q = 0; q * NR < nc; q++) {
                 int cols = Math.min(NR, nc - q * NR), at = offC + g * MR * ldc + q * NR;
                 boolean full = rows == MR && cols == NR;
-                if (WIDE) kernel14x2(packedA, g * kc * MR, packedB, offB + q * kc * NR, kc, c, at, ldc, full, load, tile);
-                else kernel6x2(packedA, g * kc * MR, packedB, offB + q * kc * NR, kc, c, at, ldc, full, load, tile);
+                // a block not loaded from C starts from the bias when there is one, else from zeros (also
+                // a cut block that will be added to C)
+                boolean fromInit = !load && init != null;
+                float[] start = fromInit ? init : ZEROS;
+                int startAt = fromInit ? initAt + q * NR : 0;
+                if (WIDE) kernel14x2(packedA, g * kc * MR, packedB, offB + q * kc * NR, kc, c, at, ldc, full, load, start, startAt, tile);
+                else kernel6x2(packedA, g * kc * MR, packedB, offB + q * kc * NR, kc, c, at, ldc, full, load, start, startAt, tile);
                 if (!full) storeEdge(tile, c, at, ldc, rows, cols, load);
             }
         }
@@ -66,7 +74,7 @@ final class CpuMatmulVector {
      * {@code tile} (MR rows of NR) for {@link #storeEdge}.
      */
     private static void kernel14x2(float[] pa, int a, float[] pb, int b, int kc, float[] c, int at, int ldc,
-                                  boolean full, boolean load, float[] tile) {
+                                  boolean full, boolean load, float[] start, int startAt, float[] tile) {
         FloatVector c0a, c0b;
         FloatVector c1a, c1b;
         FloatVector c2a, c2b;
@@ -96,22 +104,22 @@ final class CpuMatmulVector {
             c11a = FloatVector.fromArray(S, c, at + 11 * ldc); c11b = FloatVector.fromArray(S, c, at + 11 * ldc + L);
             c12a = FloatVector.fromArray(S, c, at + 12 * ldc); c12b = FloatVector.fromArray(S, c, at + 12 * ldc + L);
             c13a = FloatVector.fromArray(S, c, at + 13 * ldc); c13b = FloatVector.fromArray(S, c, at + 13 * ldc + L);
-        } else {
-            FloatVector z = FloatVector.zero(S);
-            c0a = z; c0b = z;
-            c1a = z; c1b = z;
-            c2a = z; c2b = z;
-            c3a = z; c3b = z;
-            c4a = z; c4b = z;
-            c5a = z; c5b = z;
-            c6a = z; c6b = z;
-            c7a = z; c7b = z;
-            c8a = z; c8b = z;
-            c9a = z; c9b = z;
-            c10a = z; c10b = z;
-            c11a = z; c11b = z;
-            c12a = z; c12b = z;
-            c13a = z; c13b = z;
+        } else { // from the start row (zeros or the bias): the same two-way branch as zero would be
+            FloatVector za = FloatVector.fromArray(S, start, startAt), zb = FloatVector.fromArray(S, start, startAt + L);
+            c0a = za; c0b = zb;
+            c1a = za; c1b = zb;
+            c2a = za; c2b = zb;
+            c3a = za; c3b = zb;
+            c4a = za; c4b = zb;
+            c5a = za; c5b = zb;
+            c6a = za; c6b = zb;
+            c7a = za; c7b = zb;
+            c8a = za; c8b = zb;
+            c9a = za; c9b = zb;
+            c10a = za; c10b = zb;
+            c11a = za; c11b = zb;
+            c12a = za; c12b = zb;
+            c13a = za; c13b = zb;
         }
         for (int p = 0; p < kc; p++) {
             int ia = a + p * 14, ib = b + p * (2 * L);
@@ -172,7 +180,7 @@ final class CpuMatmulVector {
      * {@code tile} (MR rows of NR) for {@link #storeEdge}.
      */
     private static void kernel6x2(float[] pa, int a, float[] pb, int b, int kc, float[] c, int at, int ldc,
-                                  boolean full, boolean load, float[] tile) {
+                                  boolean full, boolean load, float[] start, int startAt, float[] tile) {
         FloatVector c0a, c0b;
         FloatVector c1a, c1b;
         FloatVector c2a, c2b;
@@ -186,14 +194,14 @@ final class CpuMatmulVector {
             c3a = FloatVector.fromArray(S, c, at + 3 * ldc); c3b = FloatVector.fromArray(S, c, at + 3 * ldc + L);
             c4a = FloatVector.fromArray(S, c, at + 4 * ldc); c4b = FloatVector.fromArray(S, c, at + 4 * ldc + L);
             c5a = FloatVector.fromArray(S, c, at + 5 * ldc); c5b = FloatVector.fromArray(S, c, at + 5 * ldc + L);
-        } else {
-            FloatVector z = FloatVector.zero(S);
-            c0a = z; c0b = z;
-            c1a = z; c1b = z;
-            c2a = z; c2b = z;
-            c3a = z; c3b = z;
-            c4a = z; c4b = z;
-            c5a = z; c5b = z;
+        } else { // from the start row (zeros or the bias): the same two-way branch as zero would be
+            FloatVector za = FloatVector.fromArray(S, start, startAt), zb = FloatVector.fromArray(S, start, startAt + L);
+            c0a = za; c0b = zb;
+            c1a = za; c1b = zb;
+            c2a = za; c2b = zb;
+            c3a = za; c3b = zb;
+            c4a = za; c4b = zb;
+            c5a = za; c5b = zb;
         }
         for (int p = 0; p < kc; p++) {
             int ia = a + p * 6, ib = b + p * (2 * L);

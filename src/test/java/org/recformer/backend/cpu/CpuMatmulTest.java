@@ -80,6 +80,38 @@ class CpuMatmulTest {
         GradCheck.assertClose("sum over batch into one C", expected, c, 1e-5, 1e-5);
     }
 
+    @ParameterizedTest(name = "m={0} n={1} k={2} vector={5}")
+    @MethodSource("sizes")
+    void linearStartsFromTheBias(int m, int n, int k, boolean transA, boolean transB, boolean vector) {
+        Assumptions.assumeTrue(!transA && !transB, "the linear layer's product is x w^T");
+        Assumptions.assumeTrue(!vector || CpuMatmul.vectorAvailable(), "JVM without jdk.incubator.vector");
+        SplittableRandom rng = new SplittableRandom(m * 7919L + n * 31L + k);
+        float[] x = random(rng, m * k), w = random(rng, n * k), bias = random(rng, n);
+        float[] c = new float[m * n];
+        java.util.Arrays.fill(c, Float.NaN); // every element must be written
+        double[] expected = new double[m * n], magnitude = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                expected[i * n + j] = bias[j];
+                magnitude[i * n + j] = Math.abs(bias[j]);
+            }
+        }
+        addProduct(expected, magnitude, 0, x, 0, w, 0, m, n, k, false, true);
+        CpuMatmul.linear(x, w, bias, c, m, n, k, vector);
+        String what = String.format("linear m=%d n=%d k=%d vector=%s", m, n, k, vector);
+        GradCheck.assertClose(what, expected, c, 1e-5, 1e-5);
+        assertWithinFloatBound(what, expected, magnitude, c, k + 1);
+    }
+
+    @Test
+    void linearWithZeroDepthIsTheBias() {
+        for (boolean vector : new boolean[] {false, CpuMatmul.vectorAvailable()}) {
+            float[] c = {Float.NaN, Float.NaN, Float.NaN, Float.NaN};
+            CpuMatmul.linear(new float[0], new float[0], new float[] {5, 6}, c, 2, 2, 0, vector);
+            GradCheck.assertClose("k = 0, vector " + vector, new double[] {5, 6, 5, 6}, c, 0, 0);
+        }
+    }
+
     @Test
     void zeroDepthWritesZerosOrKeepsC() {
         float[] c = {Float.NaN, Float.NaN, Float.NaN, Float.NaN};
