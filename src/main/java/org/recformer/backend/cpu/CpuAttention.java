@@ -119,7 +119,7 @@ public final class CpuAttention {
     // ------------------------------------------------------------------------------------------ backward
 
     static void backward(AttentionProblem p, float[] q, float[] k, float[] v, float[] qg, float[] kg, float[] vg,
-                         float[] saved, float[] gradOut,
+                         float[] out, float[] saved, float[] gradOut,
                          float[] gq, float[] gk, float[] gv, float[] gqg, float[] gkg, float[] gvg) {
         Plan pr = new Plan(p);
         Parallel.forRange(pr.batch * pr.heads, 1, (from, to) -> {
@@ -135,11 +135,11 @@ public final class CpuAttention {
                 }
                 for (int first = 0; first < pr.seq; first += ROW_BLOCK) {
                     block.local(b, h, first);
-                    block.backward(q, k, v, saved, gradOut, gq, keys.k, keys.v);
+                    block.backward(q, k, v, out, saved, gradOut, gq, keys.k, keys.v);
                 }
                 for (int g = 0; g < pr.globals[b].length; g += ROW_BLOCK) {
                     block.global(b, h, g);
-                    block.backward(qg, kg, vg, saved, gradOut, gqg, keys.kg, keys.vg);
+                    block.backward(qg, kg, vg, out, saved, gradOut, gqg, keys.kg, keys.vg);
                 }
                 keys.scale(1f / pr.sqrtD);
                 for (int t = 0; t < pr.seq; t++) {
@@ -405,11 +405,11 @@ public final class CpuAttention {
         /**
          * The queries' gradients into gQuery (gq or gqg); the keys' added to the per-task sums gKey
          * (before the 1 / sqrt(D)) and gValue, {@code [T, D]}. With dropped = p * m and
-         * dS = p * (m * dP - delta), where dP = gradOut_i . value_j and delta = sum over keys of
-         * p * m * dP (= gradOut_i . out_i, computed from the same dP so that a query seeing one key
-         * gets exactly 0).
+         * dS = p * (m * dP - delta), where dP = gradOut_i . value_j and delta = gradOut_i . out_i
+         * (out as the caller gives it), summed in the product kernel's order so that a query that sees
+         * one key (out = its value) gets exactly 0.
          */
-        void backward(float[] q, float[] k, float[] v, float[] saved, float[] gradOut,
+        void backward(float[] q, float[] k, float[] v, float[] out, float[] saved, float[] gradOut,
                       float[] gQuery, float[] gKey, float[] gValue) {
             if (nq == 0) return;
             probabilities(q, k, saved, true);
@@ -419,10 +419,9 @@ public final class CpuAttention {
             if (pr.dropoutP == 0f) Arrays.fill(multipliers, 0, nk, 1f);
             for (int r = 0; r < nq; r++) {
                 if (pr.dropoutP > 0f) multipliers(r);
-                int row = r * nk;
-                float delta = 0f; // gradOut_i . out_i, summed as sum over keys of p m dP (what softmax's backward sums)
-                for (int c = lo[r]; c < hi[r]; c++) delta += probs[row + c] * multipliers[c] * grads[row + c];
-                for (int c = windowKeys; c < nk; c++) delta += probs[row + c] * multipliers[c] * grads[row + c];
+                int row = r * nk, o = pr.offset(b, queries[r], h);
+                float delta = 0f; // gradOut_i . out_i, one FMA per d in order: as the product sums dP
+                for (int x = 0; x < d; x++) delta = Math.fma(gradOut[o + x], out[o + x], delta);
                 Arrays.fill(grads, row, row + lo[r], 0f);
                 Arrays.fill(grads, row + hi[r], row + windowKeys, 0f);
                 for (int c = lo[r]; c < hi[r]; c++) {

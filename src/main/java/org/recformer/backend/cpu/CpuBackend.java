@@ -174,7 +174,7 @@ public final class CpuBackend implements Backend {
     public void attentionBackward(AttentionProblem p, Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
                                   Buffer out, Buffer saved, Buffer gradOut,
                                   Buffer gq, Buffer gk, Buffer gv, Buffer gqg, Buffer gkg, Buffer gvg) {
-        CpuAttention.backward(p, a(q), a(k), a(v), a(qg), a(kg), a(vg), a(saved), a(gradOut),
+        CpuAttention.backward(p, a(q), a(k), a(v), a(qg), a(kg), a(vg), a(out), a(saved), a(gradOut),
                 a(gq), a(gk), a(gv), a(gqg), a(gkg), a(gvg));
     }
 
