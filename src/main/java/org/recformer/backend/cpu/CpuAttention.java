@@ -26,11 +26,13 @@ import java.util.Arrays;
  * the list of keys any of them may see, with the probabilities of the pairs a query may not see set
  * to 0. A block of LOCAL queries (consecutive rows) lists the tokens its rows' windows cover (of
  * which it sees the LOCAL ones), then the row's GLOBAL keys; a block of GLOBAL queries lists every
- * non-PAD key. Each block's work is a
- * few small dense products over one head's rows, gathered into the matmul kernel's packed panels
- * ({@link CpuPackedProduct}): scores = Q K^T, out = P V forward; dP = dO V^T, dQ = dS K,
- * dK = dS^T Q, dV = (P m)^T dO backward. About a third of a LOCAL block's score entries lie outside
- * its queries' windows, a price the product's speed pays many times over against a per-pair loop.
+ * non-PAD key. Each block's work is a few small dense products over one head's rows, gathered into
+ * the matmul kernel's packed panels ({@link CpuPackedProduct}): scores = Q K^T, out = P V forward;
+ * dP = dO V^T, dQ = dS K, dK = dS^T Q, dV = (P m)^T dO backward. About a third of a LOCAL block's
+ * score entries lie outside its queries' windows, a price the product's speed pays many times over
+ * against a per-pair loop. With the Vector API on, the softmax's exp (within one float step of
+ * {@link Math#exp}) and the dropout stream's random bits run on vector lanes
+ * ({@link CpuAttentionVector}).
  *
  * <p>{@code saved} holds the softmax statistics of each row, {@code [B, H, T, 2]} = (max, sum of
  * exp(score - max)); backward recomputes the scores with the same product and the probabilities from
