@@ -130,10 +130,11 @@ public final class CpuAttention {
             for (int bh = from; bh < to; bh++) {
                 int b = bh / pr.heads, h = bh % pr.heads;
                 keys.clear();
-                for (int t = 0; t < pr.seq; t++) { // each row's gq or gqg is written by its block below
-                    int o = pr.offset(b, t, h);
-                    Arrays.fill(gq, o, o + pr.headDim, 0f);
-                    Arrays.fill(gqg, o, o + pr.headDim, 0f);
+                // zero what no block writes: gqg of a LOCAL row, gq of a GLOBAL row, both of a PAD row
+                for (int t = 0; t < pr.seq; t++) {
+                    int o = pr.offset(b, t, h), kind = pr.kind(b, t);
+                    if (kind != GLOBAL) Arrays.fill(gqg, o, o + pr.headDim, 0f);
+                    if (kind != LOCAL) Arrays.fill(gq, o, o + pr.headDim, 0f);
                 }
                 for (int first = 0; first < pr.seq; first += ROW_BLOCK) {
                     block.local(b, h, first);

@@ -1,5 +1,7 @@
 package org.recformer.backend.cpu;
 
+import org.recformer.tensor.BinaryOp;
+
 import java.util.Arrays;
 
 /**
@@ -125,11 +127,8 @@ final class CpuMatmul {
             new Operands(x, w, c, m, n, k, false, true, 0, 0, 0).entry(0, false, padded);
         } else {
             matmul(x, w, c, 1, m, n, k, false, true, 0, 0, 0, false, false);
-            Parallel.forRange(m, Math.max(1, (1 << 16) / n), (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    for (int j = 0; j < n; j++) c[i * n + j] += bias[j];
-                }
-            });
+            int[] shape = {m, n};
+            CpuElementwise.binary(BinaryOp.ADD, c, shape, bias, new int[] {n}, c, shape);
         }
     }
 
