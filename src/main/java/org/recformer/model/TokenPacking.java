@@ -1,8 +1,10 @@
 package org.recformer.model;
 
+import org.recformer.ops.Arithmetic;
 import org.recformer.ops.Indexing;
 import org.recformer.ops.Shapes;
 import org.recformer.tensor.AttentionProblem;
+import org.recformer.tensor.Backend;
 import org.recformer.tensor.Tensor;
 
 import java.util.HashMap;
@@ -31,6 +33,8 @@ final class TokenPacking {
     private final int[] attentionIndex; // packed row -> index in [B * T']
     private final int[] packedRowAt;    // index in [B * T] -> packed row
     private final int[] globalRows;     // packed rows of the global tokens
+    private final int[] globalSlots;    // per global token, b * S + its rank among its batch row's globals
+    private final int slotsPerRow;      // S, the most global tokens of one batch row
     private final int[] attentionMask, globalMask; // [B * T']
     private final boolean identity;     // packed rows are exactly [B * T'] in order
 
@@ -79,6 +83,14 @@ final class TokenPacking {
         sourceIndex = java.util.Arrays.copyOf(source, rows);
         attentionIndex = java.util.Arrays.copyOf(attention, rows);
         globalRows = java.util.Arrays.copyOf(globals, globalCount);
+        int[] rowOf = new int[globalCount], rank = new int[globalCount], perRow = new int[batch];
+        for (int g = 0; g < globalCount; g++) {
+            rowOf[g] = source[globals[g]] / seq;
+            rank[g] = perRow[rowOf[g]]++;
+        }
+        slotsPerRow = java.util.Arrays.stream(perRow).max().orElse(0);
+        globalSlots = new int[globalCount];
+        for (int g = 0; g < globalCount; g++) globalSlots[g] = rowOf[g] * slotsPerRow + rank[g];
         identity = rows == batch * paddedSeq; // then every packed row is its own token, in order
     }
 
@@ -117,6 +129,42 @@ final class TokenPacking {
         int[] at = new int[globalRows.length];
         for (int g = 0; g < at.length; g++) at[g] = attentionIndex[globalRows[g]];
         return Shapes.reshape(Indexing.scatterRows(global, at, batch * paddedSeq), batch, paddedSeq, global.dim(1));
+    }
+
+    /** Global rows [G, C] into slots [B * S, C] (S: the most global tokens of a batch row; zero in the empty slots). */
+    Tensor globalToSlots(Tensor global) {
+        return Indexing.scatterRows(global, globalSlots, batch * slotsPerRow);
+    }
+
+    /** Slots [B * S, C] back to global rows [G, C]. */
+    Tensor slotsToGlobal(Tensor slots) {
+        return Indexing.indexSelect(slots, globalSlots);
+    }
+
+    /** Global rows [G, C] added into packed rows [R, C] at the global tokens' rows. */
+    Tensor addAtGlobalRows(Tensor packed, Tensor global) {
+        return Arithmetic.add(packed, Indexing.scatterRows(global, globalRows, rows()));
+    }
+
+    /** S, the most global tokens of one batch row. */
+    int slotsPerRow() {
+        return slotsPerRow;
+    }
+
+    int batch() {
+        return batch;
+    }
+
+    /** T', the attention layout's tokens per row. */
+    int paddedSeq() {
+        return paddedSeq;
+    }
+
+    /** [B, 1, T']: 1 at the padding positions of the attention layout (no query attends to them), else 0. */
+    Tensor paddingKeys(Backend backend) {
+        float[] mask = new float[attentionMask.length];
+        for (int i = 0; i < mask.length; i++) mask[i] = attentionMask[i] == 0 ? 1f : 0f;
+        return Tensor.of(backend, mask, batch, 1, paddedSeq);
     }
 
     /** Packed rows [R, C] as the model's output [B, T, C] (padding positions repeat their shared row). */

@@ -46,7 +46,33 @@ public final class Attention {
         });
     }
 
-    /** The six inputs are {@code [B, T, H*D]} of the problem, on one backend. */
+    /**
+     * The same op without the global queries: their rows of the output are 0, and the caller
+     * computes them another way (the model does, from the hidden states: docs/spec.md §3). Every
+     * other row is exactly that of {@link #longformerSelfAttention(AttentionProblem, Tensor, Tensor,
+     * Tensor, Tensor, Tensor, Tensor)}; the backward pass is recorded to q, k, v.
+     */
+    public static Tensor longformerLocalAttention(AttentionProblem problem, Tensor q, Tensor k, Tensor v) {
+        Tensor[] inputs = {q, k, v};
+        checkInputs(problem, inputs);
+        Backend be = q.backend();
+        int[] shape = q.shape();
+        Tensor out = Tensor.empty(be, shape);
+        Tensor saved = Tensor.empty(be, be.attentionSavedSize(problem));
+        be.attentionForward(problem, q.buffer(), k.buffer(), v.buffer(), null, null, null, out.buffer(), saved.buffer());
+        return out.record("longformerLocalAttention", inputs, g -> {
+            Tensor[] grads = new Tensor[inputs.length];
+            for (int i = 0; i < grads.length; i++) grads[i] = Tensor.empty(be, shape);
+            be.attentionBackward(problem, q.buffer(), k.buffer(), v.buffer(), null, null, null,
+                    out.buffer(), saved.buffer(), g.buffer(),
+                    grads[0].buffer(), grads[1].buffer(), grads[2].buffer(), null, null, null);
+            for (int i = 0; i < inputs.length; i++) {
+                if (inputs[i].requiresGrad()) inputs[i].accumulateGrad(grads[i]);
+            }
+        });
+    }
+
+    /** The inputs are {@code [B, T, H*D]} of the problem, on one backend. */
     private static void checkInputs(AttentionProblem problem, Tensor[] inputs) {
         String[] names = {"q", "k", "v", "qg", "kg", "vg"};
         int[] expected = {problem.batch(), problem.seq(), problem.channels()};

@@ -148,7 +148,8 @@ public interface Backend {
      * {@code saved} is a backend-specific record for backward (softmax statistics), sized by
      * {@link #attentionSavedSize}. With {@code p.dropoutP() > 0} the probabilities are dropped out
      * (inverted scaling) from a counter-based generator keyed by {@code p.seed()}, reproducible in
-     * backward.
+     * backward. qg, kg, vg may all be null: the global queries are then left out and their rows of
+     * out are 0 (the model computes them from the hidden states, docs/spec.md §3).
      */
     void attentionForward(AttentionProblem p, Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
                           Buffer out, Buffer saved);
@@ -156,7 +157,10 @@ public interface Backend {
     /** Floats in the {@code saved} buffer of {@link #attentionForward} for problem {@code p}. */
     int attentionSavedSize(AttentionProblem p);
 
-    /** Writes all six input gradients (not accumulated). */
+    /**
+     * Writes all six input gradients (not accumulated); with qg, kg, vg null (a forward without the
+     * global queries) gqg, gkg, gvg are null too and gq, gk, gv are that forward's gradients.
+     */
     void attentionBackward(AttentionProblem p, Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
                            Buffer out, Buffer saved, Buffer gradOut,
                            Buffer gq, Buffer gk, Buffer gv, Buffer gqg, Buffer gkg, Buffer gvg);

@@ -187,6 +187,45 @@ class AttentionTest {
         assertTrue(e.getMessage().contains("k has shape [2, 3, 6]"), e.getMessage());
     }
 
+    /**
+     * Without the global projections the op is the full op with the global tokens' rows 0, and its
+     * q, k, v gradients are the full op's for an output gradient that is 0 on those rows (the full
+     * op's gradients are checked against the dense reference above), with and without dropout.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void withoutGlobalProjectionsIsTheFullOpWithoutTheGlobalRows(String name, int heads, int headDim, int w, String[] rows) {
+        Masks m = Masks.of(rows);
+        int channels = heads * headDim;
+        for (float p : new float[] {0f, 0.3f}) {
+            Tensor[] x = randomInputs(m, channels, 5);
+            for (Tensor t : x) t.requiresGrad(true);
+            Tensor full = run(x, m, heads, w, p, 17);
+            Tensor local = Attention.longformerLocalAttention(problem(m, heads, headDim, w, p, 17), x[0], x[1], x[2]);
+            float[] expected = full.toArray(), gradOut = randomInputs(m, channels, 6)[0].toArray();
+            for (int row = 0; row < m.batch() * m.seq(); row++) {
+                if (m.global()[row] == 0) continue;
+                java.util.Arrays.fill(expected, row * channels, (row + 1) * channels, 0f);
+                java.util.Arrays.fill(gradOut, row * channels, (row + 1) * channels, 0f);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, local.toArray(), name + ", p = " + p);
+            full.backward(Tensor.of(Backends.cpu(), gradOut, full.shape()));
+            float[][] fullGrads = {x[0].grad().toArray(), x[1].grad().toArray(), x[2].grad().toArray()};
+            for (Tensor t : x) t.zeroGrad();
+            local.backward(Tensor.of(Backends.cpu(), gradOut, local.shape()));
+            for (int i = 0; i < 3; i++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(fullGrads[i], x[i].grad().toArray(), name + ", p = " + p + ", gradient " + i);
+            }
+            for (int i = 3; i < 6; i++) assertTrue(x[i].grad() == null || maxAbs(x[i].grad().toArray()) == 0, "no gradient to input " + i);
+        }
+    }
+
+    private static double maxAbs(float[] a) {
+        double m = 0;
+        for (float v : a) m = Math.max(m, Math.abs(v));
+        return m;
+    }
+
     private static Tensor run(Tensor[] x, Masks m, int heads, int w, float p, long seed) {
         return Attention.longformerSelfAttention(problem(m, heads, x[0].dim(-1) / heads, w, p, seed),
                 x[0], x[1], x[2], x[3], x[4], x[5]);

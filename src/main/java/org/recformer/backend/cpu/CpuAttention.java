@@ -15,7 +15,8 @@ import java.util.Arrays;
  *   <li>a LOCAL query i attends to the LOCAL keys j with |i - j| &lt;= w, plus every GLOBAL key,
  *       through q, k, v, in one softmax. A global key inside the window is counted once, as a
  *       global key (HuggingFace removes it from the window and adds it as a global column);</li>
- *   <li>a GLOBAL query attends to every non-PAD key through qg, kg, vg;</li>
+ *   <li>a GLOBAL query attends to every non-PAD key through qg, kg, vg (or, when those are not given,
+ *       is left out with an output of 0: the model computes it from the hidden states);</li>
  *   <li>a PAD query outputs 0.</li>
  * </ul>
  * Scores are {@code (q_i / sqrt(D)) . k_j}. With {@code dropoutP > 0} each probability is multiplied
@@ -97,11 +98,16 @@ public final class CpuAttention {
 
     // ------------------------------------------------------------------------------------------ forward
 
+    /**
+     * The forward pass; with qg, kg, vg null the GLOBAL queries are left out and their rows of out
+     * (and saved) are 0: the caller computes them another way.
+     */
     static void forward(AttentionProblem p, float[] q, float[] k, float[] v, float[] qg, float[] kg, float[] vg,
                         float[] out, float[] saved) {
         Plan pr = new Plan(p);
         int localTasks = pr.batch * pr.heads * pr.blocks;
-        int globalTasks = pr.batch * pr.heads * pr.globalBlocks;
+        int globalTasks = qg == null ? 0 : pr.batch * pr.heads * pr.globalBlocks;
+        if (qg == null) pr.zeroGlobalRows(out, saved);
         Parallel.forRange(localTasks + globalTasks, 1, (from, to) -> {
             Block block = new Block(pr);
             for (int task = from; task < to; task++) {
@@ -120,10 +126,12 @@ public final class CpuAttention {
 
     // ------------------------------------------------------------------------------------------ backward
 
+    /** The backward pass; with qg, kg, vg null (and gqg, gkg, gvg) that of the forward without GLOBAL queries. */
     static void backward(AttentionProblem p, float[] q, float[] k, float[] v, float[] qg, float[] kg, float[] vg,
                          float[] out, float[] saved, float[] gradOut,
                          float[] gq, float[] gk, float[] gv, float[] gqg, float[] gkg, float[] gvg) {
         Plan pr = new Plan(p);
+        boolean globalQueries = qg != null;
         Parallel.forRange(pr.batch * pr.heads, 1, (from, to) -> {
             Block block = new Block(pr);
             KeyGradients keys = new KeyGradients(pr.seq * pr.headDim);
@@ -133,14 +141,14 @@ public final class CpuAttention {
                 // zero what no block writes: gqg of a LOCAL row, gq of a GLOBAL row, both of a PAD row
                 for (int t = 0; t < pr.seq; t++) {
                     int o = pr.offset(b, t, h), kind = pr.kind(b, t);
-                    if (kind != GLOBAL) Arrays.fill(gqg, o, o + pr.headDim, 0f);
+                    if (kind != GLOBAL && globalQueries) Arrays.fill(gqg, o, o + pr.headDim, 0f);
                     if (kind != LOCAL) Arrays.fill(gq, o, o + pr.headDim, 0f);
                 }
                 for (int first = 0; first < pr.seq; first += ROW_BLOCK) {
                     block.local(b, h, first);
                     block.backward(q, k, v, out, saved, gradOut, gq, keys.k, keys.v);
                 }
-                for (int g = 0; g < pr.globals[b].length; g += ROW_BLOCK) {
+                for (int g = 0; globalQueries && g < pr.globals[b].length; g += ROW_BLOCK) {
                     block.global(b, h, g);
                     block.backward(qg, kg, vg, out, saved, gradOut, gqg, keys.kg, keys.vg);
                 }
@@ -149,6 +157,7 @@ public final class CpuAttention {
                     int o = pr.offset(b, t, h), at = t * pr.headDim;
                     System.arraycopy(keys.k, at, gk, o, pr.headDim);
                     System.arraycopy(keys.v, at, gv, o, pr.headDim);
+                    if (!globalQueries) continue;
                     System.arraycopy(keys.kg, at, gkg, o, pr.headDim);
                     System.arraycopy(keys.vg, at, gvg, o, pr.headDim);
                 }
@@ -252,6 +261,19 @@ public final class CpuAttention {
 
         float dropout(int b, int h, int i, int j) {
             return dropoutMultiplier(seed, dropoutP, b, h, i, j, heads, seq);
+        }
+
+        /** 0 into the GLOBAL rows of out and their statistics in saved (every head). */
+        void zeroGlobalRows(float[] out, float[] saved) {
+            for (int b = 0; b < batch; b++) {
+                for (int t : globals[b]) {
+                    Arrays.fill(out, offset(b, t, 0), offset(b, t, 0) + channels, 0f);
+                    for (int h = 0; h < heads; h++) {
+                        saved[savedAt(b, h, t)] = 0f;
+                        saved[savedAt(b, h, t) + 1] = 0f;
+                    }
+                }
+            }
         }
     }
 

@@ -162,7 +162,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void attentionForward(AttentionProblem p, Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
                                  Buffer out, Buffer saved) {
-        CpuAttention.forward(p, a(q), a(k), a(v), a(qg), a(kg), a(vg), a(out), a(saved));
+        CpuAttention.forward(p, a(q), a(k), a(v), orNull(qg), orNull(kg), orNull(vg), a(out), a(saved));
     }
 
     @Override
@@ -174,8 +174,13 @@ public final class CpuBackend implements Backend {
     public void attentionBackward(AttentionProblem p, Buffer q, Buffer k, Buffer v, Buffer qg, Buffer kg, Buffer vg,
                                   Buffer out, Buffer saved, Buffer gradOut,
                                   Buffer gq, Buffer gk, Buffer gv, Buffer gqg, Buffer gkg, Buffer gvg) {
-        CpuAttention.backward(p, a(q), a(k), a(v), a(qg), a(kg), a(vg), a(out), a(saved), a(gradOut),
-                a(gq), a(gk), a(gv), a(gqg), a(gkg), a(gvg));
+        CpuAttention.backward(p, a(q), a(k), a(v), orNull(qg), orNull(kg), orNull(vg), a(out), a(saved), a(gradOut),
+                a(gq), a(gk), a(gv), orNull(gqg), orNull(gkg), orNull(gvg));
+    }
+
+    /** The array of an optional buffer (the attention's global projections), or null. */
+    private static float[] orNull(Buffer b) {
+        return b == null ? null : a(b);
     }
 
     // ---------------------------------------------------------------- row norms

@@ -647,11 +647,24 @@ public final class CudaBackend implements Backend {
         AttentionMaskCache.Entry masks = attentionMasks.of(p);
         CudaAttention at = new CudaAttention(p, masks.masks(), cuda.sharedOptIn());
         DeviceAllocator.Block meta = masks.meta();
-        Operands x = new Operands(q, k, v, qg, kg, vg);
+        boolean globalQueries = qg != null;
+        // without global projections the kernel runs the global queries on the local ones, whose rows are then zeroed
+        Operands x = globalQueries ? new Operands(q, k, v, qg, kg, vg) : new Operands(q, k, v, q, k, v);
         cuda.launch("attention_forward", p.batch() * p.heads(), at.rowBlocks(), 1, CudaAttention.WARPS * 32, 1, 1,
                 at.sharedBytes, at.shape, meta.pointer(), x.q, x.k, x.v, x.qg, x.kg, x.vg, b(out), b(saved),
                 precisionCode(precision));
         x.release();
+        if (!globalQueries) zeroGlobalRows(p, out, out);
+    }
+
+    /** to = from with the rows of the global tokens set to 0 ([B*T, H*D] of problem p; to may be from). */
+    private void zeroGlobalRows(AttentionProblem p, Buffer from, Buffer to) {
+        int rows = p.batch() * p.seq();
+        float[] keep = new float[rows];
+        int[] global = p.globalMask();
+        for (int i = 0; i < rows; i++) keep[i] = global[i] == 1 ? 0f : 1f;
+        binary(BinaryOp.MUL, from, new int[] {rows, p.channels()}, fromArray(keep), new int[] {rows, 1},
+                to, new int[] {rows, p.channels()});
     }
 
     /** Attention's six inputs as its kernels read them: in place at FP32, else rounded copies in scratch blocks. */
@@ -699,7 +712,16 @@ public final class CudaBackend implements Backend {
         DeviceAllocator.Block globalDropped = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
         DeviceAllocator.Block globalDScore = cuda.allocate(at.globalScratch() * Sizeof.FLOAT);
         int threads = CudaAttention.WARPS * 32;
-        Operands x = new Operands(q, k, v, qg, kg, vg);
+        boolean globalQueries = qg != null;
+        Operands x = globalQueries ? new Operands(q, k, v, qg, kg, vg) : new Operands(q, k, v, q, k, v);
+        if (!globalQueries) { // the forward's stand-in global rows get no gradient; theirs go to scratch
+            Buffer masked = allocate(gradOut.size());
+            zeroGlobalRows(p, gradOut, masked);
+            gradOut = masked;
+            gqg = allocate(gq.size());
+            gkg = allocate(gk.size());
+            gvg = allocate(gv.size());
+        }
         cuda.launch("attention_backward_query", p.batch() * p.heads(), at.rowBlocks(), 1, threads, 1, 1, at.sharedBytes,
                 at.shape, meta.pointer(), x.q, x.k, x.v, x.qg, x.kg, x.vg, b(out), b(saved), b(gradOut),
                 b(gq), b(gqg), localDropped.pointer(), localDScore.pointer(), globalDropped.pointer(),

@@ -433,7 +433,27 @@ class CudaBackendTest {
                 global[b * seq + t] = c == 'g' ? 1 : 0;
             }
         }
-        for (float p : new float[] {0f, 0.2f}) compareAttention(new AttentionProblem(batch, seq, heads, headDim, w, mask, global, p, 99L));
+        for (float p : new float[] {0f, 0.2f}) {
+            compareAttention(new AttentionProblem(batch, seq, heads, headDim, w, mask, global, p, 99L));
+            compareLocalAttention(new AttentionProblem(batch, seq, heads, headDim, w, mask, global, p, 99L));
+        }
+    }
+
+    /** Without the global projections (the model's call): forward and the three gradients on both backends. */
+    private static void compareLocalAttention(AttentionProblem problem) {
+        int n = problem.batch() * problem.seq() * problem.heads() * problem.headDim();
+        float[][] inputs = new float[4][];
+        for (int i = 0; i < 4; i++) inputs[i] = random(n, 47 + i);
+        compare("attention without global projections", (be, in) -> {
+            Buffer o = be.allocate(n);
+            Buffer saved = be.allocate(be.attentionSavedSize(problem));
+            be.attentionForward(problem, in[0], in[1], in[2], null, null, null, o, saved);
+            Buffer[] g = new Buffer[3];
+            for (int i = 0; i < 3; i++) g[i] = be.allocate(n);
+            be.attentionBackward(problem, in[0], in[1], in[2], null, null, null, o, saved, in[3],
+                    g[0], g[1], g[2], null, null, null);
+            return out(be, o, g[0], g[1], g[2]);
+        }, inputs);
     }
 
     private static CudaAttention cudaAttention(AttentionProblem p) {
@@ -451,6 +471,7 @@ class CudaBackendTest {
             if (b == 2) global[b * seq + r.nextInt(real)] = 1;
         }
         compareAttention(new AttentionProblem(batch, seq, heads, headDim, w, mask, global, p, 99L));
+        compareLocalAttention(new AttentionProblem(batch, seq, heads, headDim, w, mask, global, p, 99L));
     }
 
     /** Forward and all six gradients of the fused attention on both backends, from fresh (poisoned) buffers. */
