@@ -45,6 +45,11 @@ final class CpuMatmul {
      * cut about as many rows per task, in whole groups of their row count.
      */
     static final int MC = 96;
+    /**
+     * Vector API kernels: most rows of C per pass; op(A)'s rows of a pass are packed once per depth
+     * block for all column blocks (ROW_CHUNK x KC floats, 8 MB).
+     */
+    static final int ROW_CHUNK = 8 * 1024;
 
     /** Whether the Vector API micro-kernel runs (module present and not switched off). */
     static final boolean VECTOR = vectorAvailable() && !"false".equals(System.getProperty("recformer.vector"));
@@ -57,7 +62,7 @@ final class CpuMatmul {
         final float[][] packedB = new float[KC + 1][NC];
         /** Plain loops: C rows of one micro-kernel call. */
         final float[][] tile = new float[MR][NC];
-        /** Vector API kernels: op(A)'s rows of one task and depth block in row groups. */
+        /** Vector API kernels: op(A)'s rows of one depth block in row groups (all rows of a product). */
         private float[] panelsA = new float[0];
         /** Vector API kernels: op(B)'s block of one depth block in column panels. */
         private float[] panelsB = new float[0];
@@ -178,13 +183,15 @@ final class CpuMatmul {
         }
 
         /**
-         * Vector API kernels: C[bi] (+)= op(A) op(B). Per block of NC columns and KC depth, op(B)'s
-         * block is packed into column panels (split across cores), then tasks of a row block (its
-         * rows of op(A) packed by the task) by a slice of the column panels run across cores. The
-         * rows are cut into whole kernel row groups, as many row blocks as a multiple of the cores
-         * with at most about MC rows each; a product with few row blocks is cut into column slices
-         * as well. {@code bias} (null: none; else padded to whole column panels): C starts from it
-         * on every row instead of zero (with accumulate false).
+         * Vector API kernels: C[bi] (+)= op(A) op(B). Per block of KC depth, op(A)'s rows are packed
+         * into row groups once (split across cores by row block) for every column block; per block
+         * of NC columns, op(B)'s block is packed into column panels (split across cores), then tasks
+         * of a row block by a slice of the column panels run across cores. The rows are cut into
+         * whole kernel row groups, as many row blocks as a multiple of the cores with at most about
+         * MC rows each; a product with few row blocks is cut into column slices as well. Each
+         * element of C gets its depth blocks in order, as before. {@code bias} (null: none; else
+         * padded to whole column panels): C starts from it on every row instead of zero (with
+         * accumulate false).
          */
         void entry(int bi, boolean accumulate, float[] bias) {
             int offA = bi * strideA, offB = bi * strideB, offC = bi * strideC;
@@ -195,6 +202,14 @@ final class CpuMatmul {
                 }
                 return;
             }
+            // at most ROW_CHUNK rows at a time, so that the packed rows of A stay bounded
+            for (int r0 = 0; r0 < m; r0 += ROW_CHUNK) {
+                entryRows(offA + r0 * aRow, offB, offC + r0 * n, Math.min(ROW_CHUNK, m - r0), accumulate, bias);
+            }
+        }
+
+        /** {@link #entry} for m rows of op(A) and C starting at offA and offC. */
+        private void entryRows(int offA, int offB, int offC, int m, boolean accumulate, float[] bias) {
             int mr = CpuMatmulVector.MR, nr = CpuMatmulVector.NR;
             int threads = Parallel.threads();
             int groups = (m + mr - 1) / mr;
@@ -203,37 +218,47 @@ final class CpuMatmul {
             int rows = Math.min(blocks, groups);
             int maxRows = (groups + rows - 1) / rows * mr;
             int kcMax = Math.min(KC, k);
-            float[] panelsB = SCRATCH.get().panelsB(kcMax * ((Math.min(NC, n) + nr - 1) / nr * nr));
-            for (int j0 = 0; j0 < n; j0 += NC) {
-                int nc = Math.min(NC, n - j0);
-                int panels = (nc + nr - 1) / nr;
-                int slices = Math.min(panels, Math.max(1, 2 * threads / rows));
-                int panelsPerSlice = (panels + slices - 1) / slices;
-                int tasks = rows * slices;
-                for (int p0 = 0; p0 < k; p0 += KC) {
-                    int kc = Math.min(KC, k - p0);
-                    boolean load = accumulate || p0 > 0;
-                    float[] init = load ? null : bias;
-                    int jBlock = j0, depth = p0;
+            Scratch scratch = SCRATCH.get();
+            float[] panelsB = scratch.panelsB(kcMax * ((Math.min(NC, n) + nr - 1) / nr * nr));
+            float[] panelsA = scratch.panelsA(groups * mr * kcMax); // row group g at g * mr * kc
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kc = Math.min(KC, k - p0), depth = p0;
+                boolean load = accumulate || p0 > 0;
+                float[] init = load ? null : bias;
+                Parallel.forRange(rows, 1, (from, to) -> {
+                    for (int row = from; row < to; row++) {
+                        int i0 = rowStart(row, groups, rows, mr);
+                        packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowStart(row + 1, groups, rows, mr)) - i0, depth, kc, mr);
+                    }
+                });
+                for (int j0 = 0; j0 < n; j0 += NC) {
+                    int nc = Math.min(NC, n - j0), jBlock = j0;
+                    int panels = (nc + nr - 1) / nr;
+                    int slices = Math.min(panels, Math.max(1, 2 * threads / rows));
+                    int panelsPerSlice = (panels + slices - 1) / slices;
+                    int tasks = rows * slices;
                     Parallel.forRange(panels, Math.max(1, (1 << 16) / (kc * nr)),
                             (from, to) -> packPanelsB(panelsB, offB, depth, kc, jBlock, nc, nr, from, to));
                     long flopsPerTask = 2L * maxRows * Math.min(nc, panelsPerSlice * nr) * kc;
                     Parallel.forRange(tasks, (int) Math.min(tasks, (1 << 18) / flopsPerTask + 1), (from, to) -> {
-                        float[] panelsA = SCRATCH.get().panelsA(maxRows * kcMax);
                         for (int t = from; t < to; t++) {
                             int row = t / slices;
-                            int i0 = (int) ((long) row * groups / rows) * mr;
-                            int mc = Math.min(m, (int) ((long) (row + 1) * groups / rows) * mr) - i0;
+                            int i0 = rowStart(row, groups, rows, mr);
+                            int mc = Math.min(m, rowStart(row + 1, groups, rows, mr)) - i0;
                             int q0 = (t % slices) * panelsPerSlice, q1 = Math.min(panels, q0 + panelsPerSlice);
                             if (q0 >= q1) continue;
-                            packPanelsA(panelsA, offA, i0, mc, depth, kc, mr);
                             int col = q0 * nr;
-                            CpuMatmulVector.multiply(panelsA, panelsB, q0 * kc * nr, kc, c, offC + i0 * n + jBlock + col, n,
+                            CpuMatmulVector.multiply(panelsA, i0 * kc, panelsB, q0 * kc * nr, kc, c, offC + i0 * n + jBlock + col, n,
                                     mc, Math.min(nc, q1 * nr) - col, load, init, jBlock + col);
                         }
                     });
                 }
             }
+        }
+
+        /** The first row of row block {@code row} of {@code rows} over {@code groups} groups of mr rows. */
+        private static int rowStart(int row, int groups, int rows, int mr) {
+            return (int) ((long) row * groups / rows) * mr;
         }
 
         /** Plain loops: C[bi][i0 .. i0+mc, j0 .. j0+nc] (+)= op(A) op(B) over the whole depth. */
@@ -267,13 +292,13 @@ final class CpuMatmul {
         }
 
         /**
-         * panels[(g * kc + p) * mr + r] = op(A)[i0 + g * mr + r][p0 + p]; rows past mc keep what they
+         * panels[at + (g * kc + p) * mr + r] = op(A)[i0 + g * mr + r][p0 + p]; rows past mc keep what they
          * held (the kernel's products of those rows are never stored). Reads follow A's memory order (along p when op(A) rows are rows of A, along r when transposed).
          */
-        private void packPanelsA(float[] panels, int offA, int i0, int mc, int p0, int kc, int mr) {
+        private void packPanelsA(float[] panels, int at, int offA, int i0, int mc, int p0, int kc, int mr) {
             for (int g = 0; g * mr < mc; g++) {
                 int rows = Math.min(mr, mc - g * mr);
-                int dst = g * kc * mr;
+                int dst = at + g * kc * mr;
                 int src = offA + (i0 + g * mr) * aRow + p0 * aCol;
                 if (aCol == 1) {
                     for (int r = 0; r < rows; r++) {

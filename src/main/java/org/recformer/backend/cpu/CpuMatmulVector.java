@@ -33,13 +33,13 @@ final class CpuMatmulVector {
 
     /**
      * C[0 .. mc][0 .. nc] at offC (row stride ldc) (+)= A x B over one depth block of kc, where
-     * {@code packedA[(g * kc + p) * MR + r]} holds op(A) row g * MR + r and
+     * {@code packedA[offA + (g * kc + p) * MR + r]} holds op(A) row g * MR + r and
      * {@code packedB[offB + (q * kc + p) * NR + j]} holds op(B) column q * NR + j (whatever lies past
      * mc rows and nc columns only reaches tile entries that are not stored).
      * {@code load}: add to C instead of overwriting it; else, when {@code init} is not null, C starts
      * from {@code init[initAt + j]} on every row (column j of the block; read for whole panels).
      */
-    static void multiply(float[] packedA, float[] packedB, int offB, int kc, float[] c, int offC, int ldc,
+    static void multiply(float[] packedA, int offA, float[] packedB, int offB, int kc, float[] c, int offC, int ldc,
                          int mc, int nc, boolean load, float[] init, int initAt) {
         float[] tile = mc % MR == 0 && nc % NR == 0 ? null : new float[MR * NR];
         for (int g = 0; g * MR < mc; g++) {
@@ -52,8 +52,8 @@ final class CpuMatmulVector {
                 boolean fromInit = !load && init != null;
                 float[] start = fromInit ? init : ZEROS;
                 int startAt = fromInit ? initAt + q * NR : 0;
-                if (WIDE) kernel14x2(packedA, g * kc * MR, packedB, offB + q * kc * NR, kc, c, at, ldc, full, load, start, startAt, tile);
-                else kernel6x2(packedA, g * kc * MR, packedB, offB + q * kc * NR, kc, c, at, ldc, full, load, start, startAt, tile);
+                if (WIDE) kernel14x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, c, at, ldc, full, load, start, startAt, tile);
+                else kernel6x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, c, at, ldc, full, load, start, startAt, tile);
                 if (!full) storeEdge(tile, c, at, ldc, rows, cols, load);
             }
         }

@@ -24,7 +24,7 @@ final class CpuPackedProduct {
     /** C[0 .. mc)[0 .. nc) (+)= A B over depth kc (packed as the class doc says); {@code add}: add to C. */
     static void multiply(float[] a, float[] b, int kc, float[] c, int offC, int ldc, int mc, int nc, boolean add) {
         if (mc <= 0 || nc <= 0) return;
-        if (CpuMatmul.VECTOR) CpuMatmulVector.multiply(a, b, 0, kc, c, offC, ldc, mc, nc, add, null, 0);
+        if (CpuMatmul.VECTOR) CpuMatmulVector.multiply(a, 0, b, 0, kc, c, offC, ldc, mc, nc, add, null, 0);
         else multiplyPlain(a, b, kc, c, offC, ldc, mc, nc, add);
     }
 

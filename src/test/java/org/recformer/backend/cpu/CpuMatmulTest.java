@@ -26,7 +26,9 @@ class CpuMatmulTest {
         int[][] mnk = {{1, 1, 1}, {1, 7, 3}, {5, 1, 2}, {3, 5, 7}, {13, 11, 1}, {67, 31, 257},
                 {4, 257, 5}, {65, 259, 513}, {130, 17, 29}, {2, 300, 600},
                 {8, 48, 256}, {9, 49, 255}, {97, 385, 33}, {193, 47, 300}, {7, 769, 17},
-                {14, 32, 256}, {13, 31, 255}, {15, 33, 257}, {28, 64, 512}, {29, 65, 513}, {99, 770, 40}, {197, 96, 70}};
+                {14, 32, 256}, {13, 31, 255}, {15, 33, 257}, {28, 64, 512}, {29, 65, 513}, {99, 770, 40}, {197, 96, 70},
+                // several column blocks and depth blocks (A packed once per depth block); more rows than one pass
+                {30, 800, 300}, {CpuMatmul.ROW_CHUNK + 30, 17, 260}};
         Stream.Builder<Arguments> out = Stream.builder();
         for (int[] s : mnk) {
             for (int flags = 0; flags < 8; flags++) {
