@@ -63,8 +63,10 @@ public final class LongformerSelfAttention extends Module {
                 packing.toAttentionLayout(query.forward(hidden)),
                 packing.toAttentionLayout(key.forward(hidden)),
                 packing.toAttentionLayout(value.forward(hidden)));
+        Tensor packed = packing.fromAttentionLayout(local);
+        if (packing.slotsPerRow() == 0) return packed; // no global token in the batch
         Tensor global = globalQueries(hidden, packing, drop, drop ? dropoutSeeds.getAsLong() : 0L);
-        return packing.addAtGlobalRows(packing.fromAttentionLayout(local), global);
+        return packing.addAtGlobalRows(packed, global);
     }
 
     /**
@@ -81,8 +83,7 @@ public final class LongformerSelfAttention extends Module {
      * than HuggingFace's, so the values agree to float rounding.
      */
     private Tensor globalQueries(Tensor hidden, TokenPacking packing, boolean drop, long dropoutSeed) {
-        int b = packing.batch(), s = packing.slotsPerRow(), t = packing.paddedSeq(), c = heads * headDim;
-        if (s == 0) return Tensor.zeros(hidden.backend(), 0, c);
+        int b = packing.batch(), s = packing.slotsPerRow(), c = heads * headDim;
         Tensor x = packing.toAttentionLayout(hidden);                                          // [B, T', C]
         Tensor q = Arithmetic.scale(queryGlobal.forward(packing.globalRows(hidden)), (float) (1.0 / Math.sqrt(headDim)));
         Tensor qHeads = Shapes.permute(Shapes.reshape(packing.globalToSlots(q), b * s, heads, headDim), 1, 0, 2); // [H, B*S, D]

@@ -155,11 +155,6 @@ final class TokenPacking {
         return batch;
     }
 
-    /** T', the attention layout's tokens per row. */
-    int paddedSeq() {
-        return paddedSeq;
-    }
-
     /** [B, 1, T']: 1 at the padding positions of the attention layout (no query attends to them), else 0. */
     Tensor paddingKeys(Backend backend) {
         float[] mask = new float[attentionMask.length];

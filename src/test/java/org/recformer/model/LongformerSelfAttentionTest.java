@@ -160,7 +160,7 @@ class LongformerSelfAttentionTest {
         AttentionProblem problem = packing.attentionProblem(HEADS, D, config.attentionWindow(0) / 2, p, localSeed);
         float[] local = withProjections(layer, hidden, packing, problem).toArray();
         // global rows: a double-precision restatement with the mask of the second seed over [B, S*H, T']
-        int b = in.batch(), s = packing.slotsPerRow(), t = packing.paddedSeq();
+        int b = in.batch(), s = packing.slotsPerRow(), t = problem.seq();
         float[] mask = Dropout.dropout(Tensor.full(CPU, 1f, b, s * HEADS, t), p, true, globalSeed).toArray();
         float[] x = packing.toAttentionLayout(hidden).toArray();
         Map<String, float[]> w = new LinkedHashMap<>();
