@@ -35,6 +35,11 @@ class LongformerSelfAttentionTest {
      * token and padding; with a padding token at the same ids twice (packed into one row).
      */
     private static ModelInput input() {
+        return input(true);
+    }
+
+    /** {@link #input()}, or the same rows with no global token at all. */
+    private static ModelInput input(boolean globals) {
         SplittableRandom r = new SplittableRandom(3);
         int seq = 11;
         int[][] ids = new int[3][seq], mask = new int[3][seq], global = new int[3][seq], types = new int[3][seq], items = new int[3][seq];
@@ -48,9 +53,11 @@ class LongformerSelfAttentionTest {
                 items[b][t] = real ? 1 + t / 3 : 7;
             }
         }
-        global[0][0] = 1;
-        global[1][0] = 1;
-        global[1][5] = 1;
+        if (globals) {
+            global[0][0] = 1;
+            global[1][0] = 1;
+            global[1][5] = 1;
+        }
         return ModelInput.of(ids, mask, global, types, items);
     }
 
@@ -109,6 +116,18 @@ class LongformerSelfAttentionTest {
             all.add(g == null ? new float[p.tensor().numel()] : g.toArray()); // no gradient: zeros
         }
         return all;
+    }
+
+    @Test
+    void withoutGlobalTokensIsTheFusedOp() {
+        RecformerConfig config = RecformerModelTest.tiny("avg");
+        TokenPacking packing = packing(input(false), config);
+        LongformerSelfAttention layer = layer(config);
+        layer.eval();
+        Tensor hidden = hidden(packing.rows());
+        AttentionProblem problem = packing.attentionProblem(HEADS, D, config.attentionWindow(0) / 2, 0f, 0L);
+        assertClose("output", withProjections(layer, hidden, packing, problem).toArray(),
+                layer.forward(hidden, packing).toArray(), 2e-6);
     }
 
     @Test
