@@ -29,11 +29,7 @@ final class CpuIndexing {
             for (int i = 0; i < ids.length; i++) {
                 if (ids[i] == skipId) continue;
                 int g = i * cols, t = ids[i] * cols;
-                if (CpuMatmul.VECTOR) {
-                    CpuIndexingVector.add(grad, g + from, tableGrad, t + from, to - from);
-                } else {
-                    for (int c = from; c < to; c++) tableGrad[t + c] += grad[g + c];
-                }
+                for (int c = from; c < to; c++) tableGrad[t + c] += grad[g + c];
             }
         });
     }
