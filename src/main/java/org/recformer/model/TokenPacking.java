@@ -124,13 +124,6 @@ final class TokenPacking {
         return Indexing.indexSelect(packed, globalRows);
     }
 
-    /** Global rows [G, C] into the attention's layout [B, T', C], zero at every other token. */
-    Tensor globalToAttentionLayout(Tensor global) {
-        int[] at = new int[globalRows.length];
-        for (int g = 0; g < at.length; g++) at[g] = attentionIndex[globalRows[g]];
-        return Shapes.reshape(Indexing.scatterRows(global, at, batch * paddedSeq), batch, paddedSeq, global.dim(1));
-    }
-
     /** Global rows [G, C] into slots [B * S, C] (S: the most global tokens of a batch row; zero in the empty slots). */
     Tensor globalToSlots(Tensor global) {
         return Indexing.scatterRows(global, globalSlots, batch * slotsPerRow);

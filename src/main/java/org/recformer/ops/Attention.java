@@ -2,6 +2,7 @@ package org.recformer.ops;
 
 import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
+import org.recformer.tensor.Buffer;
 import org.recformer.tensor.Tensor;
 
 import java.util.Arrays;
@@ -25,25 +26,7 @@ public final class Attention {
      */
     public static Tensor longformerSelfAttention(AttentionProblem problem,
                                                  Tensor q, Tensor k, Tensor v, Tensor qg, Tensor kg, Tensor vg) {
-        Tensor[] inputs = {q, k, v, qg, kg, vg};
-        checkInputs(problem, inputs);
-        Backend be = q.backend();
-        int[] shape = q.shape();
-        Tensor out = Tensor.empty(be, shape);
-        Tensor saved = Tensor.empty(be, be.attentionSavedSize(problem));
-        be.attentionForward(problem, q.buffer(), k.buffer(), v.buffer(), qg.buffer(), kg.buffer(), vg.buffer(),
-                out.buffer(), saved.buffer());
-        return out.record("longformerSelfAttention", inputs, g -> {
-            Tensor[] grads = new Tensor[inputs.length];
-            for (int i = 0; i < grads.length; i++) grads[i] = Tensor.empty(be, shape);
-            be.attentionBackward(problem, q.buffer(), k.buffer(), v.buffer(), qg.buffer(), kg.buffer(), vg.buffer(),
-                    out.buffer(), saved.buffer(), g.buffer(),
-                    grads[0].buffer(), grads[1].buffer(), grads[2].buffer(),
-                    grads[3].buffer(), grads[4].buffer(), grads[5].buffer());
-            for (int i = 0; i < inputs.length; i++) {
-                if (inputs[i].requiresGrad()) inputs[i].accumulateGrad(grads[i]);
-            }
-        });
+        return fused("longformerSelfAttention", problem, q, k, v, qg, kg, vg);
     }
 
     /**
@@ -53,23 +36,35 @@ public final class Attention {
      * Tensor, Tensor, Tensor, Tensor)}; the backward pass is recorded to q, k, v.
      */
     public static Tensor longformerLocalAttention(AttentionProblem problem, Tensor q, Tensor k, Tensor v) {
-        Tensor[] inputs = {q, k, v};
+        return fused("longformerLocalAttention", problem, q, k, v);
+    }
+
+    /** The backend's fused op on q, k, v and, when given, qg, kg, vg (absent ones passed as null). */
+    private static Tensor fused(String name, AttentionProblem problem, Tensor... inputs) {
         checkInputs(problem, inputs);
-        Backend be = q.backend();
-        int[] shape = q.shape();
+        Backend be = inputs[0].backend();
+        int[] shape = inputs[0].shape();
         Tensor out = Tensor.empty(be, shape);
         Tensor saved = Tensor.empty(be, be.attentionSavedSize(problem));
-        be.attentionForward(problem, q.buffer(), k.buffer(), v.buffer(), null, null, null, out.buffer(), saved.buffer());
-        return out.record("longformerLocalAttention", inputs, g -> {
+        Buffer[] in = buffers(inputs);
+        be.attentionForward(problem, in[0], in[1], in[2], in[3], in[4], in[5], out.buffer(), saved.buffer());
+        return out.record(name, inputs, g -> {
             Tensor[] grads = new Tensor[inputs.length];
             for (int i = 0; i < grads.length; i++) grads[i] = Tensor.empty(be, shape);
-            be.attentionBackward(problem, q.buffer(), k.buffer(), v.buffer(), null, null, null,
-                    out.buffer(), saved.buffer(), g.buffer(),
-                    grads[0].buffer(), grads[1].buffer(), grads[2].buffer(), null, null, null);
+            Buffer[] gb = buffers(grads);
+            be.attentionBackward(problem, in[0], in[1], in[2], in[3], in[4], in[5], out.buffer(), saved.buffer(), g.buffer(),
+                    gb[0], gb[1], gb[2], gb[3], gb[4], gb[5]);
             for (int i = 0; i < inputs.length; i++) {
                 if (inputs[i].requiresGrad()) inputs[i].accumulateGrad(grads[i]);
             }
         });
+    }
+
+    /** The six buffers of q, k, v, qg, kg, vg order, null past the tensors given. */
+    private static Buffer[] buffers(Tensor[] tensors) {
+        Buffer[] out = new Buffer[6];
+        for (int i = 0; i < tensors.length; i++) out[i] = tensors[i].buffer();
+        return out;
     }
 
     /** The inputs are {@code [B, T, H*D]} of the problem, on one backend. */

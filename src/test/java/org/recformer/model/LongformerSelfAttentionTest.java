@@ -95,7 +95,7 @@ class LongformerSelfAttentionTest {
                 packing.toAttentionLayout(linear.apply("query", hidden)),
                 packing.toAttentionLayout(linear.apply("key", hidden)),
                 packing.toAttentionLayout(linear.apply("value", hidden)),
-                packing.globalToAttentionLayout(linear.apply("query_global", packing.globalRows(hidden))),
+                packing.toAttentionLayout(linear.apply("query_global", hidden)), // read on the global rows only
                 packing.toAttentionLayout(linear.apply("key_global", hidden)),
                 packing.toAttentionLayout(linear.apply("value_global", hidden))));
     }
