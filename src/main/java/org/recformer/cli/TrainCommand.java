@@ -34,6 +34,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * {@code recformer train}: two-stage finetuning (docs/spec.md §5) on a dataset folder, or with no
@@ -135,6 +136,20 @@ final class TrainCommand extends JobCommand {
             + " (config.json's temp; default: 0.05 for a fresh model, else the --model folder's).")
     Double temperature;
 
+    @Option(names = "--targets", paramLabel = "random|every", defaultValue = "random",
+            description = "Training examples of an epoch: random (one per user, its target position drawn from the whole training sequence,"
+                    + " as the paper does) or every (every position after the first of every training sequence once, the pairs an ID-based"
+                    + " SASRec trains on: about as many examples per epoch as training items) (default: ${DEFAULT-VALUE}).")
+    String targets;
+
+    /** --targets as a setting; an unknown value is an error naming the option. */
+    private FinetuneSettings.Targets targets() {
+        for (FinetuneSettings.Targets t : FinetuneSettings.Targets.values()) {
+            if (t.name().toLowerCase(Locale.ROOT).equals(targets)) return t;
+        }
+        throw new IllegalArgumentException("--targets must be random or every, got '" + targets + "'");
+    }
+
     /** The fresh model's size (--size, --hidden, --layers, --heads, --intermediate), shared with pretrain and bench. */
     @Mixin
     ModelSizeOptions modelSize;
@@ -193,7 +208,7 @@ final class TrainCommand extends JobCommand {
             if (temperature != null && !(temperature > 0)) throw new IllegalArgumentException("--temperature must be > 0, got " + temperature);
             if (maxUsers != null && maxUsers < 1) throw new IllegalArgumentException("--max-users must be >= 1, got " + maxUsers);
             FinetuneSettings settings = new FinetuneSettings(s1, s2, batchSize, accumulation, learningRate, warmupSteps, weightDecay, maxGradNorm,
-                    evalEvery, stage1Patience, stage2Patience, evalBatchSize, seed, freezeWordEmbeddings);
+                    evalEvery, stage1Patience, stage2Patience, evalBatchSize, seed, freezeWordEmbeddings, targets());
             run = new RunSpec(data == null ? null : data.toString(), data == null, maxUsers == null ? 0 : maxUsers, settings);
         }
         Path dataDir = run.synthetic() ? runDir.resolve("data") : Path.of(run.data());

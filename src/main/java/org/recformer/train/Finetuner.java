@@ -27,9 +27,11 @@ import java.util.SplittableRandom;
  * <p>Stage 1: at the start of each epoch E is re-encoded from the current encoder, then one epoch
  * is trained; evaluation every {@code evalEvery} epochs; stop after {@code stage1Patience}
  * evaluations without improvement. Stage 2: reload {@code best/} (E included), keep E fixed, go on
- * with the same optimizer and schedule, patience {@code stage2Patience}. Each epoch draws its user
- * order, training targets, negative samples and dropout masks from streams that depend only on
- * (seed, epoch), so a run resumed from {@code last/} ends exactly as the uninterrupted run.
+ * with the same optimizer and schedule, patience {@code stage2Patience}. An epoch trains one
+ * example per user ({@link FinetuneSettings.Targets}) or every (history, next item) pair of the
+ * training sequences. Each epoch draws its example order, training targets, negative samples and
+ * dropout masks from streams that depend only on (seed, epoch), so a run resumed from
+ * {@code last/} ends exactly as the uninterrupted run.
  */
 public final class Finetuner {
     public static final String LAST = "last";
@@ -51,6 +53,8 @@ public final class Finetuner {
     private final Map<String, Parameter> trainable = new LinkedHashMap<>();
     private final List<EvalExample> validation;
     private final double popularityNdcg10;
+    /** With {@link FinetuneSettings.Targets#EVERY}: example e is user exampleUsers[e]'s target position exampleTargets[e]; else null. */
+    private final int[] exampleUsers, exampleTargets;
 
     public Finetuner(RecformerForSeqRec model, Tokenizer tokenizer, Dataset data, int users, SequenceBatcher batcher,
                      FinetuneSettings settings, Path runDir, RunLog log, boolean showProgress, Checkpoint.Extra extraFiles) {
@@ -73,6 +77,29 @@ public final class Finetuner {
         this.validation = Evaluation.examples(data, users, Evaluation.Split.VALIDATION);
         if (validation.isEmpty()) throw new IllegalArgumentException(data.directory() + ": none of the first " + users + " users has a validation item");
         this.popularityNdcg10 = Evaluation.popularity(data.trainItemCounts(), validation).get("NDCG@10");
+        if (settings.targets() == FinetuneSettings.Targets.EVERY) {
+            int count = 0;
+            for (int u = 0; u < users; u++) count += Math.max(0, data.train(u).length - 1);
+            if (count == 0) throw new IllegalArgumentException(data.directory() + ": no training sequence of the first " + users
+                    + " users has two items, so --targets every has no example (each needs a non-empty history)");
+            exampleUsers = new int[count];
+            exampleTargets = new int[count];
+            int e = 0;
+            for (int u = 0; u < users; u++) {
+                for (int t = 1; t < data.train(u).length; t++, e++) {
+                    exampleUsers[e] = u;
+                    exampleTargets[e] = t;
+                }
+            }
+        } else {
+            exampleUsers = null;
+            exampleTargets = null;
+        }
+    }
+
+    /** Training examples per epoch: one per user, or with {@code EVERY} targets one per target position. */
+    public int examplesPerEpoch() {
+        return exampleUsers == null ? users : exampleUsers.length;
     }
 
     /** Which items occur in the training sequences of the first {@code users} users (the others are cold). */
@@ -86,7 +113,7 @@ public final class Finetuner {
 
     /** Optimizer steps per epoch: one per {@code accumulation} batches, the last group possibly smaller. */
     public int stepsPerEpoch() {
-        int batches = (users + settings.batchSize() - 1) / settings.batchSize();
+        int batches = (examplesPerEpoch() + settings.batchSize() - 1) / settings.batchSize();
         return (batches + settings.accumulation() - 1) / settings.accumulation();
     }
 
@@ -178,35 +205,41 @@ public final class Finetuner {
         TrainingPlots.write(runDir, state, popularityNdcg10);
         log.printf("epoch %d (stage %d) | loss %.4f | lr %.2e | %.1f s (items %.1f s, training %.1f s = %.1f seq/s, rest %.1f s)%s",
                 state.epoch, state.stage, loss, schedule.at(state.step), (System.nanoTime() - started) / 1e9, (encoded - started) / 1e9,
-                (trained - encoded) / 1e9, users / ((trained - encoded) / 1e9), (System.nanoTime() - trained) / 1e9, evaluation);
+                (trained - encoded) / 1e9, examplesPerEpoch() / ((trained - encoded) / 1e9), (System.nanoTime() - trained) / 1e9, evaluation);
     }
 
-    /** One pass over the users in an order drawn for this epoch; returns the mean loss. */
+    /** One pass over the epoch's examples in an order drawn for this epoch; returns the mean loss. */
     private double trainEpoch(TrainerState state, TrainingStep step, LinearSchedule schedule) {
         int epoch = state.epoch;
         SplittableRandom random = state.epochRandom(epoch, SAMPLING_STREAM);
         model.longformer().setDropoutSeed(state.epochRandom(epoch, DROPOUT_STREAM).nextLong());
         model.train(true);
         model.zeroGrad();
-        int[] order = SequenceBatcher.epochOrder(users, random);
+        int examples = examplesPerEpoch();
+        int[] order = SequenceBatcher.epochOrder(examples, random);
         int batchSize = settings.batchSize();
-        int batches = (users + batchSize - 1) / batchSize;
+        int batches = (examples + batchSize - 1) / batchSize;
         int accumulation = settings.accumulation();
         double lossSum = 0;
-        try (Progress progress = Progress.start("epoch " + (epoch + 1), users, "seq", showProgress)) {
+        try (Progress progress = Progress.start("epoch " + (epoch + 1), examples, "seq", showProgress)) {
             for (int first = 0; first < batches; first += accumulation) {
                 int firstBatch = first;
                 TrainingStep.Result result = step.run(Math.min(accumulation, batches - first), i -> {
-                    List<int[]> sequences = new ArrayList<>(batchSize);
-                    int b = firstBatch + i;
-                    for (int u = b * batchSize; u < Math.min(users, (b + 1) * batchSize); u++) sequences.add(data.train(order[u]));
-                    LabeledBatch batch = batcher.finetune(sequences, random);
+                    int from = (firstBatch + i) * batchSize, to = Math.min(examples, from + batchSize);
+                    List<int[]> sequences = new ArrayList<>(to - from);
+                    int[] targets = new int[to - from];
+                    for (int e = from; e < to; e++) {
+                        int example = order[e];
+                        sequences.add(data.train(exampleUsers == null ? example : exampleUsers[example]));
+                        if (exampleTargets != null) targets[e - from] = exampleTargets[example];
+                    }
+                    LabeledBatch batch = exampleTargets == null ? batcher.finetune(sequences, random) : batcher.finetune(sequences, targets);
                     return model.loss(model.encode(batch.inputs().toModelInput(), batch.inputs().itemIds()), batch.labels(), random);
                 }, (quantity, value, s, i) -> diverged((quantity == TrainingStep.Quantity.TRAINING_LOSS ? "loss " : "gradient norm ") + value,
                         state, firstBatch + i));
                 for (float loss : result.losses()) lossSum += loss;
                 state.step = result.update().step();
-                int sequences = Math.min(users, (firstBatch + result.losses().length) * batchSize) - firstBatch * batchSize;
+                int sequences = Math.min(examples, (firstBatch + result.losses().length) * batchSize) - firstBatch * batchSize;
                 progress.step(sequences, String.format("loss %.4f lr %.2e", result.meanLoss(), schedule.at(state.step)));
             }
         }

@@ -15,6 +15,7 @@ import org.recformer.model.RecformerRecipe;
 import org.recformer.testing.CommandRun;
 import org.recformer.train.Checkpoint;
 import org.recformer.train.Finetuner;
+import org.recformer.train.TrainerState;
 import picocli.CommandLine;
 
 import java.nio.file.Files;
@@ -332,6 +333,28 @@ class TrainCommandTest {
         assertEquals(dropout, config.get("hidden_dropout_prob").asDouble(), folder.toString());
         assertEquals(dropout, config.get("attention_probs_dropout_prob").asDouble(), folder.toString());
         assertEquals(temperature, config.get("temp").asDouble(), folder.toString());
+    }
+
+    @Test
+    void everyTargetTrainsOneExamplePerPositionAfterTheFirst(@TempDir Path tmp) throws Exception {
+        Dataset dataset = Dataset.load(data);
+        int pairs = 0, users = 16;
+        for (int u = 0; u < users; u++) pairs += dataset.train(u).length - 1;
+        assertTrue(pairs > 2 * users, "the catalogue's users have longer histories than two items: " + pairs);
+        Path every = tmp.resolve("every");
+        CommandRun r = run(train("--data", data.toString(), "--max-users", "" + users, "--stage1-epochs", "1", "--stage2-epochs", "0",
+                "--targets", "every", "--output", every.toString()));
+        assertEquals(0, r.status(), r.err());
+        // batches of 8 examples, one optimizer step each
+        assertEquals((pairs + 7) / 8, TrainerState.read(every.resolve("last").resolve(TrainerState.FILE_NAME)).step);
+        Path random = tmp.resolve("random");
+        CommandRun d = run(train("--data", data.toString(), "--max-users", "" + users, "--stage1-epochs", "1", "--stage2-epochs", "0",
+                "--output", random.toString()));
+        assertEquals(0, d.status(), d.err());
+        assertEquals((users + 7) / 8, TrainerState.read(random.resolve("last").resolve(TrainerState.FILE_NAME)).step);
+        CommandRun bad = run("train", "--targets", "all", "--output", tmp.resolve("bad").toString());
+        assertEquals(2, bad.status(), bad.out());
+        assertTrue(bad.err().contains("--targets must be random or every, got 'all'"), bad.err());
     }
 
     @Test

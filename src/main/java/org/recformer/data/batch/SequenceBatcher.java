@@ -104,14 +104,29 @@ public final class SequenceBatcher {
      * input = the items before t (possibly none: then {@code <s>} alone), label = the item at t.
      */
     public LabeledBatch finetune(List<int[]> sequences, SplittableRandom rng) {
+        int[] targets = new int[sequences.size()];
+        for (int i = 0; i < sequences.size(); i++) {
+            int[] sequence = sequences.get(i);
+            requireNonEmpty(sequence);
+            targets[i] = rng.nextInt(sequence.length);
+        }
+        return finetune(sequences, targets);
+    }
+
+    /** A finetuning batch with the target positions given: input = the items before targets[i], label = the item at it. */
+    public LabeledBatch finetune(List<int[]> sequences, int[] targets) {
+        if (targets.length != sequences.size()) {
+            throw new IllegalArgumentException(targets.length + " target positions for " + sequences.size() + " sequences");
+        }
         Rows rows = new Rows(sequences.size());
         int[] labels = new int[sequences.size()];
         for (int i = 0; i < sequences.size(); i++) {
             int[] sequence = sequences.get(i);
-            requireNonEmpty(sequence);
-            int target = rng.nextInt(sequence.length);
-            rows.addHistory(sequence, 0, target);
-            labels[i] = sequence[target];
+            if (targets[i] < 0 || targets[i] >= sequence.length) {
+                throw new IllegalArgumentException("target position " + targets[i] + " outside a sequence of " + sequence.length + " items");
+            }
+            rows.addHistory(sequence, 0, targets[i]);
+            labels[i] = sequence[targets[i]];
         }
         return new LabeledBatch(rows.pad(), labels);
     }
@@ -127,10 +142,7 @@ public final class SequenceBatcher {
         return new LabeledBatch(histories(histories), labels);
     }
 
-    /**
-     * A uniformly shuffled order of {@code n} users for one epoch (each user once, so one
-     * finetuning sample per user per epoch).
-     */
+    /** A uniformly shuffled order of {@code n} training examples (users, or pairs of user and target) for one epoch. */
     public static int[] epochOrder(int n, SplittableRandom rng) {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {

@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Sampling of pretraining pairs, finetuning samples and evaluation inputs. */
@@ -89,6 +90,26 @@ class SequenceBatcherTest {
         for (int t = 0; t < sequence.length; t++) {
             assertEquals(draws / 5.0, counts[t], 5 * Math.sqrt(draws * 0.2 * 0.8), "t = " + t);
         }
+    }
+
+    @Test
+    void finetuningWithGivenTargetsTakesTheItemsBeforeEachAsHistory() {
+        int[] a = {7, 8, 9, 10, 11};
+        int[] b = {3, 4};
+        LabeledBatch batch = BATCHER.finetune(List.of(a, b, a), new int[] {3, 1, 0});
+        assertArrayEquals(new int[] {10, 4, 7}, batch.labels());
+        assertArrayEquals(new int[] {7, 8, 9}, itemsOfRow(batch.inputs(), 0));
+        assertArrayEquals(new int[] {3}, itemsOfRow(batch.inputs(), 1));
+        assertArrayEquals(new int[0], itemsOfRow(batch.inputs(), 2));
+        // the drawn form is this form with the drawn positions
+        LabeledBatch drawn = BATCHER.finetune(List.of(a, b), new SplittableRandom(11));
+        SplittableRandom same = new SplittableRandom(11);
+        LabeledBatch given = BATCHER.finetune(List.of(a, b), new int[] {same.nextInt(a.length), same.nextInt(b.length)});
+        assertArrayEquals(drawn.labels(), given.labels());
+        assertArrayEquals(drawn.inputs().inputIds(), given.inputs().inputIds());
+        IllegalArgumentException past = assertThrows(IllegalArgumentException.class, () -> BATCHER.finetune(List.of(b), new int[] {2}));
+        assertTrue(past.getMessage().contains("target position 2 outside a sequence of 2 items"), past.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BATCHER.finetune(List.of(a, b), new int[] {1}));
     }
 
     @Test
