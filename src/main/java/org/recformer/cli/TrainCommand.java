@@ -163,7 +163,7 @@ final class TrainCommand extends JobCommand {
     @Option(names = "--window", paramLabel = "W", defaultValue = "" + RecformerRecipe.ATTENTION_WINDOW, description = "Fresh model: attention window, both sides together (default: ${DEFAULT-VALUE}).")
     int window;
 
-    @Option(names = "--pooler", paramLabel = "P", defaultValue = "avg", description = "Fresh model: pooled output, avg (mean of the tokens) or cls (the first token, as the paper does with a pretrained model); from random weights avg learns from the first epoch, cls hardly at all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pooler", paramLabel = "P", defaultValue = "avg", description = "Fresh model: pooled output, avg (mean of the tokens), avg_newest (avg plus the mean of the newest item's tokens) or cls (the first token, as the paper does with a pretrained model); from random weights avg learns from the first epoch, cls hardly at all (default: ${DEFAULT-VALUE}).")
     String pooler;
 
     @Option(names = "--stop-after-epochs", paramLabel = "N", description = "Stop (as if killed) once N epochs in total are done; continue later with --resume.")

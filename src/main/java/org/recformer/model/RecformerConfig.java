@@ -246,8 +246,8 @@ public final class RecformerConfig {
         }
         positive("max_attr_num", maxAttrNum);
         positive("max_attr_length", maxAttrLength);
-        if (!poolerType.equals("cls") && !poolerType.equals("avg")) {
-            throw new IllegalArgumentException("pooler_type '" + poolerType + "' is not supported (use 'cls' or 'avg')");
+        if (!poolerType.equals("cls") && !poolerType.equals("avg") && !poolerType.equals("avg_newest")) {
+            throw new IllegalArgumentException("pooler_type '" + poolerType + "' is not supported (use 'cls', 'avg' or 'avg_newest')");
         }
         if (!(temp > 0)) throw new IllegalArgumentException("temp must be > 0, got " + temp);
         if (!(mlmWeight >= 0)) throw new IllegalArgumentException("mlm_weight must be >= 0, got " + mlmWeight);

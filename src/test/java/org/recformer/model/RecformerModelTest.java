@@ -203,6 +203,42 @@ class RecformerModelTest {
     }
 
     @Test
+    void avgNewestPoolingAddsTheMeanOfTheNewestItemsTokens() {
+        RecformerConfig config = tiny("avg_newest");
+        RecformerModel m = model(config);
+        SplittableRandom r = new SplittableRandom(9);
+        // the newest item (item position 1) first, as the sequence encoder writes it; a row of <s> alone has no newest item
+        ModelInput in = batch(10, row(r, 2, 3), row(r, 4, 5), row(r));
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            RecformerModelOutput out = m.forward(in);
+            float[] h = out.lastHiddenState().toArray();
+            float[] pooled = out.pooledOutput().toArray();
+            int c = config.hiddenSize();
+            int[] newestTokens = {2, 4, 0};
+            for (int b = 0; b < 3; b++) {
+                int counted = 0;
+                for (int k = 0; k < c; k++) {
+                    double sum = 0, weight = 0, newest = 0;
+                    counted = 0;
+                    for (int t = 0; t < 10; t++) {
+                        int i = b * 10 + t;
+                        double w = in.attentionMask()[i] * (in.globalAttentionMask()[i] + 1);
+                        sum += w * h[i * c + k];
+                        weight += w;
+                        if (in.attentionMask()[i] == 1 && in.itemPositionIds()[i] == 1) {
+                            newest += h[i * c + k];
+                            counted++;
+                        }
+                    }
+                    double expected = sum / weight + (counted == 0 ? 0 : newest / counted);
+                    assertEquals(expected, pooled[b * c + k], 1e-5, "row " + b + ", column " + k);
+                }
+                assertEquals(newestTokens[b], counted, "row " + b);
+            }
+        }
+    }
+
+    @Test
     void sampledSoftmaxIsCrossEntropyOverLabelAndNegatives() {
         RecformerConfig config = tiny("cls").with("item_num", 6).with("finetune_negative_sample_size", 3);
         RecformerModel encoder = model(config);
