@@ -33,13 +33,16 @@ import java.util.Arrays;
 final class CpuMatmul {
     /** Rows of C per micro-kernel call (accumulator rows). */
     static final int MR = 4;
-    /** Depth of one packed block of B. */
-    static final int KC = 256;
+    /**
+     * Depth of one packed block of B: 384 (two blocks for the model's depth 768) measured 1.09-1.16x
+     * faster per core than 256 on the model's NT products, level on the others (docs/results-bench.md).
+     */
+    static final int KC = 384;
     /**
      * Columns of one block (plain loops: the micro-kernel's inner loop); a multiple of every vector
      * kernel's column width. KC x NC packed floats (768 KB) stay in a 1 MB L2 with the A panel.
      */
-    static final int NC = 768;
+    static final int NC = 512;
     /**
      * Most rows of C per task of the plain loops (a multiple of their MR); the Vector API kernels
      * cut about as many rows per task, in whole groups of their row count.

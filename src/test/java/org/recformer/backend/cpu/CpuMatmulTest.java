@@ -13,7 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * The matmul kernel against a direct double-precision product, on sizes around the block sizes
- * (kernel rows 4, 6 or 14, kernel columns 2 vectors = 16 or 32, MC = 96, KC = 256, NC = 768), every
+ * (kernel rows 4, 6 or 14, kernel columns 2 vectors = 16 or 32, MC = 96, KC = 384, NC = 512, and the
+ * earlier KC = 256, NC = 768), every
  * transpose combination, batches with broadcast operands, and accumulation; both micro-kernels
  * (plain loops and, when the JVM has the module, the Vector API). Outputs start as NaN (poisoned),
  * so an unwritten element fails. Each element must lie within the rounding-error bound of a float
@@ -28,7 +29,9 @@ class CpuMatmulTest {
                 {8, 48, 256}, {9, 49, 255}, {97, 385, 33}, {193, 47, 300}, {7, 769, 17},
                 {14, 32, 256}, {13, 31, 255}, {15, 33, 257}, {28, 64, 512}, {29, 65, 513}, {99, 770, 40}, {197, 96, 70},
                 // several column blocks and depth blocks (A packed once per depth block); more rows than one pass
-                {30, 800, 300}, {CpuMatmul.ROW_CHUNK + 30, 17, 260}};
+                {30, 800, 300}, {CpuMatmul.ROW_CHUNK + 30, 17, 260},
+                // around KC = 384 and NC = 512
+                {15, 511, 384}, {20, 512, 383}, {21, 513, 385}, {30, 1025, 769}};
         Stream.Builder<Arguments> out = Stream.builder();
         for (int[] s : mnk) {
             for (int flags = 0; flags < 8; flags++) {
