@@ -81,7 +81,7 @@ public final class Finetuner {
             int count = 0;
             for (int u = 0; u < users; u++) count += Math.max(0, data.train(u).length - 1);
             if (count == 0) throw new IllegalArgumentException(data.directory() + ": no training sequence of the first " + users
-                    + " users has two items, so --targets every has no example (each needs a non-empty history)");
+                    + " users has two items, so training on every target has no example (each needs a non-empty history)");
             exampleUsers = new int[count];
             exampleTargets = new int[count];
             int e = 0;
