@@ -352,6 +352,15 @@ class TrainCommandTest {
                 "--output", random.toString()));
         assertEquals(0, d.status(), d.err());
         assertEquals((users + 7) / 8, TrainerState.read(random.resolve("last").resolve(TrainerState.FILE_NAME)).step);
+        // histories of one training item each: no pair with a non-empty history
+        Path single = copyOfData(tmp);
+        ObjectNode train = (ObjectNode) JSON.readTree(single.resolve("train.json").toFile());
+        train.fieldNames().forEachRemaining(u -> ((com.fasterxml.jackson.databind.node.ArrayNode) train.get(u)).removeAll()
+                .add(Integer.parseInt(u) % 5));
+        Files.writeString(single.resolve("train.json"), JSON.writeValueAsString(train));
+        CommandRun none = run(train("--data", single.toString(), "--epochs", "1", "--targets", "every", "--output", tmp.resolve("none").toString()));
+        assertEquals(2, none.status(), none.out());
+        assertTrue(none.err().contains("has two items, so training on every target has no example"), none.err());
         CommandRun bad = run("train", "--targets", "all", "--output", tmp.resolve("bad").toString());
         assertEquals(2, bad.status(), bad.out());
         assertTrue(bad.err().contains("--targets must be random or every, got 'all'"), bad.err());
