@@ -2,6 +2,7 @@ package org.recformer.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -355,7 +356,7 @@ class TrainCommandTest {
         // histories of one training item each: no pair with a non-empty history
         Path single = copyOfData(tmp);
         ObjectNode train = (ObjectNode) JSON.readTree(single.resolve("train.json").toFile());
-        train.fieldNames().forEachRemaining(u -> ((com.fasterxml.jackson.databind.node.ArrayNode) train.get(u)).removeAll()
+        train.fieldNames().forEachRemaining(u -> ((ArrayNode) train.get(u)).removeAll()
                 .add(Integer.parseInt(u) % 5));
         Files.writeString(single.resolve("train.json"), JSON.writeValueAsString(train));
         CommandRun none = run(train("--data", single.toString(), "--epochs", "1", "--targets", "every", "--output", tmp.resolve("none").toString()));
