@@ -14,17 +14,23 @@ final class CpuOptimizer {
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = (float) (lr / bc1);
         float decay = 1 - lr * weightDecay;
-        Parallel.forRange(n, 1 << 14, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float gi = g[i] * clip;
-                float mi = beta1 * m[i] + (1 - beta1) * gi;
-                float vi = beta2 * v[i] + (1 - beta2) * gi * gi;
-                m[i] = mi;
-                v[i] = vi;
-                float denom = (float) (Math.sqrt(vi) / bc2Sqrt) + eps;
-                p[i] = p[i] * decay - stepSize * mi / denom;
-            }
-        });
+        Parallel.forRange(n, 1 << 14, (from, to) ->
+                adamw(p, g, m, v, from, to, clip, beta1, beta2, eps, stepSize, decay, bc2Sqrt, CpuMatmul.VECTOR));
+    }
+
+    /** The AdamW update of elements [from, to), on the Vector API ({@code vector}: needs the module) or plain loops. */
+    static void adamw(float[] p, float[] g, float[] m, float[] v, int from, int to, float clip, float beta1, float beta2,
+                      float eps, float stepSize, float decay, double bc2Sqrt, boolean vector) {
+        int i = vector ? CpuOptimizerVector.adamw(p, g, m, v, from, to, clip, beta1, beta2, eps, stepSize, decay, bc2Sqrt) : from;
+        for (; i < to; i++) {
+            float gi = g[i] * clip;
+            float mi = beta1 * m[i] + (1 - beta1) * gi;
+            float vi = beta2 * v[i] + (1 - beta2) * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            float denom = (float) (Math.sqrt(vi) / bc2Sqrt) + eps;
+            p[i] = p[i] * decay - stepSize * mi / denom;
+        }
     }
 
     /** Gradient elements per partial sum of squares: the unit the cores share, fixed so the sum does not depend on their number. */
@@ -33,7 +39,7 @@ final class CpuOptimizer {
     /**
      * The norm of all gradients and the clip factor into {@code status}. Each tensor's sum of
      * squares is accumulated in double over fixed chunks of {@link #NORM_CHUNK} (computed across
-     * cores, each with four interleaved accumulators) added in order, rounded to float, and the
+     * cores, each as {@link #SUM_LANES} interleaved sums) added in order, rounded to float, and the
      * tensors' sums are added in tensor order: the result depends on neither the thread count nor the
      * schedule.
      */
@@ -46,7 +52,7 @@ final class CpuOptimizer {
             for (int c = from; c < to; c++) {
                 while (firstChunk[t + 1] <= c) t++;
                 int start = (c - firstChunk[t]) * NORM_CHUNK;
-                partial[c] = sumOfSquares(grads[t], start, Math.min(sizes[t], start + NORM_CHUNK));
+                partial[c] = sumOfSquares(grads[t], start, Math.min(sizes[t], start + NORM_CHUNK), CpuMatmul.VECTOR);
             }
         });
         double sum = 0;
@@ -62,18 +68,43 @@ final class CpuOptimizer {
         if (!Float.isFinite(norm)) diverged(status, step, lastMicroBatch, StepStatus.GRADIENT_NORM, norm);
     }
 
-    /** Sum of x[i]^2 over [from, to) in double, four independent accumulators (one long chain would bound it by the add latency). */
-    private static double sumOfSquares(float[] x, int from, int to) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    /** Interleaved partial sums of a sum of squares: element from + j goes to sum j mod SUM_LANES. */
+    static final int SUM_LANES = 8;
+
+    /**
+     * Sum of x[i]^2 over [from, to) in double: {@link #SUM_LANES} interleaved sums (one long chain
+     * would bound it by the add latency; the Vector API keeps them in one vector), added pairwise.
+     * The same order with or without the Vector API ({@code vector}: needs the module), so the norm is
+     * the same bit for bit.
+     */
+    static double sumOfSquares(float[] x, int from, int to, boolean vector) {
+        double[] s = new double[SUM_LANES];
         int i = from;
-        for (; i + 3 < to; i += 4) {
-            s0 += (double) x[i] * x[i];
-            s1 += (double) x[i + 1] * x[i + 1];
-            s2 += (double) x[i + 2] * x[i + 2];
-            s3 += (double) x[i + 3] * x[i + 3];
+        if (vector && CpuOptimizerVector.SUM_OF_SQUARES) {
+            i = CpuOptimizerVector.sumsOfSquares(x, from, to, s);
+        } else {
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+            for (; i + SUM_LANES <= to; i += SUM_LANES) {
+                s0 += (double) x[i] * x[i];
+                s1 += (double) x[i + 1] * x[i + 1];
+                s2 += (double) x[i + 2] * x[i + 2];
+                s3 += (double) x[i + 3] * x[i + 3];
+                s4 += (double) x[i + 4] * x[i + 4];
+                s5 += (double) x[i + 5] * x[i + 5];
+                s6 += (double) x[i + 6] * x[i + 6];
+                s7 += (double) x[i + 7] * x[i + 7];
+            }
+            s[0] = s0;
+            s[1] = s1;
+            s[2] = s2;
+            s[3] = s3;
+            s[4] = s4;
+            s[5] = s5;
+            s[6] = s6;
+            s[7] = s7;
         }
-        for (; i < to; i++) s0 += (double) x[i] * x[i];
-        return (s0 + s1) + (s2 + s3);
+        for (; i < to; i++) s[(i - from) % SUM_LANES] += (double) x[i] * x[i];
+        return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
     }
 
     static void recordLoss(float loss, float[] status, int step, int microBatch) {
