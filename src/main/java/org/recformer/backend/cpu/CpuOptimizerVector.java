@@ -2,53 +2,72 @@ package org.recformer.backend.cpu;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link CpuOptimizer}'s loops on the incubating Vector API, used only when {@link CpuMatmul#VECTOR}
  * says the module is there (this class is never loaded otherwise). Each computes exactly what the
  * plain loop does, bit for bit: the same float operations in the same order per element, the
- * double steps on doubles widened from the floats by one conversion per vector.
+ * double steps on doubles widened from the floats by vector conversions.
+ *
+ * <p>Floats use the preferred species, as the matmul and attention kernels do: a second float
+ * shape in the program (a 256-bit one, say, whose lanes match the doubles') splits the call profile
+ * of FloatVector's stores, and C2 then boxes every vector of these loops (measured: several GB of
+ * garbage per training step). So each vector of floats is widened in two halves (parts 0 and 1) and
+ * narrowed back into one (parts 0 and -1, blended).
  */
 final class CpuOptimizerVector {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    private static final int L = D.length();
-    /** Floats as many as D's lanes. */
-    private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
-    /** Whether the sum of squares runs here: its order is {@link CpuOptimizer#SUM_LANES} interleaved sums, one vector of them. */
-    static final boolean SUM_OF_SQUARES = L == CpuOptimizer.SUM_LANES;
+    private static final int L = F.length();
+    /** The upper half of a float vector: the lanes a narrowing with part -1 fills. */
+    private static final VectorMask<Float> UPPER = F.indexInRange(-L / 2, L / 2); // lanes i with 0 <= i - L/2 < L/2
+    /** Whether the sum of squares runs here: its order is {@link CpuOptimizer#SUM_LANES} interleaved sums, one double vector of them. */
+    static final boolean SUM_OF_SQUARES = D.length() == CpuOptimizer.SUM_LANES && L == 2 * D.length();
 
     private CpuOptimizerVector() {}
 
     /** {@link CpuOptimizer#adamwStep}'s update of elements [from, to); returns the first element left to the plain loop. */
     static int adamw(float[] p, float[] g, float[] m, float[] v, int from, int to, float clip, float beta1, float beta2,
                      float eps, float stepSize, float decay, double bc2Sqrt) {
+        FloatVector clipV = FloatVector.broadcast(F, clip), beta1V = FloatVector.broadcast(F, beta1);
+        FloatVector beta2V = FloatVector.broadcast(F, beta2), oneMinusBeta1 = FloatVector.broadcast(F, 1 - beta1);
+        FloatVector oneMinusBeta2 = FloatVector.broadcast(F, 1 - beta2), epsV = FloatVector.broadcast(F, eps);
+        FloatVector stepSizeV = FloatVector.broadcast(F, stepSize), decayV = FloatVector.broadcast(F, decay);
+        DoubleVector bc2SqrtV = DoubleVector.broadcast(D, bc2Sqrt);
         int i = from;
         for (; i + L <= to; i += L) {
-            FloatVector gi = FloatVector.fromArray(F, g, i).mul(clip);
-            FloatVector mi = FloatVector.fromArray(F, m, i).mul(beta1).add(gi.mul(1 - beta1));
-            FloatVector vi = FloatVector.fromArray(F, v, i).mul(beta2).add(gi.mul(1 - beta2).mul(gi));
+            FloatVector gi = FloatVector.fromArray(F, g, i).mul(clipV);
+            FloatVector mi = FloatVector.fromArray(F, m, i).mul(beta1V).add(gi.mul(oneMinusBeta1));
+            FloatVector vi = FloatVector.fromArray(F, v, i).mul(beta2V).add(gi.mul(oneMinusBeta2).mul(gi));
             mi.intoArray(m, i);
             vi.intoArray(v, i);
-            DoubleVector root = ((DoubleVector) vi.convertShape(VectorOperators.F2D, D, 0)).lanewise(VectorOperators.SQRT);
-            FloatVector denom = ((FloatVector) root.div(bc2Sqrt).convertShape(VectorOperators.D2F, F, 0)).add(eps);
-            FloatVector.fromArray(F, p, i).mul(decay).sub(mi.mul(stepSize).div(denom)).intoArray(p, i);
+            // (float) (sqrt(v) / bc2Sqrt) in double, per half
+            DoubleVector low = ((DoubleVector) vi.convertShape(VectorOperators.F2D, D, 0)).sqrt().div(bc2SqrtV);
+            DoubleVector high = ((DoubleVector) vi.convertShape(VectorOperators.F2D, D, 1)).sqrt().div(bc2SqrtV);
+            FloatVector root = ((FloatVector) low.convertShape(VectorOperators.D2F, F, 0))
+                    .blend((FloatVector) high.convertShape(VectorOperators.D2F, F, -1), UPPER);
+            FloatVector denom = root.add(epsV);
+            FloatVector.fromArray(F, p, i).mul(decayV).sub(mi.mul(stepSizeV).div(denom)).intoArray(p, i);
         }
         return i;
     }
 
     /**
      * The {@link CpuOptimizer#SUM_LANES} interleaved sums of x[i]^2 (in double) over the whole
-     * groups of [from, to), one lane each, into {@code sums}; returns the first element not added.
+     * vectors of [from, to), one lane each, into {@code sums}; returns the first element not added.
      */
     static int sumsOfSquares(float[] x, int from, int to, double[] sums) {
         DoubleVector acc = DoubleVector.zero(D);
         int i = from;
         for (; i + L <= to; i += L) {
-            DoubleVector xi = (DoubleVector) FloatVector.fromArray(F, x, i).convertShape(VectorOperators.F2D, D, 0);
-            acc = xi.fma(xi, acc); // x^2 is exact in double, so this is the plain loop's s + x * x
+            FloatVector xi = FloatVector.fromArray(F, x, i);
+            DoubleVector low = (DoubleVector) xi.convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector high = (DoubleVector) xi.convertShape(VectorOperators.F2D, D, 1);
+            acc = low.fma(low, acc); // x^2 is exact in double, so this is the plain loop's s + x * x
+            acc = high.fma(high, acc); // elements i + 8 .. i + 15 after i .. i + 7, lane by lane
         }
         acc.intoArray(sums, 0);
         return i;
