@@ -12,11 +12,12 @@ import jdk.incubator.vector.VectorSpecies;
  * plain loop does, bit for bit: the same float operations in the same order per element, the
  * double steps on doubles widened from the floats by vector conversions.
  *
- * <p>Floats use the preferred species, as the matmul and attention kernels do: a second float
- * shape in the program (a 256-bit one, say, whose lanes match the doubles') splits the call profile
- * of FloatVector's stores, and C2 then boxes every vector of these loops (measured: several GB of
- * garbage per training step). So each vector of floats is widened in two halves (parts 0 and 1) and
- * narrowed back into one (parts 0 and -1, blended).
+ * <p>Floats use the preferred species, as the matmul and attention kernels do, each vector widened
+ * in two halves (parts 0 and 1) and narrowed back into one (parts 0 and -1, blended). A first version
+ * used 256-bit floats, whose lanes match the 512-bit doubles': alone it ran as fast, but inside a
+ * training step C2 compiled its float operations as calls that box every vector (JFR: about 5 GB of
+ * garbage per base step, collections taking a quarter of the step); an isolated run reproduced it
+ * once 512-bit float stores had run elsewhere first.
  */
 final class CpuOptimizerVector {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
