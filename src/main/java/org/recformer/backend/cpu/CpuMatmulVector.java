@@ -28,6 +28,8 @@ final class CpuMatmulVector {
     static final int NR = 2 * L;
     /** The start row of a block that starts from zero. */
     private static final float[] ZEROS = new float[NR];
+    /** Per thread, the block of C cut by its edges (MR x NR), kept between calls: the attention's products have such edges on every call. */
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     private CpuMatmulVector() {}
 
@@ -41,7 +43,7 @@ final class CpuMatmulVector {
      */
     static void multiply(float[] packedA, int offA, float[] packedB, int offB, int kc, float[] c, int offC, int ldc,
                          int mc, int nc, boolean load, float[] init, int initAt) {
-        float[] tile = mc % MR == 0 && nc % NR == 0 ? null : new float[MR * NR];
+        float[] tile = mc % MR == 0 && nc % NR == 0 ? null : TILE.get();
         for (int g = 0; g * MR < mc; g++) {
             int rows = Math.min(MR, mc - g * MR);
             for (int q = 0; q * NR < nc; q++) {
