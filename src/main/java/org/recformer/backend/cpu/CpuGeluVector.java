@@ -35,28 +35,29 @@ final class CpuGeluVector {
     static void forward(float[] in, float[] out, int from, int to) {
         int whole = from + (to - from) / L * L;
         compute(in, null, out, from, whole);
-        if (whole == to) return;
-        float[][] tail = TAIL.get();
-        int n = to - whole;
-        Arrays.fill(tail[0], 0f);
-        System.arraycopy(in, whole, tail[0], 0, n);
-        compute(tail[0], null, tail[2], 0, L);
-        System.arraycopy(tail[2], 0, out, whole, n);
+        tail(in, null, out, whole, to);
     }
 
     /** gradIn[i] = gradOut[i] (Phi(x) + x phi(x)) for x = in[i], i in [from, to). */
     static void backward(float[] in, float[] gradOut, float[] gradIn, int from, int to) {
         int whole = from + (to - from) / L * L;
         compute(in, gradOut, gradIn, from, whole);
+        tail(in, gradOut, gradIn, whole, to);
+    }
+
+    /** {@link #compute} for [whole, to), fewer elements than a vector, through zero-padded copies. */
+    private static void tail(float[] in, float[] grad, float[] out, int whole, int to) {
         if (whole == to) return;
         float[][] tail = TAIL.get();
         int n = to - whole;
         Arrays.fill(tail[0], 0f);
-        Arrays.fill(tail[1], 0f);
         System.arraycopy(in, whole, tail[0], 0, n);
-        System.arraycopy(gradOut, whole, tail[1], 0, n);
-        compute(tail[0], tail[1], tail[2], 0, L);
-        System.arraycopy(tail[2], 0, gradIn, whole, n);
+        if (grad != null) {
+            Arrays.fill(tail[1], 0f);
+            System.arraycopy(grad, whole, tail[1], 0, n);
+        }
+        compute(tail[0], grad == null ? null : tail[1], tail[2], 0, L);
+        System.arraycopy(tail[2], 0, out, whole, n);
     }
 
     /**
