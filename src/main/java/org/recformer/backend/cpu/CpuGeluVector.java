@@ -7,7 +7,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -24,47 +23,48 @@ import jdk.incubator.vector.VectorSpecies;
 final class CpuGeluVector {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     private static final int L = D.length();
-    /** Floats as many as D's lanes: converted to and from doubles by single vector instructions. */
-    private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
-    /** Per thread, one vector's worth of a range's tail (input, gradient, output), zero-padded. */
-    private static final ThreadLocal<float[][]> TAIL = ThreadLocal.withInitial(() -> new float[3][L]);
+    /**
+     * Elements widened to double per pass (a multiple of every lane count). The widening and
+     * narrowing are plain scalar loops (about 1 ns per element here): on JDK 17 neither the Vector
+     * API's float-double conversion nor C2's loop vectorizer turns them into vector code.
+     */
+    private static final int CHUNK = 512;
+    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[2][CHUNK]);
 
     private CpuGeluVector() {}
 
     /** out[i] = x Phi(x) for x = in[i], i in [from, to). */
     static void forward(float[] in, float[] out, int from, int to) {
-        int whole = from + (to - from) / L * L;
-        compute(in, null, out, from, whole);
-        tail(in, null, out, whole, to);
+        double[] x = SCRATCH.get()[0];
+        for (int c = from; c < to; c += CHUNK) {
+            int n = Math.min(CHUNK, to - c), padded = (n + L - 1) / L * L;
+            for (int j = 0; j < n; j++) x[j] = in[c + j];
+            Arrays.fill(x, n, padded, 0);
+            compute(x, null, padded);
+            for (int j = 0; j < n; j++) out[c + j] = (float) x[j];
+        }
     }
 
     /** gradIn[i] = gradOut[i] (Phi(x) + x phi(x)) for x = in[i], i in [from, to). */
     static void backward(float[] in, float[] gradOut, float[] gradIn, int from, int to) {
-        int whole = from + (to - from) / L * L;
-        compute(in, gradOut, gradIn, from, whole);
-        tail(in, gradOut, gradIn, whole, to);
-    }
-
-    /** {@link #compute} for [whole, to), fewer elements than a vector, through zero-padded copies. */
-    private static void tail(float[] in, float[] grad, float[] out, int whole, int to) {
-        if (whole == to) return;
-        float[][] tail = TAIL.get();
-        int n = to - whole;
-        Arrays.fill(tail[0], 0f);
-        System.arraycopy(in, whole, tail[0], 0, n);
-        if (grad != null) {
-            Arrays.fill(tail[1], 0f);
-            System.arraycopy(grad, whole, tail[1], 0, n);
+        double[][] scratch = SCRATCH.get();
+        double[] x = scratch[0], g = scratch[1];
+        for (int c = from; c < to; c += CHUNK) {
+            int n = Math.min(CHUNK, to - c), padded = (n + L - 1) / L * L;
+            for (int j = 0; j < n; j++) {
+                x[j] = in[c + j];
+                g[j] = gradOut[c + j];
+            }
+            Arrays.fill(x, n, padded, 0);
+            Arrays.fill(g, n, padded, 0);
+            compute(x, g, padded);
+            for (int j = 0; j < n; j++) gradIn[c + j] = (float) g[j];
         }
-        compute(tail[0], grad == null ? null : tail[1], tail[2], 0, L);
-        System.arraycopy(tail[2], 0, out, whole, n);
     }
 
     /**
-     * out[j] = GELU(x) for x = in[j], j in [from, to), or with {@code grad}: out[j] = grad[j] GELU'(x);
-     * to - from is a multiple of the lane count. Each vector of floats is widened to doubles and the
-     * result narrowed back by one conversion each (float to double and back are exact and correctly
-     * rounded, as the plain loops' casts). One method, so that no vector crosses a call (C2 would box it).
+     * x[j] = GELU(x[j]) for j in [0, n), or with {@code grad}: grad[j] = grad[j] GELU'(x[j]); n is a
+     * multiple of the lane count. One method, so that no vector crosses a call (C2 would box it).
      *
      * <p>Phi(x) = erfc(z) / 2 with z = -x / sqrt 2 and y = |z|, by {@link Erf}'s approximations: erf
      * for y &lt;= 0.46875, erfc / exp(-y^2) for 0.46875 &lt; y &lt;= 4 and beyond 4, their polynomials
@@ -76,9 +76,9 @@ final class CpuGeluVector {
      * t = k ln 2 + r with k = round(t / ln 2) and |r| &lt;= ln 2 / 2, exp(r) by its Taylor series to
      * r^11 (relative error below 1e-13 there), times 2^k built in the exponent bits.
      */
-    private static void compute(float[] in, float[] grad, float[] out, int from, int to) {
-        for (int j = from; j < to; j += L) {
-            DoubleVector v = (DoubleVector) FloatVector.fromArray(F, in, j).convertShape(VectorOperators.F2D, D, 0);
+    private static void compute(double[] x, double[] grad, int n) {
+        for (int j = 0; j < n; j += L) {
+            DoubleVector v = DoubleVector.fromArray(D, x, j);
             DoubleVector z = v.mul(-CpuElementwise.SQRT1_2), y = z.abs();
 
             DoubleVector t = y.mul(y).neg();
@@ -127,10 +127,8 @@ final class CpuGeluVector {
             erfc = erfc.blend(erfc.neg().add(2), z.compare(VectorOperators.LT, -Erf.SMALL_LIMIT));
             DoubleVector cdf = erfc.mul(0.5);
 
-            DoubleVector result = grad == null ? v.mul(cdf)
-                    : ((DoubleVector) FloatVector.fromArray(F, grad, j).convertShape(VectorOperators.F2D, D, 0))
-                            .mul(cdf.add(v.mul(e).mul(CpuElementwise.INV_SQRT_2PI)));
-            ((FloatVector) result.convertShape(VectorOperators.D2F, F, 0)).intoArray(out, j);
+            if (grad == null) v.mul(cdf).intoArray(x, j);
+            else DoubleVector.fromArray(D, grad, j).mul(cdf.add(v.mul(e).mul(CpuElementwise.INV_SQRT_2PI))).intoArray(grad, j);
         }
     }
 
