@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * used 256-bit floats, whose lanes match the 512-bit doubles': alone it ran as fast, but inside a
  * training step C2 compiled its float operations as calls that box every vector (JFR: about 5 GB of
  * garbage per base step, collections taking a quarter of the step); an isolated run reproduced it
- * once 512-bit float stores had run elsewhere first.
+ * once 512-bit float stores had run elsewhere first. {@code OneVectorShapeTest} keeps every species preferred.
  */
 final class CpuOptimizerVector {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
