@@ -1,16 +1,32 @@
 package org.recformer.backend.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Splits loops over [0, n) across all cores. Work smaller than {@code grain} iterations per
  * task runs on the calling thread, so tiny tensors pay no scheduling cost. The thread count is
  * {@code -Drecformer.threads=N} (default: all available processors).
+ *
+ * <p>The calling thread takes part: it publishes the loop as a job, the N - 1 helper threads and
+ * the caller each claim chunks of it from one counter until none is left, and the caller returns
+ * when every chunk has run. A helper with no job spins for {@link #SPIN_NANOS} before it parks, so
+ * the short gaps between the kernels of one model step (a training step makes about 2,000 such
+ * loops per encoder pass) do not each cost a wake-up. One job runs at a time; a second thread that
+ * calls while a job runs does its loop alone. Loops started from inside a chunk run on that thread.
+ * An exception thrown by a chunk is rethrown to the caller once the job is over.
  */
 public final class Parallel {
     private static final int THREADS = Integer.getInteger("recformer.threads", Runtime.getRuntime().availableProcessors());
-    private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS) : null;
+    /** How long an idle helper (and a caller waiting for the last chunks) spins before parking. */
+    private static final long SPIN_NANOS = 100_000;
+    /** The job being run, or the last one (helpers compare it with the last job they saw). */
+    private static volatile Job current;
+    /** Taken by the thread whose job the helpers serve. */
+    private static final AtomicInteger BUSY = new AtomicInteger();
+    /** Set while this thread runs a chunk or a job of its own: nested loops run inline. */
+    private static final ThreadLocal<boolean[]> INSIDE = ThreadLocal.withInitial(() -> new boolean[1]);
+    private static final Helper[] HELPERS = startHelpers();
 
     private Parallel() {}
 
@@ -28,40 +44,118 @@ public final class Parallel {
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
         int chunks = Math.min(THREADS * 4, Math.max(1, n / Math.max(1, grain)));
-        if (POOL == null || chunks <= 1 || inPool()) { // nested calls run on the calling worker
+        boolean[] inside = INSIDE.get();
+        if (HELPERS.length == 0 || chunks <= 1 || inside[0] || !BUSY.compareAndSet(0, 1)) {
             body.run(0, n);
             return;
         }
-        POOL.invoke(new Chunk(body, 0, n, (n + chunks - 1) / chunks));
+        inside[0] = true;
+        try {
+            Job job = new Job(body, n, (n + chunks - 1) / chunks, Thread.currentThread());
+            current = job;
+            for (Helper h : HELPERS) {
+                if (h.parked) LockSupport.unpark(h);
+            }
+            job.work();
+            job.awaitDone();
+            job.rethrow();
+        } finally {
+            inside[0] = false;
+            BUSY.set(0);
+        }
     }
 
-    /** True on one of our pool's workers. */
-    private static boolean inPool() {
-        return Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread w && w.getPool() == POOL;
+    private static Helper[] startHelpers() {
+        Helper[] helpers = new Helper[Math.max(0, THREADS - 1)];
+        for (int i = 0; i < helpers.length; i++) {
+            helpers[i] = new Helper(i + 1);
+            helpers[i].start();
+        }
+        return helpers;
     }
 
-    private static final class Chunk extends RecursiveAction {
+    /** One loop split into chunks of {@code size} iterations, claimed in order by whoever runs it. */
+    private static final class Job {
         private final RangeBody body;
-        private final int from;
-        private final int to;
+        private final int n;
         private final int size;
+        private final int chunks;
+        private final Thread caller;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger done = new AtomicInteger();
+        private volatile boolean callerParked;
+        private volatile Throwable error;
 
-        Chunk(RangeBody body, int from, int to, int size) {
+        Job(RangeBody body, int n, int size, Thread caller) {
             this.body = body;
-            this.from = from;
-            this.to = to;
+            this.n = n;
             this.size = size;
+            this.chunks = (n + size - 1) / size;
+            this.caller = caller;
+        }
+
+        /** Claims and runs chunks until none is left. */
+        void work() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                try {
+                    if (error == null) body.run(c * size, Math.min(n, (c + 1) * size));
+                } catch (Throwable t) {
+                    if (error == null) error = t;
+                }
+                if (done.incrementAndGet() == chunks && callerParked) LockSupport.unpark(caller);
+            }
+        }
+
+        /** Returns once every chunk has run (spins a little, then parks until the last chunk wakes it). */
+        void awaitDone() {
+            long start = System.nanoTime();
+            while (done.get() < chunks) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                callerParked = true;
+                if (done.get() < chunks) LockSupport.park(this);
+                callerParked = false;
+            }
+        }
+
+        void rethrow() {
+            Throwable t = error;
+            if (t instanceof RuntimeException e) throw e;
+            if (t instanceof Error e) throw e;
+            if (t != null) throw new IllegalStateException(t);
+        }
+    }
+
+    /** A daemon thread that runs the chunks of each new job. */
+    private static final class Helper extends Thread {
+        volatile boolean parked;
+
+        Helper(int index) {
+            super("recformer-cpu-" + index);
+            setDaemon(true);
         }
 
         @Override
-        protected void compute() {
-            if (to - from <= size) {
-                body.run(from, to);
-                return;
+        public void run() {
+            INSIDE.get()[0] = true;
+            Job seen = null;
+            while (true) {
+                Job job = current;
+                if (job != seen && job != null) {
+                    seen = job;
+                    job.work();
+                    continue;
+                }
+                long start = System.nanoTime();
+                while (current == seen && System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                if (current != seen) continue;
+                parked = true;
+                if (current == seen) LockSupport.park(this);
+                parked = false;
             }
-            int mid = from + ((to - from) / size / 2) * size;
-            if (mid == from) mid = from + size;
-            invokeAll(new Chunk(body, from, mid, size), new Chunk(body, mid, to, size));
         }
     }
 }
