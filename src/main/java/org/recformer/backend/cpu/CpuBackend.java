@@ -52,7 +52,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fill(Buffer buffer, float value) {
-        Arrays.fill(a(buffer), value);
+        CpuElementwise.fill(a(buffer), value);
     }
 
     @Override

@@ -231,6 +231,11 @@ final class CpuElementwise {
         }
     }
 
+    /** x[i] = value for every element, split across cores (Tensor.zeros: the attention layouts are 12 MB each at base size). */
+    static void fill(float[] x, float value) {
+        Parallel.forRange(x.length, GRAIN, (from, to) -> Arrays.fill(x, from, to, value));
+    }
+
     // ---------------------------------------------------------------- unary
 
     static void unary(UnaryOp op, float[] in, float[] out, int n, float arg) {
