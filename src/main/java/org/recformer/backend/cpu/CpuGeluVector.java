@@ -13,11 +13,13 @@ import jdk.incubator.vector.VectorSpecies;
  * Exact (erf) GELU and its gradient on the incubating Vector API, used by {@link CpuElementwise}
  * only when {@link CpuMatmul#VECTOR} says the module is there (this class is never loaded
  * otherwise). Same function as the plain loops: floats widened to doubles, Phi(x) = erfc(-x / sqrt 2) / 2
- * from {@link Erf}'s rational approximations, rounded back to float. The three ranges of |z| are
- * computed lane-wise and blended (the range beyond 4 only when a lane of the vector is there). One difference:
- * exp(-z^2) is taken as it is, where the scalar erfc splits z^2 to keep it exact to double
- * rounding; the error that leaves (about |z|^2 x 1e-16 relative, |z| &lt; 27 where the result is not 0)
- * is far below a float's rounding, so results equal the plain loops' to within one float rounding.
+ * from {@link Erf}'s rational approximations, rounded back to float. The two ranges of |z| (up to 4
+ * and beyond) are computed lane-wise and blended (the range beyond 4 only when a lane of the vector
+ * is there). Two differences: below 0.46875 the first range's approximation is used too (see
+ * {@link #compute}), and exp(-z^2) is taken as it is, where the scalar erfc splits z^2 to keep it
+ * exact to double rounding; the error that leaves (about |z|^2 x 1e-16 relative, |z| &lt; 27 where
+ * the result is not 0) is far below a float's rounding, so results equal the plain loops' to within
+ * one float rounding.
  * The backward pass reuses that exponential for the density: exp(-z^2) = exp(-x^2 / 2).
  */
 final class CpuGeluVector {
@@ -183,6 +185,7 @@ final class CpuGeluVector {
         p[p.length - 1] = constant;
         return p;
     }
+
     private static final double[] BEYOND_NUM = numerator(Erf.P), BEYOND_DEN = denominator(Erf.Q);
 
     private static final double MIN_EXPONENT = -708;
