@@ -30,6 +30,14 @@ public interface Backend {
 
     Buffer fromArray(float[] data);
 
+    /**
+     * A new recycler for steps on this thread that keep nothing but their result (the encoder's
+     * layers under no_grad); by default one that reuses nothing.
+     */
+    default BufferRecycler recycler() {
+        return BufferRecycler.NONE;
+    }
+
     float[] toArray(Buffer buffer);
 
     void fill(Buffer buffer, float value);

@@ -4,6 +4,7 @@ import org.recformer.tensor.AttentionProblem;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.BinaryOp;
 import org.recformer.tensor.Buffer;
+import org.recformer.tensor.BufferRecycler;
 import org.recformer.tensor.UnaryOp;
 
 import java.util.Arrays;
@@ -11,8 +12,8 @@ import java.util.Arrays;
 /**
  * The CPU backend: plain Java loops over float arrays, split across cores by {@link Parallel}.
  * It is the readable reference for the CUDA backend; each kernel family lives in its own class.
- * With {@code -Drecformer.poison=true} (set by the tests) new buffers are filled with NaN so a
- * kernel that leaves an element unwritten is caught.
+ * With {@code -Drecformer.poison=true} (set by the tests) new and recycled buffers are filled with
+ * NaN so a kernel that leaves an element unwritten is caught.
  */
 public final class CpuBackend implements Backend {
     private static volatile boolean poison = Boolean.getBoolean("recformer.poison");
@@ -35,9 +36,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Buffer allocate(int n) {
-        float[] data = new float[n];
+        float[] data = CpuRecycler.allocate(n);
         if (poison) Arrays.fill(data, Float.NaN);
-        return new CpuBuffer(data);
+        return new CpuBuffer(data, n);
+    }
+
+    @Override
+    public BufferRecycler recycler() {
+        return new CpuRecycler();
     }
 
     @Override
@@ -47,12 +53,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public float[] toArray(Buffer buffer) {
-        return a(buffer).clone();
+        return Arrays.copyOf(a(buffer), buffer.size());
     }
 
     @Override
     public void fill(Buffer buffer, float value) {
-        CpuElementwise.fill(a(buffer), value);
+        CpuElementwise.fill(a(buffer), buffer.size(), value);
     }
 
     @Override
@@ -107,7 +113,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void scatterAddRows(Buffer grad, int cols, int[] ids, Buffer tableGrad, int skipId) {
-        CpuIndexing.scatterAddRows(a(grad), cols, ids, a(tableGrad), skipId);
+        CpuIndexing.scatterAddRows(a(grad), cols, ids, a(tableGrad), cols == 0 ? 0 : tableGrad.size() / cols, skipId);
     }
 
     // ---------------------------------------------------------------- matmul

@@ -87,8 +87,8 @@ final class CpuElementwise {
     // ---------------------------------------------------------------- binary
 
     static void binary(BinaryOp op, float[] a, int[] aShape, float[] b, int[] bShape, float[] out, int[] outShape) {
-        int n = out.length;
-        if (a.length == n && b.length == n) {
+        int n = Shape.numel(outShape);
+        if (Shape.numel(aShape) == n && Shape.numel(bShape) == n) {
             Parallel.forRange(n, GRAIN, (from, to) -> applySameIndex(op, a, b, out, from, to));
             return;
         }
@@ -176,15 +176,16 @@ final class CpuElementwise {
         int[] outPadded = Shape.leftPad(outShape, rank);
         int[] os = broadcastStrides(outPadded, inShape);
         int inner = innerSize(inShape);
-        int rows = rowCount(in.length, inner);
+        int outCount = Shape.numel(outShape);
+        int rows = rowCount(Shape.numel(inShape), inner);
         if (rows == 0) { // empty input: every sum is 0
-            Arrays.fill(out, 0f);
+            Arrays.fill(out, 0, outCount, 0f);
             return;
         }
         // leading dimensions (not the last) that the output keeps: row blocks with disjoint outputs
         int outer = 1;
         for (int d = 0; d < rank - 1 && outPadded[d] == inShape[d]; d++) outer *= inShape[d];
-        int outBlock = out.length / outer;
+        int outBlock = outCount / outer;
         int rowsPerOuter = rows / outer;
         if (outer > 1) {
             Parallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, rowsPerOuter * inner)), (from, to) -> {
@@ -198,15 +199,15 @@ final class CpuElementwise {
             return;
         }
         int parts = (int) Math.min(Math.min(MAX_PARTS, rows), (long) rows * inner / GRAIN);
-        parts = Math.max(1, Math.min(parts, PARTIAL_LIMIT / Math.max(1, out.length)));
+        parts = Math.max(1, Math.min(parts, PARTIAL_LIMIT / Math.max(1, outCount)));
         int rowsPerPart = (rows + parts - 1) / parts;
-        double[][] partial = new double[parts][out.length];
+        double[][] partial = new double[parts][outCount];
         Parallel.forRange(parts, 1, (from, to) -> {
             for (int p = from; p < to; p++) {
                 accumulateRows(in, inShape, os, p * rowsPerPart, Math.min(rows, (p + 1) * rowsPerPart), partial[p], 0);
             }
         });
-        for (int k = 0; k < out.length; k++) {
+        for (int k = 0; k < outCount; k++) {
             double s = 0;
             for (int p = 0; p < parts; p++) s += partial[p][k];
             out[k] = (float) s;
@@ -231,9 +232,9 @@ final class CpuElementwise {
         }
     }
 
-    /** x[i] = value for every element, split across cores (Tensor.zeros: the attention layouts are 12 MB each at base size). */
-    static void fill(float[] x, float value) {
-        Parallel.forRange(x.length, GRAIN, (from, to) -> Arrays.fill(x, from, to, value));
+    /** x[i] = value for i < n, split across cores (Tensor.zeros: the attention layouts are 12 MB each at base size). */
+    static void fill(float[] x, int n, float value) {
+        Parallel.forRange(n, GRAIN, (from, to) -> Arrays.fill(x, from, to, value));
     }
 
     // ---------------------------------------------------------------- unary
@@ -348,7 +349,7 @@ final class CpuElementwise {
         }
         int inner = innerSize(outShape);
         int srcInner = innerStride(srcStrides);
-        Parallel.forRange(rowCount(out.length, inner), Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
+        Parallel.forRange(rowCount(Shape.numel(outShape), inner), Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int s = rowOffset(r, outShape, srcStrides);
                 int o = r * inner;
@@ -361,7 +362,7 @@ final class CpuElementwise {
         int[] ms = broadcastStrides(Shape.leftPad(maskShape, shape.length), shape);
         int inner = innerSize(shape);
         int mInner = innerStride(ms);
-        Parallel.forRange(rowCount(out.length, inner), Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
+        Parallel.forRange(rowCount(Shape.numel(shape), inner), Math.max(1, GRAIN / Math.max(1, inner)), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int m = rowOffset(r, shape, ms);
                 int o = r * inner;

@@ -21,9 +21,9 @@ final class CpuIndexing {
      * split the columns, not the ids: each thread owns a column block of every row and walks the
      * ids in order (no races, same result for any thread count).
      */
-    static void scatterAddRows(float[] grad, int cols, int[] ids, float[] tableGrad, int skipId) {
+    static void scatterAddRows(float[] grad, int cols, int[] ids, float[] tableGrad, int tableRows, int skipId) {
         if (cols == 0) return;
-        checkIds(ids, tableGrad.length / cols);
+        checkIds(ids, tableRows);
         int grain = Math.max(MIN_COLUMNS, GRAIN / Math.max(1, ids.length));
         Parallel.forRange(cols, grain, (from, to) -> {
             for (int i = 0; i < ids.length; i++) {
