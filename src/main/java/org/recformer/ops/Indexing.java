@@ -57,8 +57,8 @@ public final class Indexing {
         }
         int cols = srcShape[1];
         int[] rowsCopy = rows.clone(); // backward reads the rows later; the caller may reuse its array
-        Tensor out = Tensor.zeros(src.backend(), outRows, cols);
-        src.backend().scatterAddRows(src.buffer(), cols, rowsCopy, out.buffer(), -1);
+        Tensor out = Tensor.empty(src.backend(), outRows, cols);
+        src.backend().scatterRows(src.buffer(), cols, rowsCopy, out.buffer(), outRows);
         return out.record("scatterRows", new Tensor[] {src}, g -> {
             Tensor gs = Tensor.empty(src.backend(), srcShape);
             src.backend().gatherRows(g.buffer(), outRows, cols, rowsCopy, gs.buffer());

@@ -95,6 +95,15 @@ public interface Backend {
     /** tableGrad[ids[i], :] += grad[i, :], skipping ids equal to {@code skipId} (use -1 for none). */
     void scatterAddRows(Buffer grad, int cols, int[] ids, Buffer tableGrad, int skipId);
 
+    /**
+     * out[rows[i], :] = src[i, :] and zero in the other rows of out ([outRows, cols]); rows are
+     * distinct and in [0, outRows). By default a fill with zeros, then {@link #scatterAddRows}.
+     */
+    default void scatterRows(Buffer src, int cols, int[] rows, Buffer out, int outRows) {
+        fill(out, 0f);
+        scatterAddRows(src, cols, rows, out, -1);
+    }
+
     // ---------------------------------------------------------------- matmul
 
     /**

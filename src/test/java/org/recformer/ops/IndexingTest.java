@@ -86,6 +86,26 @@ class IndexingTest {
     }
 
     @Test
+    void largeScatterRowsWritesEveryRowOnce() {
+        // rows in shuffled order, many more than one thread's share, out poisoned by the tests
+        int n = 2000, cols = 37, outRows = 3001;
+        SplittableRandom rng = new SplittableRandom(8);
+        int[] all = new int[outRows];
+        for (int i = 0; i < outRows; i++) all[i] = i;
+        for (int i = outRows - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1), t = all[i];
+            all[i] = all[j];
+            all[j] = t;
+        }
+        int[] rows = java.util.Arrays.copyOf(all, n);
+        float[] src = GradCheck.toFloat(random(n * cols, 9));
+        float[] expected = new float[outRows * cols];
+        for (int i = 0; i < n; i++) System.arraycopy(src, i * cols, expected, rows[i] * cols, cols);
+        Tensor out = Indexing.scatterRows(Tensor.of(Backends.cpu(), src, n, cols), rows, outRows);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, out.toArray());
+    }
+
+    @Test
     void largeScatterAddSplitsColumnsAcrossThreads() {
         // enough ids x columns for several column blocks; duplicates make a racy split visible
         int rows = 97, cols = 769, n = 1031;

@@ -116,6 +116,11 @@ public final class CpuBackend implements Backend {
         CpuIndexing.scatterAddRows(a(grad), cols, ids, a(tableGrad), cols == 0 ? 0 : tableGrad.size() / cols, skipId);
     }
 
+    @Override
+    public void scatterRows(Buffer src, int cols, int[] rows, Buffer out, int outRows) {
+        CpuIndexing.scatterRows(a(src), cols, rows, a(out), outRows);
+    }
+
     // ---------------------------------------------------------------- matmul
 
     @Override

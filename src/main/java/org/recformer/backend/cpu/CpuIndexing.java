@@ -1,6 +1,6 @@
 package org.recformer.backend.cpu;
 
-/** Row gather (embedding lookup) and its scatter-add gradient. */
+/** Row gather (embedding lookup), its scatter-add gradient, and rows placed among zeros. */
 final class CpuIndexing {
     private CpuIndexing() {}
 
@@ -30,6 +30,23 @@ final class CpuIndexing {
                 if (ids[i] == skipId) continue;
                 int g = i * cols, t = ids[i] * cols;
                 for (int c = from; c < to; c++) tableGrad[t + c] += grad[g + c];
+            }
+        });
+    }
+
+    /**
+     * out[rows[i], :] = src[i, :], zero in out's other rows; rows distinct. Each row of out is written
+     * once (a copy or zeros), where zeros then a scatter-add would write the placed rows twice.
+     */
+    static void scatterRows(float[] src, int cols, int[] rows, float[] out, int outRows) {
+        checkIds(rows, outRows);
+        int[] source = new int[outRows]; // out row -> src row, or -1
+        java.util.Arrays.fill(source, -1);
+        for (int i = 0; i < rows.length; i++) source[rows[i]] = i;
+        Parallel.forRange(outRows, Math.max(1, GRAIN / Math.max(1, cols)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                if (source[r] < 0) java.util.Arrays.fill(out, r * cols, (r + 1) * cols, 0f);
+                else System.arraycopy(src, source[r] * cols, out, r * cols, cols);
             }
         });
     }
