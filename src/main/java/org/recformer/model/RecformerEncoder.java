@@ -31,8 +31,9 @@ public final class RecformerEncoder extends Module {
      * @return the last layer's output [R, C]
      */
     Tensor forward(Tensor hidden, TokenPacking packing, List<Tensor> states) {
+        BufferRecycler recycler = BufferRecycler.NONE;
         if (GradMode.isEnabled()) recyclers.remove(); // training: the graph keeps every layer's intermediates
-        BufferRecycler recycler = GradMode.isEnabled() ? BufferRecycler.NONE : recyclers.get();
+        else recycler = recyclers.get();
         for (LongformerLayer layer : layers.asList()) {
             Tensor in = hidden;
             hidden = recycler.step(() -> layer.forward(in, packing));

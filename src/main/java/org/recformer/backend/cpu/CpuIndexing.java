@@ -1,5 +1,7 @@
 package org.recformer.backend.cpu;
 
+import java.util.Arrays;
+
 /** Row gather (embedding lookup), its scatter-add gradient, and rows placed among zeros. */
 final class CpuIndexing {
     private CpuIndexing() {}
@@ -41,11 +43,11 @@ final class CpuIndexing {
     static void scatterRows(float[] src, int cols, int[] rows, float[] out, int outRows) {
         checkIds(rows, outRows);
         int[] source = new int[outRows]; // out row -> src row, or -1
-        java.util.Arrays.fill(source, -1);
+        Arrays.fill(source, -1);
         for (int i = 0; i < rows.length; i++) source[rows[i]] = i;
         Parallel.forRange(outRows, Math.max(1, GRAIN / Math.max(1, cols)), (from, to) -> {
             for (int r = from; r < to; r++) {
-                if (source[r] < 0) java.util.Arrays.fill(out, r * cols, (r + 1) * cols, 0f);
+                if (source[r] < 0) Arrays.fill(out, r * cols, (r + 1) * cols, 0f);
                 else System.arraycopy(src, source[r] * cols, out, r * cols, cols);
             }
         });

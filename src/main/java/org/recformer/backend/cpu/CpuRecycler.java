@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * The CPU backend's {@link BufferRecycler}. While one of its steps runs, {@link CpuBackend#allocate}
  * on that thread takes the shortest free array that holds the buffer and is at most twice its
  * size, from those the steps of this pass and of the pass before let go of; only when there is none
- * is a new array made, a little longer than asked (up to the next of eight lengths per power of
+ * is a new array made, a little longer than asked (up to the next of four lengths per power of
  * two), so that the next batch's slightly different token count fits it too. Buffers under
  * {@link #SMALLEST} floats are always new: the JVM makes those cheaply.
  */
