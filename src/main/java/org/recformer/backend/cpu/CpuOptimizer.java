@@ -39,7 +39,7 @@ final class CpuOptimizer {
     /**
      * The norm of all gradients and the clip factor into {@code status}. Each tensor's sum of
      * squares is accumulated in double over fixed chunks of {@link #NORM_CHUNK} (computed across
-     * cores, each as {@link #SUM_LANES} interleaved sums) added in order, rounded to float, and the
+     * cores, each as {@link LaneSums}' interleaved sums) added in order, rounded to float, and the
      * tensors' sums are added in tensor order: the result depends on neither the thread count nor the
      * schedule.
      */
@@ -68,23 +68,18 @@ final class CpuOptimizer {
         if (!Float.isFinite(norm)) diverged(status, step, lastMicroBatch, StepStatus.GRADIENT_NORM, norm);
     }
 
-    /** Interleaved partial sums of a sum of squares: element from + j goes to sum j mod SUM_LANES. */
-    static final int SUM_LANES = 8;
-
     /**
-     * Sum of x[i]^2 over [from, to) in double: {@link #SUM_LANES} interleaved sums (one long chain
-     * would bound it by the add latency; the Vector API keeps them in one vector), added pairwise.
-     * The same order with or without the Vector API ({@code vector}: needs the module), so the norm is
-     * the same bit for bit.
+     * Sum of x[i]^2 over [from, to) in double, in {@link LaneSums}' order with or without the Vector
+     * API ({@code vector}: needs the module), so the norm is the same bit for bit.
      */
     static double sumOfSquares(float[] x, int from, int to, boolean vector) {
-        double[] s = new double[SUM_LANES];
+        double[] s = new double[LaneSums.LANES];
         int i = from;
         if (vector && CpuOptimizerVector.SUM_OF_SQUARES) {
             i = CpuOptimizerVector.sumsOfSquares(x, from, to, s);
         } else {
             double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-            for (; i + SUM_LANES <= to; i += SUM_LANES) {
+            for (; i + LaneSums.LANES <= to; i += LaneSums.LANES) {
                 s0 += (double) x[i] * x[i];
                 s1 += (double) x[i + 1] * x[i + 1];
                 s2 += (double) x[i + 2] * x[i + 2];
@@ -103,8 +98,8 @@ final class CpuOptimizer {
             s[6] = s6;
             s[7] = s7;
         }
-        for (; i < to; i++) s[(i - from) % SUM_LANES] += (double) x[i] * x[i];
-        return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+        for (; i < to; i++) s[(i - from) % LaneSums.LANES] += (double) x[i] * x[i];
+        return LaneSums.total(s);
     }
 
     static void recordLoss(float loss, float[] status, int step, int microBatch) {

@@ -25,8 +25,8 @@ final class CpuOptimizerVector {
     private static final int L = F.length();
     /** The upper half of a float vector: the lanes a narrowing with part -1 fills. */
     private static final VectorMask<Float> UPPER = F.indexInRange(-L / 2, L / 2); // lanes i with 0 <= i - L/2 < L/2
-    /** Whether the sum of squares runs here: its order is {@link CpuOptimizer#SUM_LANES} interleaved sums, one double vector of them. */
-    static final boolean SUM_OF_SQUARES = D.length() == CpuOptimizer.SUM_LANES && L == 2 * D.length();
+    /** Whether the sum of squares runs here: its order is {@link LaneSums#LANES} interleaved sums, one double vector of them. */
+    static final boolean SUM_OF_SQUARES = D.length() == LaneSums.LANES && L == 2 * D.length();
 
     private CpuOptimizerVector() {}
 
@@ -57,7 +57,7 @@ final class CpuOptimizerVector {
     }
 
     /**
-     * The {@link CpuOptimizer#SUM_LANES} interleaved sums of x[i]^2 (in double) over the whole
+     * The {@link LaneSums#LANES} interleaved sums of x[i]^2 (in double) over the whole
      * vectors of [from, to), one lane each, into {@code sums}; returns the first element not added.
      */
     static int sumsOfSquares(float[] x, int from, int to, double[] sums) {
