@@ -167,6 +167,8 @@ final class CpuMatmul {
         final int aRow, aCol;
         /** op(B)[p][j] = b[offB + p * bRow + j * bCol]. */
         final int bRow, bCol;
+        /** Vector API kernels with op(A)'s rows in A's rows: where a packed group gathers its floats from ({@link CpuMatmulVector#packIndex}). */
+        final int[] packIndex;
 
         Operands(float[] a, float[] b, float[] c, int m, int n, int k, boolean transA, boolean transB,
                  int strideA, int strideB, int strideC) {
@@ -183,6 +185,7 @@ final class CpuMatmul {
             this.aCol = transA ? m : 1;
             this.bRow = transB ? 1 : n;
             this.bCol = transB ? k : 1;
+            this.packIndex = VECTOR && !transA ? CpuMatmulVector.packIndex(aRow) : null;
         }
 
         /**
@@ -304,8 +307,9 @@ final class CpuMatmul {
                 int dst = at + g * kc * mr;
                 int src = offA + (i0 + g * mr) * aRow + p0 * aCol;
                 if (aCol == 1) {
+                    int gathered = rows == mr && packIndex != null ? CpuMatmulVector.packRows(a, src, kc, panels, dst, packIndex) : 0;
                     for (int r = 0; r < rows; r++) {
-                        for (int p = 0; p < kc; p++) panels[dst + p * mr + r] = a[src + r * aRow + p];
+                        for (int p = gathered; p < kc; p++) panels[dst + p * mr + r] = a[src + r * aRow + p];
                     }
                 } else {
                     for (int p = 0; p < kc; p++) {

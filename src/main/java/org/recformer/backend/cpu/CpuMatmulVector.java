@@ -61,6 +61,34 @@ final class CpuMatmulVector {
         }
     }
 
+    /**
+     * Where a group's packed A takes its floats from when op(A)'s rows are rows of A (stride
+     * {@code rowStride}): element e of {@link #PACK_STEPS} depth steps of the group (e = p * MR + r) is
+     * op(A)[r][p], at {@code e mod MR} rows and {@code e / MR} columns from the group's first element.
+     */
+    static int[] packIndex(int rowStride) {
+        int[] index = new int[PACK_STEPS * MR];
+        for (int e = 0; e < index.length; e++) index[e] = (e % MR) * rowStride + e / MR;
+        return index;
+    }
+
+    /** Depth steps per gathered run of a packed A group: a whole number of vectors (8 x 14 = 7 x 16 floats). */
+    static final int PACK_STEPS = WIDE ? L / 2 : L;
+
+    /**
+     * panels[dst + p * MR + r] = a[src + r * rowStride + p] for a whole group of MR rows and p in
+     * [0, kc), gathered a vector at a time ({@code index} = {@link #packIndex}(rowStride)); returns
+     * the first p left to the caller (a partial run).
+     */
+    static int packRows(float[] a, int src, int kc, float[] panels, int dst, int[] index) {
+        int p = 0;
+        for (; p + PACK_STEPS <= kc; p += PACK_STEPS) {
+            int from = src + p, to = dst + p * MR;
+            for (int v = 0; v < PACK_STEPS * MR; v += L) FloatVector.fromArray(S, a, from, index, v).intoArray(panels, to + v);
+        }
+        return p;
+    }
+
     /** C rows [0, rows) x columns [0, cols) at off (+)= tile (a block cut by the edges of C). */
     private static void storeEdge(float[] tile, float[] c, int off, int ldc, int rows, int cols, boolean load) {
         for (int r = 0; r < rows; r++) {
