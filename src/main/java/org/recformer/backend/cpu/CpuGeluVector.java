@@ -37,17 +37,19 @@ final class CpuGeluVector {
      * range by plain casts (the same roundings).
      */
     private static final int CHUNK = 512;
-    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[2][CHUNK]);
+    /** Per thread: the inputs (then results), the output gradients, the exponentials of one pass. */
+    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[3][CHUNK]);
 
     private CpuGeluVector() {}
 
     /** out[i] = x Phi(x) for x = in[i], i in [from, to). */
     static void forward(float[] in, float[] out, int from, int to) {
-        double[] x = SCRATCH.get()[0];
+        double[][] scratch = SCRATCH.get();
+        double[] x = scratch[0], e = scratch[2];
         for (int c = from; c < to; c += CHUNK) {
             int n = Math.min(CHUNK, to - c), padded = (n + L - 1) / L * L;
             widen(in, c, x, n);
-            compute(x, null, padded);
+            compute(x, null, e, padded);
             narrow(x, out, c, n);
         }
     }
@@ -55,12 +57,12 @@ final class CpuGeluVector {
     /** gradIn[i] = gradOut[i] (Phi(x) + x phi(x)) for x = in[i], i in [from, to). */
     static void backward(float[] in, float[] gradOut, float[] gradIn, int from, int to) {
         double[][] scratch = SCRATCH.get();
-        double[] x = scratch[0], g = scratch[1];
+        double[] x = scratch[0], g = scratch[1], e = scratch[2];
         for (int c = from; c < to; c += CHUNK) {
             int n = Math.min(CHUNK, to - c), padded = (n + L - 1) / L * L;
             widen(in, c, x, n);
             widen(gradOut, c, g, n);
-            compute(x, g, padded);
+            compute(x, g, e, padded);
             narrow(g, gradIn, c, n);
         }
     }
@@ -90,7 +92,7 @@ final class CpuGeluVector {
 
     /**
      * x[j] = GELU(x[j]) for j in [0, n), or with {@code grad}: grad[j] = grad[j] GELU'(x[j]); n is a
-     * multiple of the lane count. One method, so that no vector crosses a call (C2 would box it).
+     * multiple of the lane count; {@code exps} [n] is scratch. One method, so that no vector crosses a call (C2 would box it).
      *
      * <p>Phi(x) = erfc(z) / 2 with z = -x / sqrt 2 and y = |z|, by {@link Erf}'s approximations of
      * erfc / exp(-y^2) for y &lt;= 4 and beyond 4, their polynomials evaluated by Horner's rule with
@@ -104,13 +106,15 @@ final class CpuGeluVector {
      * <p>exp(-y^2): the Vector API's EXP runs as plain Java on JDK 17 unless an experimental JVM flag
      * is set, so it is computed here: t = -y^2 (0 below -708, far below any float),
      * t = k ln 2 + r with k = round(t / ln 2) and |r| &lt;= ln 2 / 2, exp(r) by its Taylor series to
-     * r^11 (relative error below 1e-13 there), times 2^k built in the exponent bits.
+     * r^9 (relative error below 1e-11 there, three orders of magnitude below a float's rounding), times
+     * 2^k built in the exponent bits. The exponentials of the whole range are computed in a first pass
+     * and kept in {@code exps}, the rest in a second: each pass's chain of dependent operations is
+     * short enough for the core to overlap consecutive vectors (one pass: 2.85 ns per element on one
+     * core, two: 2.57; with the shorter series 2.36, docs/results-bench.md).
      */
-    private static void compute(double[] x, double[] grad, int n) {
+    private static void compute(double[] x, double[] grad, double[] exps, int n) {
         for (int j = 0; j < n; j += L) {
-            DoubleVector v = DoubleVector.fromArray(D, x, j);
-            DoubleVector z = v.mul(-CpuElementwise.SQRT1_2), y = z.abs();
-
+            DoubleVector y = DoubleVector.fromArray(D, x, j).mul(-CpuElementwise.SQRT1_2).abs();
             DoubleVector t = y.mul(y).neg();
             VectorMask<Double> underflow = t.compare(VectorOperators.LT, MIN_EXPONENT);
             t = t.blend(MIN_EXPONENT, underflow);
@@ -123,6 +127,13 @@ final class CpuGeluVector {
             e = e.mul((DoubleVector) kBits.sub(ROUND_SHIFT_BITS).add(1023).lanewise(VectorOperators.LSHL, 52).viewAsFloatingLanes())
                     .blend(0, underflow);
 
+            e.intoArray(exps, j);
+        }
+        // erfc, Phi and the result (or gradient) from the exponentials
+        for (int j = 0; j < n; j += L) {
+            DoubleVector v = DoubleVector.fromArray(D, x, j);
+            DoubleVector z = v.mul(-CpuElementwise.SQRT1_2), y = z.abs();
+            DoubleVector e = DoubleVector.fromArray(D, exps, j);
             // erfc(y) = e num(y) / den(y) for y <= 4 (see the method comment for y <= 0.46875)
             DoubleVector num = DoubleVector.broadcast(D, MIDDLE_NUM[0]), den = DoubleVector.broadcast(D, MIDDLE_DEN[0]);
             for (int i = 1; i < MIDDLE_NUM.length; i++) {
@@ -196,8 +207,8 @@ final class CpuGeluVector {
     /** ln 2 split so that k ln2_high is exact for |k| &lt; 2^11. */
     private static final double LN2_HIGH = 0.693145751953125;
     private static final double LN2_LOW = 1.4286068202862268e-06;
-    /** 1 / i! for i = 11 down to 0 (Horner's order). */
-    private static final double[] EXP_TAYLOR = taylor(11);
+    /** 1 / i! for i = 9 down to 0 (Horner's order). */
+    private static final double[] EXP_TAYLOR = taylor(9);
 
     private static double[] taylor(int degree) {
         double[] c = new double[degree + 1];
