@@ -1,5 +1,7 @@
 package org.recformer.backend.cpu;
 
+import java.util.Arrays;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
@@ -37,15 +39,31 @@ final class CpuAttentionVector {
 
     private CpuAttentionVector() {}
 
+    /** Per thread: the last, partial vector of a range, padded with -infinity (exp gives 0). */
+    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[S.length()]);
+
     /**
-     * x[i] = exp(x[i] - shift) for i in [from, to); returns their float sum (lane-wise partial sums,
-     * then the tail). The elements past the last whole vector take {@link Math#exp}.
+     * x[i] = exp(x[i] - shift) for i in [from, to); returns their float sum (lane-wise partial sums
+     * added by reduceLanes). A range's last, partial vector runs through the same loop from a copy
+     * padded with -infinity (a softmax row's global keys are such a vector on every row, its
+     * window's last few elements on most).
      */
     static float expShifted(float[] x, int from, int to, float shift) {
         FloatVector sum = FloatVector.zero(S);
-        int i = from;
-        for (; i + S.length() <= to; i += S.length()) {
-            FloatVector t = FloatVector.fromArray(S, x, i).sub(shift);
+        float[] tail = null;
+        int tailAt = to;
+        for (int i = from; i < to; i += S.length()) {
+            float[] src = x;
+            int at = i;
+            if (i + S.length() > to) {
+                tail = TAIL.get();
+                Arrays.fill(tail, Float.NEGATIVE_INFINITY);
+                System.arraycopy(x, i, tail, 0, to - i);
+                src = tail;
+                at = 0;
+                tailAt = i;
+            }
+            FloatVector t = FloatVector.fromArray(S, src, at).sub(shift);
             FloatVector shifted = t.fma(FloatVector.broadcast(S, LOG2_E), FloatVector.broadcast(S, ROUND_SHIFT));
             FloatVector k = shifted.sub(ROUND_SHIFT);
             FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HIGH), t);
@@ -60,15 +78,11 @@ final class CpuAttentionVector {
             FloatVector twoToK = (FloatVector) kBits.sub(ROUND_SHIFT_BITS).add(127).lanewise(VectorOperators.LSHL, 23)
                     .viewAsFloatingLanes();
             e = e.mul(twoToK).blend(0f, t.lt(UNDERFLOW));
-            e.intoArray(x, i);
+            e.intoArray(src, at);
             sum = sum.add(e);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
-        for (; i < to; i++) {
-            x[i] = (float) Math.exp(x[i] - shift);
-            total += x[i];
-        }
-        return total;
+        if (tail != null) System.arraycopy(tail, 0, x, tailAt, to - tailAt);
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 
     /**
