@@ -308,6 +308,11 @@ public final class CpuAttention {
         final long[] bits;
         /** Where the rows of one packed group or panel start in their source. */
         final int[] rowStarts = new int[Math.max(CpuPackedProduct.MR, CpuPackedProduct.NR)];
+        /** {@link #transposed}: two sources' rows transposed, [D, T] each, with their source and batch row x heads + head. */
+        final float[][] transposedRows = new float[2][];
+        final float[][] transposedSource = new float[2][];
+        final int[] transposedAt = {-1, -1};
+        int lastTransposed;
 
         Block(Plan pr) {
             this.pr = pr;
@@ -569,17 +574,57 @@ public final class CpuAttention {
             }
         }
 
-        /** B [D, nk]: column c is the head's row of src at key c; written in order (reads jump between the panel's rows). */
+        /**
+         * B [D, nk]: column c is the head's row of src at key c. The window's keys (consecutive
+         * tokens) are copied a run at a time from the head's rows transposed once per batch row
+         * ({@link #transposed}); the other keys are written in order (reads jump between the panel's rows).
+         */
         private void packTokenColumnsB(float[] src) {
             int nr = CpuPackedProduct.NR;
+            float[] columns = windowKeys > 0 ? transposed(src) : null;
             int[] at = rowStarts;
             for (int q = 0; q * nr < nk; q++) {
-                int cols = Math.min(nr, nk - q * nr), base = q * d * nr;
-                for (int j = 0; j < cols; j++) at[j] = pr.offset(b, keys[q * nr + j], h);
+                int first = q * nr, cols = Math.min(nr, nk - first), base = q * d * nr;
+                int window = Math.max(0, Math.min(cols, windowKeys - first)); // this panel's window keys
+                if (window > 0) {
+                    for (int x = 0; x < d; x++) System.arraycopy(columns, x * pr.seq + keys[first], panelsB, base + x * nr, window);
+                }
+                for (int j = window; j < cols; j++) at[j] = pr.offset(b, keys[first + j], h);
                 for (int x = 0; x < d; x++) {
-                    for (int j = 0; j < cols; j++) panelsB[base + x * nr + j] = src[at[j] + x];
+                    for (int j = window; j < cols; j++) panelsB[base + x * nr + j] = src[at[j] + x];
                 }
             }
+        }
+
+        /**
+         * [D, T]: the head's rows of src in this block's batch row, transposed (row x holds feature x
+         * of every token), kept for the next blocks of the same batch row and head: two sources at
+         * a time (backward uses k and v), each transposed once per batch row and head of a task
+         * instead of once per block (a token is a key of about five blocks). A Block lives for one
+         * attention call, during which the sources do not change.
+         */
+        private float[] transposed(float[] src) {
+            for (int s = 0; s < 2; s++) {
+                if (transposedSource[s] == src && transposedAt[s] == b * pr.heads + h) {
+                    lastTransposed = s;
+                    return transposedRows[s];
+                }
+            }
+            int s = 1 - lastTransposed;
+            if (transposedRows[s] == null) transposedRows[s] = new float[d * pr.seq];
+            float[] t = transposedRows[s];
+            int[] at = rowStarts;
+            for (int t0 = 0; t0 < pr.seq; t0 += at.length) { // a run of tokens per pass: whole cache lines written per row x
+                int n = Math.min(at.length, pr.seq - t0);
+                for (int j = 0; j < n; j++) at[j] = pr.offset(b, t0 + j, h);
+                for (int x = 0; x < d; x++) {
+                    for (int j = 0; j < n; j++) t[x * pr.seq + t0 + j] = src[at[j] + x];
+                }
+            }
+            transposedSource[s] = src;
+            transposedAt[s] = b * pr.heads + h;
+            lastTransposed = s;
+            return t;
         }
 
         /** B [n, D]: row p is the head's row of src at token p. */
