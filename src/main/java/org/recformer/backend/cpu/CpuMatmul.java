@@ -169,6 +169,8 @@ final class CpuMatmul {
         final int bRow, bCol;
         /** Vector API kernels with op(A)'s rows in A's rows: where a packed group gathers its floats from ({@link CpuMatmulVector#packIndex}). */
         final int[] packIndex;
+        /** Vector API kernels with op(B)'s columns in B's rows: where a packed panel gathers its floats from ({@link CpuMatmulVector#panelIndex}). */
+        final int[] panelIndex;
 
         Operands(float[] a, float[] b, float[] c, int m, int n, int k, boolean transA, boolean transB,
                  int strideA, int strideB, int strideC) {
@@ -186,6 +188,7 @@ final class CpuMatmul {
             this.bRow = transB ? 1 : n;
             this.bCol = transB ? k : 1;
             this.packIndex = VECTOR && !transA ? CpuMatmulVector.packIndex(aRow) : null;
+            this.panelIndex = VECTOR && transB ? CpuMatmulVector.panelIndex(bCol) : null;
         }
 
         /**
@@ -332,6 +335,8 @@ final class CpuMatmul {
                     for (int p = 0; p < kc; p++) {
                         System.arraycopy(b, src + p * bRow, panels, dst + p * nr, cols);
                     }
+                } else if (cols == nr && panelIndex != null) {
+                    CpuMatmulVector.packColumns(b, src, kc, panels, dst, panelIndex);
                 } else {
                     for (int j = 0; j < cols; j++) {
                         for (int p = 0; p < kc; p++) panels[dst + p * nr + j] = b[src + j * bCol + p];
