@@ -315,7 +315,8 @@ final class CpuMatmul {
                         for (int p = gathered; p < kc; p++) panels[dst + p * mr + r] = a[src + r * aRow + p];
                     }
                 } else {
-                    for (int p = 0; p < kc; p++) {
+                    int copied = rows == mr ? CpuMatmulVector.packRowsTransposed(a, src, aCol, kc, panels, dst) : 0;
+                    for (int p = copied; p < kc; p++) {
                         for (int r = 0; r < rows; r++) panels[dst + p * mr + r] = a[src + p * aCol + r];
                     }
                 }

@@ -89,6 +89,21 @@ final class CpuMatmulVector {
         return p;
     }
 
+    /**
+     * panels[dst + p * MR + r] = a[src + p * depthStride + r] for a whole group of MR rows (op(A)
+     * transposed: a group's floats of one depth step are consecutive in A), a vector of L &gt;= MR
+     * floats per depth step: the L - MR floats past the group land in the next step's place, which
+     * that step overwrites. Returns the first p left to the caller: at most kc - 1 (the last step
+     * would write past the group) and none whose vector would read past the end of {@code a}.
+     */
+    static int packRowsTransposed(float[] a, int src, int depthStride, int kc, float[] panels, int dst) {
+        int p = 0;
+        for (; p < kc - 1 && src + p * depthStride + L <= a.length; p++) {
+            FloatVector.fromArray(S, a, src + p * depthStride).intoArray(panels, dst + p * MR);
+        }
+        return p;
+    }
+
     /** Where a packed B panel takes a depth step's floats from when op(B)'s columns are rows of B (stride {@code columnStride}). */
     static int[] panelIndex(int columnStride) {
         int[] index = new int[NR];
