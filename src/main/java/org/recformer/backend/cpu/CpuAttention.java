@@ -306,6 +306,8 @@ public final class CpuAttention {
         final float[] multipliers;
         /** [seq]: random bits of one run of keys. */
         final long[] bits;
+        /** The exp's scratch for a range's last, partial vector (NR: at least one vector's floats). */
+        final float[] tail = new float[CpuPackedProduct.NR];
         /** Where the rows of one packed group or panel start in their source. */
         final int[] rowStarts = new int[Math.max(CpuPackedProduct.MR, CpuPackedProduct.NR)];
         /** {@link #transposed}: two sources' rows transposed, [D, T] each, with their source and batch row x heads + head. */
@@ -517,8 +519,8 @@ public final class CpuAttention {
                     for (int c = lo[r]; c < hi[r]; c++) max = Math.max(max, probs[row + c]);
                     for (int c = windowKeys; c < nk; c++) max = Math.max(max, probs[row + c]);
                 }
-                float total = expShifted(probs, row + lo[r], row + hi[r], max)
-                        + expShifted(probs, row + windowKeys, row + nk, max);
+                float total = expShifted(probs, row + lo[r], row + hi[r], max, tail)
+                        + expShifted(probs, row + windowKeys, row + nk, max, tail);
                 float sum = fromSaved ? saved[st + 1] : total;
                 for (int c = lo[r]; c < hi[r]; c++) probs[row + c] /= sum;
                 for (int c = windowKeys; c < nk; c++) probs[row + c] /= sum;
@@ -646,10 +648,10 @@ public final class CpuAttention {
 
     /**
      * x[i] = exp(x[i] - shift) over [from, to), returning their sum: on the Vector API when it is on
-     * ({@link CpuAttentionVector}), else {@link Math#exp} in order.
+     * ({@link CpuAttentionVector}, with {@code tail} as its scratch), else {@link Math#exp} in order.
      */
-    private static float expShifted(float[] x, int from, int to, float shift) {
-        if (CpuMatmul.VECTOR) return CpuAttentionVector.expShifted(x, from, to, shift);
+    private static float expShifted(float[] x, int from, int to, float shift, float[] tail) {
+        if (CpuMatmul.VECTOR) return CpuAttentionVector.expShifted(x, from, to, shift, tail);
         float sum = 0f;
         for (int i = from; i < to; i++) {
             x[i] = (float) Math.exp(x[i] - shift);

@@ -39,25 +39,20 @@ final class CpuAttentionVector {
 
     private CpuAttentionVector() {}
 
-    /** Per thread: the last, partial vector of a range, padded with -infinity (exp gives 0). */
-    private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[S.length()]);
-
     /**
      * x[i] = exp(x[i] - shift) for i in [from, to); returns their float sum (lane-wise partial sums
      * added by reduceLanes). A range's last, partial vector runs through the same loop from a copy
-     * padded with -infinity (a softmax row's global keys are such a vector on every row, its
-     * window's last few elements on most).
+     * padded with -infinity in {@code tail} (scratch of at least one vector's floats): a softmax
+     * row's global keys are such a vector on every row, its window's last few elements on most.
      */
-    static float expShifted(float[] x, int from, int to, float shift) {
+    static float expShifted(float[] x, int from, int to, float shift, float[] tail) {
         FloatVector sum = FloatVector.zero(S);
-        float[] tail = null;
         int tailAt = to;
         for (int i = from; i < to; i += S.length()) {
             float[] src = x;
             int at = i;
             if (i + S.length() > to) {
-                tail = TAIL.get();
-                Arrays.fill(tail, Float.NEGATIVE_INFINITY);
+                Arrays.fill(tail, 0, S.length(), Float.NEGATIVE_INFINITY);
                 System.arraycopy(x, i, tail, 0, to - i);
                 src = tail;
                 at = 0;
@@ -81,7 +76,7 @@ final class CpuAttentionVector {
             e.intoArray(src, at);
             sum = sum.add(e);
         }
-        if (tail != null) System.arraycopy(tail, 0, x, tailAt, to - tailAt);
+        if (tailAt < to) System.arraycopy(tail, 0, x, tailAt, to - tailAt);
         return sum.reduceLanes(VectorOperators.ADD);
     }
 

@@ -31,7 +31,7 @@ class CpuAttentionVectorTest {
         SplittableRandom random = new SplittableRandom(5);
         for (int i = 0; i < 100_000; i++) x[random.nextInt(n)] = (float) (-random.nextDouble() * 87);
         float[] e = x.clone();
-        CpuAttentionVector.expShifted(e, 0, n, 2f);
+        CpuAttentionVector.expShifted(e, 0, n, 2f, new float[CpuPackedProduct.NR]);
         for (int i = 0; i < n; i++) {
             float t = x[i] - 2f;
             float want = (float) Math.exp(t), got = e[i];
@@ -50,7 +50,7 @@ class CpuAttentionVectorTest {
         x[3] = Float.NEGATIVE_INFINITY;
         x[7] = Float.NaN;
         x[20] = -Float.MAX_VALUE;
-        CpuAttentionVector.expShifted(x, 0, 32, 0f);
+        CpuAttentionVector.expShifted(x, 0, 32, 0f, new float[CpuPackedProduct.NR]);
         assertEquals(0f, x[3], "exp(-inf)");
         assertTrue(Float.isNaN(x[7]), "exp(NaN)");
         assertEquals(0f, x[20], "exp(-max float)");
@@ -69,7 +69,7 @@ class CpuAttentionVectorTest {
                     x[i] = (float) (-random.nextDouble() * 20);
                     want += Math.exp(x[i] - 0.5f);
                 }
-                float sum = CpuAttentionVector.expShifted(x, from, from + len, 0.5f);
+                float sum = CpuAttentionVector.expShifted(x, from, from + len, 0.5f, new float[CpuPackedProduct.NR]);
                 for (int i = 0; i < x.length; i++) {
                     boolean inside = i >= from && i < from + len;
                     int at = i, l = len;
