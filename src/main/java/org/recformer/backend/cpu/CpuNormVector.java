@@ -6,7 +6,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link CpuNorm}'s layer-norm loops on the incubating Vector API, used only when
+ * {@link CpuNorm}'s layer-norm loops and the gradient norm's sum of squares
+ * ({@link CpuOptimizer#sumOfSquares}) on the incubating Vector API, used only when
  * {@link CpuMatmul#VECTOR} says the module is there and {@link #LANES_MATCH} (this class is never
  * loaded otherwise). Each computes exactly what the plain loop does, bit for bit: float steps as the
  * same float operations in the same order per element, double sums in {@link LaneSums}' order (one
@@ -113,5 +114,23 @@ final class CpuNormVector {
             DoubleVector.fromArray(D, sumB, at + half).add(g.convertShape(VectorOperators.F2D, D, 1)).intoArray(sumB, at + half);
         }
         return c;
+    }
+
+    /**
+     * The {@link LaneSums#LANES} interleaved sums of x[i]^2 (in double) over the
+     * whole vectors of [from, to), one lane each, into {@code sums}; returns the first element not added.
+     */
+    static int sumsOfSquares(float[] x, int from, int to, double[] sums) {
+        DoubleVector acc = DoubleVector.zero(D);
+        int i = from;
+        for (; i + L <= to; i += L) {
+            FloatVector xi = FloatVector.fromArray(F, x, i);
+            DoubleVector low = (DoubleVector) xi.convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector high = (DoubleVector) xi.convertShape(VectorOperators.F2D, D, 1);
+            acc = low.fma(low, acc); // x^2 is exact in double, so this is the plain loop's s + x * x
+            acc = high.fma(high, acc); // elements i + 8 .. i + 15 after i .. i + 7, lane by lane
+        }
+        acc.intoArray(sums, 0);
+        return i;
     }
 }

@@ -75,8 +75,8 @@ final class CpuOptimizer {
     static double sumOfSquares(float[] x, int from, int to, boolean vector) {
         double[] s = new double[LaneSums.LANES];
         int i = from;
-        if (vector && CpuOptimizerVector.SUM_OF_SQUARES) {
-            i = CpuOptimizerVector.sumsOfSquares(x, from, to, s);
+        if (vector && CpuNormVector.LANES_MATCH) {
+            i = CpuNormVector.sumsOfSquares(x, from, to, s);
         } else {
             double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
             for (; i + LaneSums.LANES <= to; i += LaneSums.LANES) {

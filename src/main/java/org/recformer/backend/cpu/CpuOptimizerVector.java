@@ -25,8 +25,6 @@ final class CpuOptimizerVector {
     private static final int L = F.length();
     /** The upper half of a float vector: the lanes a narrowing with part -1 fills. */
     private static final VectorMask<Float> UPPER = F.indexInRange(-L / 2, L / 2); // lanes i with 0 <= i - L/2 < L/2
-    /** Whether the sum of squares runs here: its order is {@link LaneSums#LANES} interleaved sums, one double vector of them. */
-    static final boolean SUM_OF_SQUARES = D.length() == LaneSums.LANES && L == 2 * D.length();
 
     private CpuOptimizerVector() {}
 
@@ -53,24 +51,6 @@ final class CpuOptimizerVector {
             FloatVector denom = root.add(epsV);
             FloatVector.fromArray(F, p, i).mul(decayV).sub(mi.mul(stepSizeV).div(denom)).intoArray(p, i);
         }
-        return i;
-    }
-
-    /**
-     * The {@link LaneSums#LANES} interleaved sums of x[i]^2 (in double) over the whole
-     * vectors of [from, to), one lane each, into {@code sums}; returns the first element not added.
-     */
-    static int sumsOfSquares(float[] x, int from, int to, double[] sums) {
-        DoubleVector acc = DoubleVector.zero(D);
-        int i = from;
-        for (; i + L <= to; i += L) {
-            FloatVector xi = FloatVector.fromArray(F, x, i);
-            DoubleVector low = (DoubleVector) xi.convertShape(VectorOperators.F2D, D, 0);
-            DoubleVector high = (DoubleVector) xi.convertShape(VectorOperators.F2D, D, 1);
-            acc = low.fma(low, acc); // x^2 is exact in double, so this is the plain loop's s + x * x
-            acc = high.fma(high, acc); // elements i + 8 .. i + 15 after i .. i + 7, lane by lane
-        }
-        acc.intoArray(sums, 0);
         return i;
     }
 }
