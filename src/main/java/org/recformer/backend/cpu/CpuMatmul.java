@@ -235,10 +235,8 @@ final class CpuMatmul {
                 boolean load = accumulate || p0 > 0;
                 float[] init = load ? null : bias;
                 Parallel.forRange(rows, 1, (from, to) -> {
-                    for (int row = from; row < to; row++) {
-                        int i0 = rowStart(row, groups, rows, mr);
-                        packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowStart(row + 1, groups, rows, mr)) - i0, depth, kc, mr);
-                    }
+                    int i0 = rowStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
+                    packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowStart(to, groups, rows, mr)) - i0, depth, kc, mr);
                 });
                 for (int j0 = 0; j0 < n; j0 += NC) {
                     int nc = Math.min(NC, n - j0), jBlock = j0;
@@ -302,22 +300,25 @@ final class CpuMatmul {
 
         /**
          * panels[at + (g * kc + p) * mr + r] = op(A)[i0 + g * mr + r][p0 + p]; rows past mc keep what they
-         * held (the kernel's products of those rows are never stored). Reads follow A's memory order (along p when op(A) rows are rows of A, along r when transposed).
+         * held (the kernel's products of those rows are never stored). Reads follow A's memory order:
+         * along p when op(A)'s rows are rows of A; along the rows, for all groups, when op(A) is transposed.
          */
         private void packPanelsA(float[] panels, int at, int offA, int i0, int mc, int p0, int kc, int mr) {
-            for (int g = 0; g * mr < mc; g++) {
-                int rows = Math.min(mr, mc - g * mr);
-                int dst = at + g * kc * mr;
-                int src = offA + (i0 + g * mr) * aRow + p0 * aCol;
-                if (aCol == 1) {
-                    int gathered = rows == mr && packIndex != null ? CpuMatmulVector.packRows(a, src, kc, panels, dst, packIndex) : 0;
+            int src = offA + i0 * aRow + p0 * aCol;
+            if (aCol == 1) {
+                for (int g = 0; g * mr < mc; g++) {
+                    int rows = Math.min(mr, mc - g * mr), from = src + g * mr * aRow, dst = at + g * kc * mr;
+                    int gathered = rows == mr && packIndex != null ? CpuMatmulVector.packRows(a, from, kc, panels, dst, packIndex) : 0;
                     for (int r = 0; r < rows; r++) {
-                        for (int p = gathered; p < kc; p++) panels[dst + p * mr + r] = a[src + r * aRow + p];
+                        for (int p = gathered; p < kc; p++) panels[dst + p * mr + r] = a[from + r * aRow + p];
                     }
-                } else {
-                    int copied = rows == mr ? CpuMatmulVector.packRowsTransposed(a, src, aCol, kc, panels, dst) : 0;
-                    for (int p = copied; p < kc; p++) {
-                        for (int r = 0; r < rows; r++) panels[dst + p * mr + r] = a[src + p * aCol + r];
+                }
+            } else {
+                int copied = CpuMatmulVector.packGroupsTransposed(a, src, aCol, kc, panels, at, mc / mr); // all but their last step
+                for (int g = 0; g * mr < mc; g++) {
+                    int rows = Math.min(mr, mc - g * mr), dst = at + g * kc * mr;
+                    for (int p = g < copied ? kc - 1 : 0; p < kc; p++) {
+                        for (int r = 0; r < rows; r++) panels[dst + p * mr + r] = a[src + p * aCol + g * mr + r];
                     }
                 }
             }
@@ -325,10 +326,15 @@ final class CpuMatmul {
 
         /**
          * panels[(q * kc + p) * nr + j] = op(B)[p0 + p][j0 + q * nr + j] for panels q in [qFrom, qTo);
-         * columns past nc keep what they held (never stored either). Reads follow B's memory order (along j when op(B) rows are rows of B, along p when transposed).
+         * columns past nc keep what they held (never stored either). Reads follow B's memory order:
+         * along the rows, for all whole panels, when op(B)'s rows are rows of B; along p when transposed.
          */
         private void packPanelsB(float[] panels, int offB, int p0, int kc, int j0, int nc, int nr, int qFrom, int qTo) {
-            for (int q = qFrom; q < qTo; q++) {
+            int wholeTo = Math.max(qFrom, Math.min(qTo, nc / nr)); // panels [qFrom, wholeTo) have all nr columns
+            if (bCol == 1) {
+                CpuMatmulVector.packPanelRows(b, offB + p0 * bRow + j0 + qFrom * nr, bRow, kc, panels, qFrom * kc * nr, wholeTo - qFrom);
+            }
+            for (int q = bCol == 1 ? wholeTo : qFrom; q < qTo; q++) {
                 int cols = Math.min(nr, nc - q * nr);
                 int dst = q * kc * nr;
                 int src = offB + p0 * bRow + (j0 + q * nr) * bCol;

@@ -90,18 +90,37 @@ final class CpuMatmulVector {
     }
 
     /**
-     * panels[dst + p * MR + r] = a[src + p * depthStride + r] for a whole group of MR rows (op(A)
-     * transposed: a group's floats of one depth step are consecutive in A), a vector of L &gt;= MR
-     * floats per depth step: the L - MR floats past the group land in the next step's place, which
-     * that step overwrites. Returns the first p left to the caller: at most kc - 1 (the last step
-     * would write past the group) and none whose vector would read past the end of {@code a}.
+     * panels[dst + (g * kc + p) * MR + r] = a[src + p * depthStride + g * MR + r] for p in [0, kc - 1)
+     * and the leading whole groups g (op(A) transposed: the groups' floats of one depth step are
+     * consecutive in A, read in that order), a vector of L &gt;= MR floats per group and depth step: the
+     * L - MR floats past a group's step land in its next step's place, which that step overwrites.
+     * Returns how many of the {@code groups} groups it copied: those whose vectors stay inside
+     * {@code a}. Their last depth step (it would write into the next group) is left to the caller.
      */
-    static int packRowsTransposed(float[] a, int src, int depthStride, int kc, float[] panels, int dst) {
-        int p = 0;
-        for (; p < kc - 1 && src + p * depthStride + L <= a.length; p++) {
-            FloatVector.fromArray(S, a, src + p * depthStride).intoArray(panels, dst + p * MR);
+    static int packGroupsTransposed(float[] a, int src, int depthStride, int kc, float[] panels, int dst, int groups) {
+        long lastStep = src + (long) (kc - 2) * depthStride; // the first float the last copied step reads
+        if (kc < 2 || groups <= 0 || lastStep + L > a.length) return 0;
+        int copied = (int) Math.min(groups, (a.length - L - lastStep) / MR + 1);
+        for (int p = 0; p < kc - 1; p++) {
+            int from = src + p * depthStride, to = dst + p * MR;
+            for (int g = 0; g < copied; g++) FloatVector.fromArray(S, a, from + g * MR).intoArray(panels, to + g * kc * MR);
         }
-        return p;
+        return copied;
+    }
+
+    /**
+     * panels[dst + (q * kc + p) * NR + j] = b[src + p * rowStride + q * NR + j] for {@code count}
+     * whole panels (op(B)'s rows are rows of B), p in [0, kc) and j in [0, NR): each depth step's
+     * floats of all the panels are consecutive in B, read in that order, a vector at a time.
+     */
+    static void packPanelRows(float[] b, int src, int rowStride, int kc, float[] panels, int dst, int count) {
+        for (int p = 0; p < kc; p++) {
+            int from = src + p * rowStride, to = dst + p * NR;
+            for (int q = 0; q < count; q++, from += NR, to += kc * NR) {
+                FloatVector.fromArray(S, b, from).intoArray(panels, to);
+                FloatVector.fromArray(S, b, from + L).intoArray(panels, to + L);
+            }
+        }
     }
 
     /** Where a packed B panel takes a depth step's floats from when op(B)'s columns are rows of B (stride {@code columnStride}). */
