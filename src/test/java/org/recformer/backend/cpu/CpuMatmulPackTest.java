@@ -1,0 +1,90 @@
+package org.recformer.backend.cpu;
+
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.SplittableRandom;
+
+/**
+ * The matmul's vector packing routines against their definitions, element by element, on panels
+ * poisoned beforehand: every element they promise is written with the right value, nothing outside
+ * it is (except the floats a transposed group's step spills into its own next step), and a group
+ * whose vectors would read past the end of A is left to the caller. {@link CpuMatmulTest} checks
+ * the products they feed.
+ */
+class CpuMatmulPackTest {
+    private static final int MR = CpuMatmulVector.MR, NR = CpuMatmulVector.NR, L = NR / 2;
+    private static final float POISON = Float.NaN;
+
+    @BeforeAll
+    static void vectorApi() {
+        Assertions.assertTrue(CpuMatmul.VECTOR, "tests should run with jdk.incubator.vector");
+    }
+
+    private static float[] random(int n, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) random.nextDouble(-1, 1);
+        return x;
+    }
+
+    private static float[] poisoned(int n) {
+        float[] x = new float[n];
+        java.util.Arrays.fill(x, POISON);
+        return x;
+    }
+
+    @ParameterizedTest(name = "kc={0} groups={1} depthStride={2}")
+    @CsvSource({"1, 3, 50", "2, 1, 14", "5, 3, 45", "17, 4, 61", "384, 2, 768"})
+    void transposedGroupsHoldTheirRowsButTheLastStep(int kc, int groups, int depthStride) {
+        int src = 7, dst = 5;
+        float[] a = random(src + kc * depthStride, kc);
+        float[] panels = poisoned(dst + groups * kc * MR + 3);
+        int copied = CpuMatmulVector.packGroupsTransposed(a, src, depthStride, kc, panels, dst, groups);
+        Assertions.assertEquals(kc < 2 ? 0 : groups, copied, "groups copied");
+        for (int i = 0; i < panels.length; i++) {
+            int e = i - dst, g = Math.floorDiv(e, kc * MR), p = Math.floorMod(e, kc * MR) / MR, r = Math.floorMod(e, MR);
+            boolean promised = e >= 0 && g < copied && p < kc - 1;
+            boolean spill = e >= 0 && g < copied && p == kc - 1 && r < L - MR;
+            if (promised) {
+                Assertions.assertEquals(a[src + p * depthStride + g * MR + r], panels[i], "group " + g + " step " + p + " row " + r);
+            } else if (!spill) {
+                Assertions.assertTrue(Float.isNaN(panels[i]), "element " + i + " (group " + g + ", step " + p + ") is not the routine's to write");
+            }
+        }
+    }
+
+    @Test
+    void aGroupWhoseVectorsWouldPassTheEndOfAIsLeftToTheCaller() {
+        int kc = 6, depthStride = 3 * MR, src = 0, groups = 3;
+        int lastStep = src + (kc - 2) * depthStride;
+        // the third group's last copied step would read L floats from lastStep + 2 * MR: one short
+        float[] a = random(lastStep + 2 * MR + L - 1, 3);
+        float[] panels = poisoned(groups * kc * MR);
+        Assertions.assertEquals(2, CpuMatmulVector.packGroupsTransposed(a, src, depthStride, kc, panels, 0, groups));
+        for (int i = 2 * kc * MR; i < panels.length; i++) Assertions.assertTrue(Float.isNaN(panels[i]), "third group untouched at " + i);
+        float[] longer = random(a.length + 1, 3);
+        Assertions.assertEquals(3, CpuMatmulVector.packGroupsTransposed(longer, src, depthStride, kc, poisoned(panels.length), 0, groups),
+                "one more float and the third group fits");
+    }
+
+    @ParameterizedTest(name = "kc={0} count={1} rowStride={2}")
+    @CsvSource({"1, 1, 32", "3, 2, 70", "7, 0, 40", "384, 16, 512", "5, 3, 101"})
+    void panelRowsHoldTheirColumns(int kc, int count, int rowStride) {
+        int src = 3, dst = 9;
+        float[] b = random(src + kc * rowStride + count * NR, kc + count);
+        float[] panels = poisoned(dst + (count + 1) * kc * NR);
+        CpuMatmulVector.packPanelRows(b, src, rowStride, kc, panels, dst, count);
+        for (int i = 0; i < panels.length; i++) {
+            int e = i - dst, q = Math.floorDiv(e, kc * NR), p = Math.floorMod(e, kc * NR) / NR, j = Math.floorMod(e, NR);
+            if (e >= 0 && q < count) {
+                Assertions.assertEquals(b[src + p * rowStride + q * NR + j], panels[i], "panel " + q + " step " + p + " column " + j);
+            } else {
+                Assertions.assertTrue(Float.isNaN(panels[i]), "element " + i + " is not the routine's to write");
+            }
+        }
+    }
+}
