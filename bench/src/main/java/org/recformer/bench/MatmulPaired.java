@@ -18,7 +18,10 @@ import java.util.Arrays;
  * order that rotates per round, timed in thread CPU time. It prints each build's median GFLOP/s
  * and, for every build after the first, the median and quartiles of its per-round ratio to the
  * first: both builds of a round saw the same load, so the ratio's spread is far narrower than the
- * GFLOP/s'. Shapes as in {@link MatmulBench}.
+ * GFLOP/s'. It does not remove the JIT's draw: each build's kernels are compiled on their own, and
+ * the same two builds have differed by up to 7% from one JVM to the next on a path neither
+ * changed, so repeat a comparison in a few JVMs before believing a few percent. Shapes as in
+ * {@link MatmulBench}.
  */
 public final class MatmulPaired {
     private MatmulPaired() {}
