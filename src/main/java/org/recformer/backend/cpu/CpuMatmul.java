@@ -200,9 +200,8 @@ final class CpuMatmul {
 
         /**
          * Vector API kernels: C[bi] (+)= op(A) op(B). Per block of depth (equal blocks of at most
-         * VECTOR_KC), op(A)'s rows are packed into row groups once for every column block (by the
-         * task that first multiplies a row block when one task takes each, else beforehand, split
-         * across cores by row block); per block of VECTOR_NC columns, op(B)'s block is packed into column panels (split across cores), then tasks
+         * VECTOR_KC), op(A)'s rows are packed into row groups once (split across cores by row block)
+         * for every column block; per block of VECTOR_NC columns, op(B)'s block is packed into column panels (split across cores), then tasks
          * of a row block by a slice of the column panels run across cores. The rows are cut into
          * whole kernel row groups, as many row blocks as a multiple of the cores with at most about
          * MC rows each; a product with few row blocks is cut into column slices as well. Each
@@ -243,19 +242,14 @@ final class CpuMatmul {
                 int kc = Math.min(kcMax, k - p0), depth = p0;
                 boolean load = accumulate || p0 > 0;
                 float[] init = load ? null : bias;
-                // one task per row block in the first column block: it packs its rows of A itself, so they
-                // are still in its core's cache when it multiplies them; else the rows are packed first
-                boolean packInTask = slices(Math.min(VECTOR_NC, n), nr, threads, rows) == 1;
-                if (!packInTask) {
-                    Parallel.forRange(rows, 1, (from, to) -> {
-                        int i0 = rowStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
-                        packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowStart(to, groups, rows, mr)) - i0, depth, kc, mr);
-                    });
-                }
+                Parallel.forRange(rows, 1, (from, to) -> {
+                    int i0 = rowStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
+                    packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowStart(to, groups, rows, mr)) - i0, depth, kc, mr);
+                });
                 for (int j0 = 0; j0 < n; j0 += VECTOR_NC) {
                     int nc = Math.min(VECTOR_NC, n - j0), jBlock = j0;
                     int panels = (nc + nr - 1) / nr;
-                    int slices = slices(nc, nr, threads, rows);
+                    int slices = Math.min(panels, Math.max(1, 2 * threads / rows));
                     int panelsPerSlice = (panels + slices - 1) / slices;
                     int tasks = rows * slices;
                     Parallel.forRange(panels, Math.max(1, (1 << 16) / (kc * nr)),
@@ -269,18 +263,12 @@ final class CpuMatmul {
                             int q0 = (t % slices) * panelsPerSlice, q1 = Math.min(panels, q0 + panelsPerSlice);
                             if (q0 >= q1) continue;
                             int col = q0 * nr;
-                            if (packInTask && jBlock == 0) packPanelsA(panelsA, i0 * kc, offA, i0, mc, depth, kc, mr);
                             CpuMatmulVector.multiply(panelsA, i0 * kc, panelsB, q0 * kc * nr, kc, c, offC + i0 * n + jBlock + col, n,
                                     mc, Math.min(nc, q1 * nr) - col, load, init, jBlock + col);
                         }
                     });
                 }
             }
-        }
-
-        /** Column slices per row block for a column block of nc: enough tasks for the cores when there are few row blocks. */
-        private static int slices(int nc, int nr, int threads, int rows) {
-            return Math.min((nc + nr - 1) / nr, Math.max(1, 2 * threads / rows));
         }
 
         /** The first row of row block {@code row} of {@code rows} over {@code groups} groups of mr rows. */
