@@ -330,19 +330,20 @@ final class CpuMatmul {
          * along the rows, for all whole panels, when op(B)'s rows are rows of B; along p when transposed.
          */
         private void packPanelsB(float[] panels, int offB, int p0, int kc, int j0, int nc, int nr, int qFrom, int qTo) {
-            int wholeTo = Math.max(qFrom, Math.min(qTo, nc / nr)); // panels [qFrom, wholeTo) have all nr columns
             if (bCol == 1) {
+                int wholeTo = Math.max(qFrom, Math.min(qTo, nc / nr)); // panels [qFrom, wholeTo) have all nr columns
                 CpuMatmulVector.packPanelRows(b, offB + p0 * bRow + j0 + qFrom * nr, bRow, kc, panels, qFrom * kc * nr, wholeTo - qFrom);
+                for (int q = wholeTo; q < qTo; q++) { // the block's last panel, cut by its edge
+                    int src = offB + p0 * bRow + j0 + q * nr;
+                    for (int p = 0; p < kc; p++) System.arraycopy(b, src + p * bRow, panels, (q * kc + p) * nr, nc - q * nr);
+                }
+                return;
             }
-            for (int q = bCol == 1 ? wholeTo : qFrom; q < qTo; q++) {
+            for (int q = qFrom; q < qTo; q++) {
                 int cols = Math.min(nr, nc - q * nr);
                 int dst = q * kc * nr;
                 int src = offB + p0 * bRow + (j0 + q * nr) * bCol;
-                if (bCol == 1) {
-                    for (int p = 0; p < kc; p++) {
-                        System.arraycopy(b, src + p * bRow, panels, dst + p * nr, cols);
-                    }
-                } else if (cols == nr && panelIndex != null) {
+                if (cols == nr && panelIndex != null) {
                     CpuMatmulVector.packColumns(b, src, kc, panels, dst, panelIndex);
                 } else {
                     for (int j = 0; j < cols; j++) {

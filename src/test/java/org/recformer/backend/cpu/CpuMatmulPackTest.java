@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -33,7 +34,7 @@ class CpuMatmulPackTest {
 
     private static float[] poisoned(int n) {
         float[] x = new float[n];
-        java.util.Arrays.fill(x, POISON);
+        Arrays.fill(x, POISON);
         return x;
     }
 
