@@ -49,13 +49,16 @@ final class CpuMatmulVector {
             for (int q = 0; q * NR < nc; q++) {
                 int cols = Math.min(NR, nc - q * NR), at = offC + g * MR * ldc + q * NR;
                 boolean full = rows == MR && cols == NR;
-                // a block not loaded from C starts from the bias when there is one, else from zeros (also
-                // a cut block that will be added to C)
-                boolean fromInit = !load && init != null;
-                float[] start = fromInit ? init : ZEROS;
-                int startAt = fromInit ? initAt + q * NR : 0;
-                if (WIDE) kernel14x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, c, at, ldc, full, load, start, startAt, tile);
-                else kernel6x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, c, at, ldc, full, load, start, startAt, tile);
+                // a whole block starts from C when loaded and is written back in place; any other starts
+                // from one row, repeated (stride 0): the bias when there is one, else zeros (also a cut
+                // block, which goes to the tile and is then added to C or stored)
+                boolean fromC = full && load, fromInit = !load && init != null;
+                float[] from = fromC ? c : fromInit ? init : ZEROS;
+                int fromAt = fromC ? at : fromInit ? initAt + q * NR : 0, fromStride = fromC ? ldc : 0;
+                float[] to = full ? c : tile;
+                int toAt = full ? at : 0, toStride = full ? ldc : NR;
+                if (WIDE) kernel14x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride);
+                else kernel6x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride);
                 if (!full) storeEdge(tile, c, at, ldc, rows, cols, load);
             }
         }
@@ -149,59 +152,27 @@ final class CpuMatmulVector {
     }
 
     /**
-     * The MR x NR block of C at {@code at} (+)= 14 rows of packed A (from a) x a 2-vector panel of
-     * packed B (from b) over kc;
-     * {@code full}: the block lies inside C (read when {@code load}, written in place), else it goes to
-     * {@code tile} (MR rows of NR) for {@link #storeEdge}.
+     * 14 rows of packed A (from a) x a 2-vector panel of packed B (from b) over kc, added to the
+     * 14 x NR block read from {@code from} (row r at fromAt + r * fromStride; stride 0 repeats one
+     * row) and written to {@code to} (row r at toAt + r * toStride). No branches: the caller chooses
+     * the arrays, so the compiled loop does not depend on which cases the profile has seen.
      */
-    private static void kernel14x2(float[] pa, int a, float[] pb, int b, int kc, float[] c, int at, int ldc,
-                                  boolean full, boolean load, float[] start, int startAt, float[] tile) {
-        FloatVector c0a, c0b;
-        FloatVector c1a, c1b;
-        FloatVector c2a, c2b;
-        FloatVector c3a, c3b;
-        FloatVector c4a, c4b;
-        FloatVector c5a, c5b;
-        FloatVector c6a, c6b;
-        FloatVector c7a, c7b;
-        FloatVector c8a, c8b;
-        FloatVector c9a, c9b;
-        FloatVector c10a, c10b;
-        FloatVector c11a, c11b;
-        FloatVector c12a, c12b;
-        FloatVector c13a, c13b;
-        if (full && load) {
-            c0a = FloatVector.fromArray(S, c, at); c0b = FloatVector.fromArray(S, c, at + L);
-            c1a = FloatVector.fromArray(S, c, at + ldc); c1b = FloatVector.fromArray(S, c, at + ldc + L);
-            c2a = FloatVector.fromArray(S, c, at + 2 * ldc); c2b = FloatVector.fromArray(S, c, at + 2 * ldc + L);
-            c3a = FloatVector.fromArray(S, c, at + 3 * ldc); c3b = FloatVector.fromArray(S, c, at + 3 * ldc + L);
-            c4a = FloatVector.fromArray(S, c, at + 4 * ldc); c4b = FloatVector.fromArray(S, c, at + 4 * ldc + L);
-            c5a = FloatVector.fromArray(S, c, at + 5 * ldc); c5b = FloatVector.fromArray(S, c, at + 5 * ldc + L);
-            c6a = FloatVector.fromArray(S, c, at + 6 * ldc); c6b = FloatVector.fromArray(S, c, at + 6 * ldc + L);
-            c7a = FloatVector.fromArray(S, c, at + 7 * ldc); c7b = FloatVector.fromArray(S, c, at + 7 * ldc + L);
-            c8a = FloatVector.fromArray(S, c, at + 8 * ldc); c8b = FloatVector.fromArray(S, c, at + 8 * ldc + L);
-            c9a = FloatVector.fromArray(S, c, at + 9 * ldc); c9b = FloatVector.fromArray(S, c, at + 9 * ldc + L);
-            c10a = FloatVector.fromArray(S, c, at + 10 * ldc); c10b = FloatVector.fromArray(S, c, at + 10 * ldc + L);
-            c11a = FloatVector.fromArray(S, c, at + 11 * ldc); c11b = FloatVector.fromArray(S, c, at + 11 * ldc + L);
-            c12a = FloatVector.fromArray(S, c, at + 12 * ldc); c12b = FloatVector.fromArray(S, c, at + 12 * ldc + L);
-            c13a = FloatVector.fromArray(S, c, at + 13 * ldc); c13b = FloatVector.fromArray(S, c, at + 13 * ldc + L);
-        } else { // from the start row (zeros or the bias): the same two-way branch as zero would be
-            FloatVector za = FloatVector.fromArray(S, start, startAt), zb = FloatVector.fromArray(S, start, startAt + L);
-            c0a = za; c0b = zb;
-            c1a = za; c1b = zb;
-            c2a = za; c2b = zb;
-            c3a = za; c3b = zb;
-            c4a = za; c4b = zb;
-            c5a = za; c5b = zb;
-            c6a = za; c6b = zb;
-            c7a = za; c7b = zb;
-            c8a = za; c8b = zb;
-            c9a = za; c9b = zb;
-            c10a = za; c10b = zb;
-            c11a = za; c11b = zb;
-            c12a = za; c12b = zb;
-            c13a = za; c13b = zb;
-        }
+    private static void kernel14x2(float[] pa, int a, float[] pb, int b, int kc,
+                                  float[] from, int fromAt, int fromStride, float[] to, int toAt, int toStride) {
+        FloatVector c0a = FloatVector.fromArray(S, from, fromAt), c0b = FloatVector.fromArray(S, from, fromAt + L);
+        FloatVector c1a = FloatVector.fromArray(S, from, fromAt + fromStride), c1b = FloatVector.fromArray(S, from, fromAt + fromStride + L);
+        FloatVector c2a = FloatVector.fromArray(S, from, fromAt + 2 * fromStride), c2b = FloatVector.fromArray(S, from, fromAt + 2 * fromStride + L);
+        FloatVector c3a = FloatVector.fromArray(S, from, fromAt + 3 * fromStride), c3b = FloatVector.fromArray(S, from, fromAt + 3 * fromStride + L);
+        FloatVector c4a = FloatVector.fromArray(S, from, fromAt + 4 * fromStride), c4b = FloatVector.fromArray(S, from, fromAt + 4 * fromStride + L);
+        FloatVector c5a = FloatVector.fromArray(S, from, fromAt + 5 * fromStride), c5b = FloatVector.fromArray(S, from, fromAt + 5 * fromStride + L);
+        FloatVector c6a = FloatVector.fromArray(S, from, fromAt + 6 * fromStride), c6b = FloatVector.fromArray(S, from, fromAt + 6 * fromStride + L);
+        FloatVector c7a = FloatVector.fromArray(S, from, fromAt + 7 * fromStride), c7b = FloatVector.fromArray(S, from, fromAt + 7 * fromStride + L);
+        FloatVector c8a = FloatVector.fromArray(S, from, fromAt + 8 * fromStride), c8b = FloatVector.fromArray(S, from, fromAt + 8 * fromStride + L);
+        FloatVector c9a = FloatVector.fromArray(S, from, fromAt + 9 * fromStride), c9b = FloatVector.fromArray(S, from, fromAt + 9 * fromStride + L);
+        FloatVector c10a = FloatVector.fromArray(S, from, fromAt + 10 * fromStride), c10b = FloatVector.fromArray(S, from, fromAt + 10 * fromStride + L);
+        FloatVector c11a = FloatVector.fromArray(S, from, fromAt + 11 * fromStride), c11b = FloatVector.fromArray(S, from, fromAt + 11 * fromStride + L);
+        FloatVector c12a = FloatVector.fromArray(S, from, fromAt + 12 * fromStride), c12b = FloatVector.fromArray(S, from, fromAt + 12 * fromStride + L);
+        FloatVector c13a = FloatVector.fromArray(S, from, fromAt + 13 * fromStride), c13b = FloatVector.fromArray(S, from, fromAt + 13 * fromStride + L);
         for (int p = 0; p < kc; p++) {
             int ia = a + p * 14, ib = b + p * (2 * L);
             FloatVector b0 = FloatVector.fromArray(S, pb, ib);
@@ -235,55 +206,37 @@ final class CpuMatmulVector {
             x = FloatVector.broadcast(S, pa[ia + 13]);
             c13a = x.fma(b0, c13a); c13b = x.fma(b1, c13b);
         }
-        // into C or the tile here, so no vector value escapes into a call (that would box it)
-        float[] to = full ? c : tile;
-        int t = full ? at : 0, w = full ? ldc : NR;
-        c0a.intoArray(to, t); c0b.intoArray(to, t + L);
-        c1a.intoArray(to, t + w); c1b.intoArray(to, t + w + L);
-        c2a.intoArray(to, t + 2 * w); c2b.intoArray(to, t + 2 * w + L);
-        c3a.intoArray(to, t + 3 * w); c3b.intoArray(to, t + 3 * w + L);
-        c4a.intoArray(to, t + 4 * w); c4b.intoArray(to, t + 4 * w + L);
-        c5a.intoArray(to, t + 5 * w); c5b.intoArray(to, t + 5 * w + L);
-        c6a.intoArray(to, t + 6 * w); c6b.intoArray(to, t + 6 * w + L);
-        c7a.intoArray(to, t + 7 * w); c7b.intoArray(to, t + 7 * w + L);
-        c8a.intoArray(to, t + 8 * w); c8b.intoArray(to, t + 8 * w + L);
-        c9a.intoArray(to, t + 9 * w); c9b.intoArray(to, t + 9 * w + L);
-        c10a.intoArray(to, t + 10 * w); c10b.intoArray(to, t + 10 * w + L);
-        c11a.intoArray(to, t + 11 * w); c11b.intoArray(to, t + 11 * w + L);
-        c12a.intoArray(to, t + 12 * w); c12b.intoArray(to, t + 12 * w + L);
-        c13a.intoArray(to, t + 13 * w); c13b.intoArray(to, t + 13 * w + L);
+        // into the destination here, so no vector value escapes into a call (that would box it)
+        c0a.intoArray(to, toAt); c0b.intoArray(to, toAt + L);
+        c1a.intoArray(to, toAt + toStride); c1b.intoArray(to, toAt + toStride + L);
+        c2a.intoArray(to, toAt + 2 * toStride); c2b.intoArray(to, toAt + 2 * toStride + L);
+        c3a.intoArray(to, toAt + 3 * toStride); c3b.intoArray(to, toAt + 3 * toStride + L);
+        c4a.intoArray(to, toAt + 4 * toStride); c4b.intoArray(to, toAt + 4 * toStride + L);
+        c5a.intoArray(to, toAt + 5 * toStride); c5b.intoArray(to, toAt + 5 * toStride + L);
+        c6a.intoArray(to, toAt + 6 * toStride); c6b.intoArray(to, toAt + 6 * toStride + L);
+        c7a.intoArray(to, toAt + 7 * toStride); c7b.intoArray(to, toAt + 7 * toStride + L);
+        c8a.intoArray(to, toAt + 8 * toStride); c8b.intoArray(to, toAt + 8 * toStride + L);
+        c9a.intoArray(to, toAt + 9 * toStride); c9b.intoArray(to, toAt + 9 * toStride + L);
+        c10a.intoArray(to, toAt + 10 * toStride); c10b.intoArray(to, toAt + 10 * toStride + L);
+        c11a.intoArray(to, toAt + 11 * toStride); c11b.intoArray(to, toAt + 11 * toStride + L);
+        c12a.intoArray(to, toAt + 12 * toStride); c12b.intoArray(to, toAt + 12 * toStride + L);
+        c13a.intoArray(to, toAt + 13 * toStride); c13b.intoArray(to, toAt + 13 * toStride + L);
     }
 
     /**
-     * The MR x NR block of C at {@code at} (+)= 6 rows of packed A (from a) x a 2-vector panel of
-     * packed B (from b) over kc;
-     * {@code full}: the block lies inside C (read when {@code load}, written in place), else it goes to
-     * {@code tile} (MR rows of NR) for {@link #storeEdge}.
+     * 6 rows of packed A (from a) x a 2-vector panel of packed B (from b) over kc, added to the
+     * 6 x NR block read from {@code from} (row r at fromAt + r * fromStride; stride 0 repeats one
+     * row) and written to {@code to} (row r at toAt + r * toStride). No branches: the caller chooses
+     * the arrays, so the compiled loop does not depend on which cases the profile has seen.
      */
-    private static void kernel6x2(float[] pa, int a, float[] pb, int b, int kc, float[] c, int at, int ldc,
-                                  boolean full, boolean load, float[] start, int startAt, float[] tile) {
-        FloatVector c0a, c0b;
-        FloatVector c1a, c1b;
-        FloatVector c2a, c2b;
-        FloatVector c3a, c3b;
-        FloatVector c4a, c4b;
-        FloatVector c5a, c5b;
-        if (full && load) {
-            c0a = FloatVector.fromArray(S, c, at); c0b = FloatVector.fromArray(S, c, at + L);
-            c1a = FloatVector.fromArray(S, c, at + ldc); c1b = FloatVector.fromArray(S, c, at + ldc + L);
-            c2a = FloatVector.fromArray(S, c, at + 2 * ldc); c2b = FloatVector.fromArray(S, c, at + 2 * ldc + L);
-            c3a = FloatVector.fromArray(S, c, at + 3 * ldc); c3b = FloatVector.fromArray(S, c, at + 3 * ldc + L);
-            c4a = FloatVector.fromArray(S, c, at + 4 * ldc); c4b = FloatVector.fromArray(S, c, at + 4 * ldc + L);
-            c5a = FloatVector.fromArray(S, c, at + 5 * ldc); c5b = FloatVector.fromArray(S, c, at + 5 * ldc + L);
-        } else { // from the start row (zeros or the bias): the same two-way branch as zero would be
-            FloatVector za = FloatVector.fromArray(S, start, startAt), zb = FloatVector.fromArray(S, start, startAt + L);
-            c0a = za; c0b = zb;
-            c1a = za; c1b = zb;
-            c2a = za; c2b = zb;
-            c3a = za; c3b = zb;
-            c4a = za; c4b = zb;
-            c5a = za; c5b = zb;
-        }
+    private static void kernel6x2(float[] pa, int a, float[] pb, int b, int kc,
+                                  float[] from, int fromAt, int fromStride, float[] to, int toAt, int toStride) {
+        FloatVector c0a = FloatVector.fromArray(S, from, fromAt), c0b = FloatVector.fromArray(S, from, fromAt + L);
+        FloatVector c1a = FloatVector.fromArray(S, from, fromAt + fromStride), c1b = FloatVector.fromArray(S, from, fromAt + fromStride + L);
+        FloatVector c2a = FloatVector.fromArray(S, from, fromAt + 2 * fromStride), c2b = FloatVector.fromArray(S, from, fromAt + 2 * fromStride + L);
+        FloatVector c3a = FloatVector.fromArray(S, from, fromAt + 3 * fromStride), c3b = FloatVector.fromArray(S, from, fromAt + 3 * fromStride + L);
+        FloatVector c4a = FloatVector.fromArray(S, from, fromAt + 4 * fromStride), c4b = FloatVector.fromArray(S, from, fromAt + 4 * fromStride + L);
+        FloatVector c5a = FloatVector.fromArray(S, from, fromAt + 5 * fromStride), c5b = FloatVector.fromArray(S, from, fromAt + 5 * fromStride + L);
         for (int p = 0; p < kc; p++) {
             int ia = a + p * 6, ib = b + p * (2 * L);
             FloatVector b0 = FloatVector.fromArray(S, pb, ib);
@@ -301,14 +254,12 @@ final class CpuMatmulVector {
             x = FloatVector.broadcast(S, pa[ia + 5]);
             c5a = x.fma(b0, c5a); c5b = x.fma(b1, c5b);
         }
-        // into C or the tile here, so no vector value escapes into a call (that would box it)
-        float[] to = full ? c : tile;
-        int t = full ? at : 0, w = full ? ldc : NR;
-        c0a.intoArray(to, t); c0b.intoArray(to, t + L);
-        c1a.intoArray(to, t + w); c1b.intoArray(to, t + w + L);
-        c2a.intoArray(to, t + 2 * w); c2b.intoArray(to, t + 2 * w + L);
-        c3a.intoArray(to, t + 3 * w); c3b.intoArray(to, t + 3 * w + L);
-        c4a.intoArray(to, t + 4 * w); c4b.intoArray(to, t + 4 * w + L);
-        c5a.intoArray(to, t + 5 * w); c5b.intoArray(to, t + 5 * w + L);
+        // into the destination here, so no vector value escapes into a call (that would box it)
+        c0a.intoArray(to, toAt); c0b.intoArray(to, toAt + L);
+        c1a.intoArray(to, toAt + toStride); c1b.intoArray(to, toAt + toStride + L);
+        c2a.intoArray(to, toAt + 2 * toStride); c2b.intoArray(to, toAt + 2 * toStride + L);
+        c3a.intoArray(to, toAt + 3 * toStride); c3b.intoArray(to, toAt + 3 * toStride + L);
+        c4a.intoArray(to, toAt + 4 * toStride); c4b.intoArray(to, toAt + 4 * toStride + L);
+        c5a.intoArray(to, toAt + 5 * toStride); c5b.intoArray(to, toAt + 5 * toStride + L);
     }
 }
