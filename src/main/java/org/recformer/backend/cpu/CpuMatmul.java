@@ -25,7 +25,7 @@ import java.util.Arrays;
  * <p>When the JVM runs with {@code --add-modules jdk.incubator.vector}, the faster
  * {@link CpuMatmulVector} micro-kernels (accumulators in registers) are used instead; set
  * {@code -Drecformer.vector=false} to force the plain loops. They read both operands from packed
- * contiguous panels, as BLAS libraries do ({@link Operands#entry}): per NC x KC block, op(B) packed
+ * contiguous panels, as BLAS libraries do ({@link Operands#entry}): per VECTOR_NC x VECTOR_KC block, op(B) packed
  * once in panels of the kernel's column width (in L2), and per task op(A)'s rows in groups of the
  * kernel's row count (an L1-sized panel per group), so the kernel streams through consecutive
  * addresses whatever the operands' layout or transposes.
@@ -33,15 +33,9 @@ import java.util.Arrays;
 final class CpuMatmul {
     /** Rows of C per micro-kernel call (accumulator rows). */
     static final int MR = 4;
-    /**
-     * Depth of one packed block of B: 384 (two blocks for the model's depth 768) measured 1.09-1.16x
-     * faster per core than 256 on the model's NT products, level on the others (docs/results-bench.md).
-     */
+    /** Plain loops: depth of one packed block of B. */
     static final int KC = 384;
-    /**
-     * Columns of one block (plain loops: the micro-kernel's inner loop); a multiple of every vector
-     * kernel's column width. KC x NC packed floats (768 KB) stay in a 1 MB L2 with the A panel.
-     */
+    /** Plain loops: columns of one block (the micro-kernel's inner loop). KC x NC packed floats (768 KB) stay in L2. */
     static final int NC = 512;
     /**
      * Most rows of C per task of the plain loops (a multiple of their MR); the Vector API kernels
@@ -49,10 +43,23 @@ final class CpuMatmul {
      */
     static final int MC = 96;
     /**
-     * Vector API kernels: most rows of C per pass; op(A)'s rows of a pass are packed once per depth
-     * block for all column blocks (ROW_CHUNK x KC floats, 8 MB).
+     * Vector API kernels: the most depth of one block; a product's depth is cut into equal blocks
+     * of at most this (one for the model's depth 768, four for 3072). Each depth block is one pass
+     * over C, and writing C's lines from outside the caches is what the passes cost: 768 with
+     * {@link #VECTOR_NC} = 256 measured 1.01-1.07x faster per core than 384 x 512 on the linear
+     * layers' x W^T products, within the machine's spread on the others (docs/results-bench.md).
      */
-    static final int ROW_CHUNK = 8 * 1024;
+    static final int VECTOR_KC = 768;
+    /**
+     * Vector API kernels: columns of one block of packed B, a multiple of every kernel's column
+     * width; VECTOR_KC x VECTOR_NC packed floats (768 KB) stay in L2 with a row block's A panel.
+     */
+    static final int VECTOR_NC = 256;
+    /**
+     * Vector API kernels: most rows of C per pass; op(A)'s rows of a pass are packed once per depth
+     * block for all column blocks (ROW_CHUNK x VECTOR_KC floats, 12 MB).
+     */
+    static final int ROW_CHUNK = 4 * 1024;
 
     /** Whether the Vector API micro-kernel runs (module present and not switched off). */
     static final boolean VECTOR = vectorAvailable() && !"false".equals(System.getProperty("recformer.vector"));
@@ -192,9 +199,9 @@ final class CpuMatmul {
         }
 
         /**
-         * Vector API kernels: C[bi] (+)= op(A) op(B). Per block of KC depth, op(A)'s rows are packed
-         * into row groups once (split across cores by row block) for every column block; per block
-         * of NC columns, op(B)'s block is packed into column panels (split across cores), then tasks
+         * Vector API kernels: C[bi] (+)= op(A) op(B). Per block of depth (equal blocks of at most
+         * VECTOR_KC), op(A)'s rows are packed into row groups once (split across cores by row block)
+         * for every column block; per block of VECTOR_NC columns, op(B)'s block is packed into column panels (split across cores), then tasks
          * of a row block by a slice of the column panels run across cores. The rows are cut into
          * whole kernel row groups, as many row blocks as a multiple of the cores with at most about
          * MC rows each; a product with few row blocks is cut into column slices as well. Each
@@ -226,20 +233,21 @@ final class CpuMatmul {
             if (blocks > 1) blocks = (blocks + threads - 1) / threads * threads;
             int rows = Math.min(blocks, groups);
             int maxRows = (groups + rows - 1) / rows * mr;
-            int kcMax = Math.min(KC, k);
+            int depthBlocks = (k + VECTOR_KC - 1) / VECTOR_KC;
+            int kcMax = (k + depthBlocks - 1) / depthBlocks; // equal depth blocks, the last one shorter by the rest
             Scratch scratch = SCRATCH.get();
-            float[] panelsB = scratch.panelsB(kcMax * ((Math.min(NC, n) + nr - 1) / nr * nr));
+            float[] panelsB = scratch.panelsB(kcMax * ((Math.min(VECTOR_NC, n) + nr - 1) / nr * nr));
             float[] panelsA = scratch.panelsA(groups * mr * kcMax); // row group g at g * mr * kc
-            for (int p0 = 0; p0 < k; p0 += KC) {
-                int kc = Math.min(KC, k - p0), depth = p0;
+            for (int p0 = 0; p0 < k; p0 += kcMax) {
+                int kc = Math.min(kcMax, k - p0), depth = p0;
                 boolean load = accumulate || p0 > 0;
                 float[] init = load ? null : bias;
                 Parallel.forRange(rows, 1, (from, to) -> {
                     int i0 = rowStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
                     packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowStart(to, groups, rows, mr)) - i0, depth, kc, mr);
                 });
-                for (int j0 = 0; j0 < n; j0 += NC) {
-                    int nc = Math.min(NC, n - j0), jBlock = j0;
+                for (int j0 = 0; j0 < n; j0 += VECTOR_NC) {
+                    int nc = Math.min(VECTOR_NC, n - j0), jBlock = j0;
                     int panels = (nc + nr - 1) / nr;
                     int slices = Math.min(panels, Math.max(1, 2 * threads / rows));
                     int panelsPerSlice = (panels + slices - 1) / slices;
