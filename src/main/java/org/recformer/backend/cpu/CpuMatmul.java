@@ -46,8 +46,9 @@ final class CpuMatmul {
      * Vector API kernels: the most depth of one block; a product's depth is cut into equal blocks
      * of at most this (one for the model's depth 768, four for 3072). Each depth block is one pass
      * over C, and writing C's lines from outside the caches is what the passes cost: 768 with
-     * {@link #VECTOR_NC} = 256 measured 1.01-1.07x faster per core than 384 x 512 on the linear
-     * layers' x W^T products, within the machine's spread on the others (docs/results-bench.md).
+     * {@link #VECTOR_NC} = 256 measured 1.02-1.14x faster per core than 384 x 512 on the linear
+     * layers' x W^T products, 0.97-0.99x at 2048 and level to 1.11x on the others (two JVMs,
+     * docs/results-bench.md, "Branch-free kernels").
      */
     static final int VECTOR_KC = 768;
     /**

@@ -16,6 +16,12 @@ import jdk.incubator.vector.VectorSpecies;
  * and it measured faster than 8 x 3, 12 x 2, 6 x 4 and 4 x 6 here); with narrower ones
  * (16 registers) 6 rows x 2 vectors, 12 accumulators. A whole block starts from C (or zero, or a bias row) and is
  * written straight back from the registers; only blocks cut by the edges of C go through a tile.
+ *
+ * <p>The kernels have no branch: {@link #multiply} chooses the array and row stride a block starts
+ * from and the one it is written to. With the choice inside the kernel, C2 compiled only the paths
+ * its profile had seen, recompiled when a product took another (products of depth 768 never load C,
+ * those of 3072 do), and some of those compilations left the vectors boxed on the heap: whole runs
+ * 17x slower (docs/results-bench.md, "Branch-free kernels").
  */
 final class CpuMatmulVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
