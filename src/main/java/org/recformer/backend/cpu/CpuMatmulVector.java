@@ -101,21 +101,31 @@ final class CpuMatmulVector {
     /**
      * panels[dst + (g * kc + p) * MR + r] = a[src + p * depthStride + g * MR + r] for p in [0, kc - 1)
      * and the leading whole groups g (op(A) transposed: the groups' floats of one depth step are
-     * consecutive in A, read in that order), a vector of L &gt;= MR floats per group and depth step: the
-     * L - MR floats past a group's step land in its next step's place, which that step overwrites.
-     * Returns how many of the {@code groups} groups it copied: those whose vectors stay inside
-     * {@code a}. Their last depth step (it would write into the next group) is left to the caller.
+     * consecutive in A), a vector of L &gt;= MR floats per group and depth step: the L - MR floats
+     * past a group's step land in its next step's place, which that step overwrites. It goes
+     * {@link #TRANSPOSED_STEPS} depth steps at a time, group after group: each group's run of
+     * steps is then written in one go (for a group stride of whole pages, kc = 512, that measured
+     * 0.30 ns per float against 0.43 one step at a time over all groups, whose writes all fall
+     * in one L1 set). Returns how many of the {@code groups} groups it copied: those whose
+     * vectors stay inside {@code a}. Their last depth step (it would write into the next group)
+     * is left to the caller.
      */
     static int packGroupsTransposed(float[] a, int src, int depthStride, int kc, float[] panels, int dst, int groups) {
         long lastStep = src + (long) (kc - 2) * depthStride; // the first float the last copied step reads
         if (kc < 2 || groups <= 0 || lastStep + L > a.length) return 0;
         int copied = (int) Math.min(groups, (a.length - L - lastStep) / MR + 1);
-        for (int p = 0; p < kc - 1; p++) {
-            int from = src + p * depthStride, to = dst + p * MR;
-            for (int g = 0; g < copied; g++) FloatVector.fromArray(S, a, from + g * MR).intoArray(panels, to + g * kc * MR);
+        for (int p0 = 0; p0 < kc - 1; p0 += TRANSPOSED_STEPS) {
+            int steps = Math.min(TRANSPOSED_STEPS, kc - 1 - p0);
+            for (int g = 0; g < copied; g++) {
+                int from = src + p0 * depthStride + g * MR, to = dst + g * kc * MR + p0 * MR;
+                for (int p = 0; p < steps; p++) FloatVector.fromArray(S, a, from + p * depthStride).intoArray(panels, to + p * MR);
+            }
         }
         return copied;
     }
+
+    /** Depth steps of a transposed A group copied together (rows of A read at a time: fewer than L1's 12 ways). */
+    private static final int TRANSPOSED_STEPS = 8;
 
     /**
      * panels[dst + (q * kc + p) * NR + j] = b[src + p * rowStride + q * NR + j] for {@code count}

@@ -39,7 +39,7 @@ class CpuMatmulPackTest {
     }
 
     @ParameterizedTest(name = "kc={0} groups={1} depthStride={2}")
-    @CsvSource({"1, 3, 50", "2, 1, 14", "5, 3, 45", "17, 4, 61", "384, 2, 768"})
+    @CsvSource({"1, 3, 50", "2, 1, 14", "5, 3, 45", "12, 3, 43", "17, 4, 61", "384, 2, 768", "512, 3, 1024"})
     void transposedGroupsHoldTheirRowsButTheLastStep(int kc, int groups, int depthStride) {
         int src = 7, dst = 5;
         float[] a = random(src + kc * depthStride, kc);
