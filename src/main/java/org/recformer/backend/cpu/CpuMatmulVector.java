@@ -170,8 +170,7 @@ final class CpuMatmulVector {
     /**
      * 14 rows of packed A (from a) x a 2-vector panel of packed B (from b) over kc, added to the
      * 14 x NR block read from {@code from} (row r at fromAt + r * fromStride; stride 0 repeats one
-     * row) and written to {@code to} (row r at toAt + r * toStride). No branches: the caller chooses
-     * the arrays, so the compiled loop does not depend on which cases the profile has seen.
+     * row) and written to {@code to} (row r at toAt + r * toStride); no branches (see the class comment).
      */
     private static void kernel14x2(float[] pa, int a, float[] pb, int b, int kc,
                                   float[] from, int fromAt, int fromStride, float[] to, int toAt, int toStride) {
@@ -242,8 +241,7 @@ final class CpuMatmulVector {
     /**
      * 6 rows of packed A (from a) x a 2-vector panel of packed B (from b) over kc, added to the
      * 6 x NR block read from {@code from} (row r at fromAt + r * fromStride; stride 0 repeats one
-     * row) and written to {@code to} (row r at toAt + r * toStride). No branches: the caller chooses
-     * the arrays, so the compiled loop does not depend on which cases the profile has seen.
+     * row) and written to {@code to} (row r at toAt + r * toStride); no branches (see the class comment).
      */
     private static void kernel6x2(float[] pa, int a, float[] pb, int b, int kc,
                                   float[] from, int fromAt, int fromStride, float[] to, int toAt, int toStride) {

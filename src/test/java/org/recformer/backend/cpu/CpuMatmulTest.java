@@ -13,9 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * The matmul kernel against a direct double-precision product, on sizes around the block sizes
- * (kernel rows 4, 6 or 14, kernel columns 2 vectors = 16 or 32, MC = 96, KC = 384, NC = 512, VECTOR_KC = 768,
- * VECTOR_NC = 256, and the
- * earlier KC = 256, NC = 768), every
+ * (kernel rows 4, 6 or 14, kernel columns 2 vectors = 16 or 32, MC = 96, KC = 384, NC = 512,
+ * VECTOR_KC = 768, VECTOR_NC = 256, and the earlier KC = 256, NC = 768), every
  * transpose combination, batches with broadcast operands, and accumulation; both micro-kernels
  * (plain loops and, when the JVM has the module, the Vector API). Outputs start as NaN (poisoned),
  * so an unwritten element fails. Each element must lie within the rounding-error bound of a float
