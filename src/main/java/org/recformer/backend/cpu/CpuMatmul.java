@@ -177,8 +177,6 @@ final class CpuMatmul {
         final int bRow, bCol;
         /** Vector API kernels with op(A)'s rows in A's rows: where a packed group gathers its floats from ({@link CpuMatmulVector#packIndex}). */
         final int[] packIndex;
-        /** Vector API kernels with op(B)'s columns in B's rows: where a packed panel gathers its floats from ({@link CpuMatmulVector#panelIndex}). */
-        final int[] panelIndex;
 
         Operands(float[] a, float[] b, float[] c, int m, int n, int k, boolean transA, boolean transB,
                  int strideA, int strideB, int strideC) {
@@ -196,7 +194,6 @@ final class CpuMatmul {
             this.bRow = transB ? 1 : n;
             this.bCol = transB ? k : 1;
             this.packIndex = VECTOR && !transA ? CpuMatmulVector.packIndex(aRow) : null;
-            this.panelIndex = VECTOR && transB ? CpuMatmulVector.panelIndex(bCol) : null;
         }
 
         /**
@@ -353,12 +350,11 @@ final class CpuMatmul {
                 int cols = Math.min(nr, nc - q * nr);
                 int dst = q * kc * nr;
                 int src = offB + p0 * bRow + (j0 + q * nr) * bCol;
-                if (cols == nr && panelIndex != null) {
-                    CpuMatmulVector.packColumns(b, src, kc, panels, dst, panelIndex);
-                } else {
-                    for (int j = 0; j < cols; j++) {
-                        for (int p = 0; p < kc; p++) panels[dst + p * nr + j] = b[src + j * bCol + p];
-                    }
+                // one row of B at a time, read in order (a stream the prefetchers follow): gathering one
+                // depth step of 16 rows at a time measured 0.95x on x W^T with K = 3072, whose rows of
+                // whole pages all fall in one L1 set (docs/results-bench.md, "Transposed B packing")
+                for (int j = 0; j < cols; j++) {
+                    for (int p = 0; p < kc; p++) panels[dst + p * nr + j] = b[src + j * bCol + p];
                 }
             }
         }

@@ -142,23 +142,6 @@ final class CpuMatmulVector {
         }
     }
 
-    /** Where a packed B panel takes a depth step's floats from when op(B)'s columns are rows of B (stride {@code columnStride}). */
-    static int[] panelIndex(int columnStride) {
-        int[] index = new int[NR];
-        for (int j = 0; j < NR; j++) index[j] = j * columnStride;
-        return index;
-    }
-
-    /**
-     * panels[dst + p * NR + j] = b[src + j * columnStride + p] for a whole panel of NR columns and p
-     * in [0, kc), gathered a vector at a time ({@code index} = {@link #panelIndex}(columnStride)).
-     */
-    static void packColumns(float[] b, int src, int kc, float[] panels, int dst, int[] index) {
-        for (int p = 0; p < kc; p++) {
-            for (int v = 0; v < NR; v += L) FloatVector.fromArray(S, b, src + p, index, v).intoArray(panels, dst + p * NR + v);
-        }
-    }
-
     /** C rows [0, rows) x columns [0, cols) at off (+)= tile (a block cut by the edges of C). */
     private static void storeEdge(float[] tile, float[] c, int off, int ldc, int rows, int cols, boolean load) {
         for (int r = 0; r < rows; r++) {
