@@ -26,9 +26,9 @@ import java.util.Arrays;
  * {@link CpuMatmulVector} micro-kernels (accumulators in registers) are used instead; set
  * {@code -Drecformer.vector=false} to force the plain loops. They read both operands from packed
  * contiguous panels, as BLAS libraries do ({@link Operands#entry}): per VECTOR_NC x VECTOR_KC
- * block, op(B) packed once in panels of the kernel's column width (in L2), and per task op(A)'s
- * rows in groups of the kernel's row count (an L1-sized panel per group), so the kernel streams
- * through consecutive addresses whatever the operands' layout or transposes.
+ * block, op(B) packed once in panels of the kernel's column width (in L2), and per depth block
+ * op(A)'s rows in groups of the kernel's row count (each group's panel reused across B's panels),
+ * so the kernel streams through consecutive addresses whatever the operands' layout or transposes.
  */
 final class CpuMatmul {
     /** Rows of C per micro-kernel call (accumulator rows). */
@@ -201,12 +201,11 @@ final class CpuMatmul {
          * VECTOR_KC), op(A)'s rows are packed into row groups once (split across cores by row block)
          * for every column block; per block of VECTOR_NC columns, op(B)'s block is packed into column
          * panels (split across cores), then tasks of a row block by a slice of the column panels run
-         * across cores. The rows are cut into
-         * whole kernel row groups, as many row blocks as a multiple of the cores with at most about
-         * MC rows each; a product with few row blocks is cut into column slices as well. Each
-         * element of C gets its depth blocks in order, as before. {@code bias} (null: none; else
-         * padded to whole column panels): C starts from it on every row instead of zero (with
-         * accumulate false).
+         * across cores. The rows are cut into whole kernel row groups, as many row blocks as a
+         * multiple of the cores with at most about MC rows each; a product with few row blocks is
+         * cut into column slices as well. Each element of C gets its depth blocks in order.
+         * {@code bias} (null: none; else padded to whole column panels): C starts from it on every
+         * row instead of zero (with accumulate false).
          */
         void entry(int bi, boolean accumulate, float[] bias) {
             int offA = bi * strideA, offB = bi * strideB, offC = bi * strideC;

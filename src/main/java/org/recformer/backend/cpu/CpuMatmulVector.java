@@ -124,7 +124,7 @@ final class CpuMatmulVector {
         return copied;
     }
 
-    /** Depth steps of a transposed A group copied together (rows of A read at a time: fewer than L1's 12 ways). */
+    /** Depth steps of a transposed A group copied together (rows of A read at a time: no more than L1's ways, 8 to 12). */
     private static final int TRANSPOSED_STEPS = 8;
 
     /**
