@@ -8,8 +8,9 @@ import org.recformer.train.bench.TrainStepBenchmark;
 
 /**
  * Last training loss after 4 AdamW steps (fixed seed) of small finetune (full and sampled softmax) and
- * pretraining runs, for comparing two builds: {@code java --add-modules jdk.incubator.vector -cp
- * target/recformer.jar tools/LossCheck.java HIDDEN_DROPOUT} against each jar (docs/results-bench.md).
+ * pretraining runs, for comparing two builds: {@code java --add-modules jdk.incubator.vector
+ * -XX:PerMethodTrapLimit=10000 -cp target/recformer.jar tools/LossCheck.java HIDDEN_DROPOUT} against
+ * each jar (docs/results-bench.md).
  * Works with jars from before and after {@code BenchShape} took {@code realTokens}.
  */
 public class LossCheck {

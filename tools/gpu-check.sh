@@ -43,8 +43,8 @@ for path in "$kernels" target/test-classes target/gpu-check/lib; do
   [[ -e "$path" ]] || { echo "gpu-check: $path is missing (run tools/gpu-prepare.sh and carry its outputs)"; exit 2; }
 done
 cp="target/classes:target/test-classes:$(ls target/gpu-check/lib/*.jar | tr '\n' ':')"
-jvm=(-Xmx24g -XX:+UseParallelGC --add-modules jdk.incubator.vector -Drecformer.relaunch=false)
-(( dry )) && jvm=(-Xmx3g -XX:+UseParallelGC --add-modules jdk.incubator.vector -Drecformer.relaunch=false)
+jvm=(-Xmx24g -XX:+UseParallelGC --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -Drecformer.relaunch=false)
+(( dry )) && jvm=(-Xmx3g -XX:+UseParallelGC --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -Drecformer.relaunch=false)
 
 run() { # name timeout command... ; output to $log_dir/name.log (echoed), status to name.rc
   local name=$1 limit=$2; shift 2

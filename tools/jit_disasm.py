@@ -6,7 +6,8 @@ of the method, as hex words. This script takes the last C2 (tier 4) compilation 
 (the last on-stack-replacement one with --osr), turns its main code back into bytes, and runs
 `objdump` on them. Example, the matmul micro-kernel:
 
-    java --add-modules jdk.incubator.vector -Drecformer.threads=1 -XX:+UnlockDiagnosticVMOptions \\
+    java --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -Drecformer.threads=1 \\
+        -XX:+UnlockDiagnosticVMOptions \\
         -XX:CompileCommand=print,*CpuMatmulVector::kernel14x2 -cp target/benchmarks.jar \\
         org.recformer.bench.MatmulCpuTime 1024x768x768:NT 3 > kernel.log
     python3 tools/jit_disasm.py kernel.log | grep -c vfmadd

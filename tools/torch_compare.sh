@@ -23,11 +23,11 @@ run_side() {  # side, mode args...
   local side=$1; shift
   case $side in
     # shellcheck disable=SC2086
-    ours) java ${JAVA_OPTS:--Xmx4g} --add-modules jdk.incubator.vector -jar target/recformer.jar bench "$@" | summary ;;
+    ours) java ${JAVA_OPTS:--Xmx4g} --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -jar target/recformer.jar bench "$@" | summary ;;
     torch) /usr/bin/python3 tools/torch_recformer.py "$@" --threads $threads | summary ;;
     torch-openblas) LD_LIBRARY_PATH=$TORCH_OPENBLAS_DIR /usr/bin/python3 tools/torch_recformer.py "$@" --threads $threads | summary ;;
     # shellcheck disable=SC2086
-    jar:*) java ${JAVA_OPTS:--Xmx4g} --add-modules jdk.incubator.vector -jar "${side#jar:}" bench "$@" | summary ;;
+    jar:*) java ${JAVA_OPTS:--Xmx4g} --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -jar "${side#jar:}" bench "$@" | summary ;;
     torch-openblas-dense) LD_LIBRARY_PATH=$TORCH_OPENBLAS_DIR /usr/bin/python3 tools/torch_recformer.py "$@" --threads $threads --attention dense | summary ;;
   esac
 }

@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Benchmark)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx16g", "--add-modules", "jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx16g", "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000"})
 public class CudaAttentionBench {
     @Param("cuda")
     String device;

@@ -70,7 +70,7 @@ public class ElementwiseBench {
     }
 
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Drecformer.threads=1"})
+    @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000", "-Drecformer.threads=1"})
     public void vector(Blackhole bh) {
         run();
         bh.consume(out);

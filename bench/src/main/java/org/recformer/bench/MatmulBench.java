@@ -74,7 +74,7 @@ public class MatmulBench {
     }
 
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
+    @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000"})
     public void vectorApi(Blackhole bh) {
         multiply();
         bh.consume(c);

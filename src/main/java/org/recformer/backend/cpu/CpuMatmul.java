@@ -22,9 +22,10 @@ import java.util.Arrays;
  * (Offsets such as {@code c[base + j]} make C2 give up on vectorizing, hence one array per row.)
  * Missing rows and an odd last depth step read zeros, so one kernel covers every size.
  *
- * <p>When the JVM runs with {@code --add-modules jdk.incubator.vector}, the faster
- * {@link CpuMatmulVector} micro-kernels (accumulators in registers) are used instead; set
- * {@code -Drecformer.vector=false} to force the plain loops. They read both operands from packed
+ * <p>When the JVM runs with {@code --add-modules jdk.incubator.vector} (and, so that C2 keeps
+ * their vectors in registers in every run, {@code -XX:PerMethodTrapLimit=10000}: see
+ * {@code cli.VectorRelaunch}), the faster {@link CpuMatmulVector} micro-kernels (accumulators in
+ * registers) are used instead; set {@code -Drecformer.vector=false} to force the plain loops. They read both operands from packed
  * contiguous panels, as BLAS libraries do ({@link Operands#entry}): per VECTOR_NC x VECTOR_KC
  * block, op(B) packed once in panels of the kernel's column width (in L2), and per depth block
  * op(A)'s rows in groups of the kernel's row count (each group's panel reused across B's panels),

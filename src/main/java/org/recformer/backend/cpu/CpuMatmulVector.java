@@ -21,7 +21,10 @@ import jdk.incubator.vector.VectorSpecies;
  * from and the one it is written to. With the choice inside the kernel, C2 compiled only the paths
  * its profile had seen, recompiled when a product took another (products of depth 768 never load C,
  * those of 3072 do), and some of those compilations left the vectors boxed on the heap: whole runs
- * 17x slower (docs/results-bench.md, "Branch-free kernels").
+ * 17x slower (docs/results-bench.md, "Branch-free kernels"). Branch-free, the kernel's vectors
+ * were still boxed in some runs when its compilation passed C2's class-check trap limit; the JVM
+ * option that prevents that is given by {@code cli.VectorRelaunch} (docs/results-bench.md,
+ * "Class-check traps").
  */
 final class CpuMatmulVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
