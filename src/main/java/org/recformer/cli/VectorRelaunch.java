@@ -25,7 +25,7 @@ import java.util.List;
 final class VectorRelaunch {
     private static final String MODULE = "jdk.incubator.vector";
     /** The trap limit option and the value the launcher gives it. */
-    static final String TRAP_LIMIT = "-XX:PerMethodTrapLimit=", TRAP_LIMIT_VALUE = "10000";
+    private static final String TRAP_LIMIT = "-XX:PerMethodTrapLimit=", TRAP_LIMIT_VALUE = "10000";
 
     private VectorRelaunch() {}
 
@@ -49,8 +49,9 @@ final class VectorRelaunch {
     static int relaunch(String[] args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmArguments());
-        command.addAll(missingOptions(ModuleLayer.boot().findModule(MODULE).isPresent(), jvmArguments()));
+        List<String> jvm = jvmArguments();
+        command.addAll(jvm);
+        command.addAll(missingOptions(ModuleLayer.boot().findModule(MODULE).isPresent(), jvm));
         command.add("-Drecformer.relaunched=true");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));

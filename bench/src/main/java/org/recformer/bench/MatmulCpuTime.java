@@ -13,8 +13,8 @@ import java.util.SplittableRandom;
 /**
  * One-thread matmul measured in thread CPU time instead of wall time, for a machine so shared that
  * wall times mostly measure the other jobs: {@code java --add-modules jdk.incubator.vector
- * -XX:PerMethodTrapLimit=10000 -Drecformer.threads=1 -cp target/benchmarks.jar org.recformer.bench.MatmulCpuTime SHAPE [RUNS]}
- * prints the median GFLOP/s over RUNS products, after unmeasured ones for at least 3 s and until the
+ * -XX:PerMethodTrapLimit=10000 -Drecformer.threads=1 -cp target/benchmarks.jar
+ * org.recformer.bench.MatmulCpuTime SHAPE [RUNS]} prints the median GFLOP/s over RUNS products, after unmeasured ones for at least 3 s and until the
  * JIT has compiled nothing for 2 s (on a loaded machine the compiler thread gets little CPU: the
  * Vector API kernels run orders of magnitude slower until C2 has compiled them, and a product that
  * first meets an edge case is recompiled), for a

@@ -11,9 +11,9 @@ import java.util.Arrays;
 /**
  * Two or more builds' one-thread matmuls paired in one JVM, for before/after ratios finer than the
  * spread between JVM runs on a shared machine:
- * {@code java --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -Drecformer.threads=1 -cp target/benchmarks.jar
- * org.recformer.bench.MatmulPaired OLD.jar,NEW.jar ROUNDS SHAPE...}. Each benchmarks.jar is loaded
- * by its own class loader (its own copy of the backend, compiled by the JIT on its own); per shape
+ * {@code java --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -Drecformer.threads=1
+ * -cp target/benchmarks.jar org.recformer.bench.MatmulPaired OLD.jar,NEW.jar ROUNDS SHAPE...}.
+ * Each benchmarks.jar is loaded by its own class loader (its own copy of the backend, compiled by the JIT on its own); per shape
  * all builds run alternately for 8 s of warm-up, then ROUNDS rounds of two products each, in an
  * order that rotates per round, timed in thread CPU time. It prints each build's median GFLOP/s
  * and, for every build after the first, the median and quartiles of its per-round ratio to the
