@@ -70,7 +70,7 @@ final class CpuMatmulVector {
                 int toAt = full ? at : 0, toStride = full ? ldc : NR;
                 // a group of up to 6 rows (at C's bottom edge) through the 6-row kernel, which reads the first 6 of each packed step
                 if (rows > 6) kernel14x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride);
-                else kernel6x2(packedA, offA + g * kc * MR, MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride);
+                else kernel6x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride);
                 if (!full) storeEdge(tile, c, at, ldc, rows, cols, load);
             }
         }
@@ -228,12 +228,12 @@ final class CpuMatmulVector {
     }
 
     /**
-     * 6 rows of packed A (from a; a depth step every {@code aStep} = {@link #MR} floats, of which it
-     * reads the first 6) x a 2-vector panel of packed B (from b) over kc, added to the
+     * 6 rows of packed A (from a; a depth step every {@link #MR} floats, of which it reads the first
+     * 6) x a 2-vector panel of packed B (from b) over kc, added to the
      * 6 x NR block read from {@code from} (row r at fromAt + r * fromStride; stride 0 repeats one
      * row) and written to {@code to} (row r at toAt + r * toStride); no branches (see the class comment).
      */
-    private static void kernel6x2(float[] pa, int a, int aStep, float[] pb, int b, int kc,
+    private static void kernel6x2(float[] pa, int a, float[] pb, int b, int kc,
                                   float[] from, int fromAt, int fromStride, float[] to, int toAt, int toStride) {
         FloatVector c0a = FloatVector.fromArray(S, from, fromAt), c0b = FloatVector.fromArray(S, from, fromAt + L);
         FloatVector c1a = FloatVector.fromArray(S, from, fromAt + fromStride), c1b = FloatVector.fromArray(S, from, fromAt + fromStride + L);
@@ -242,7 +242,7 @@ final class CpuMatmulVector {
         FloatVector c4a = FloatVector.fromArray(S, from, fromAt + 4 * fromStride), c4b = FloatVector.fromArray(S, from, fromAt + 4 * fromStride + L);
         FloatVector c5a = FloatVector.fromArray(S, from, fromAt + 5 * fromStride), c5b = FloatVector.fromArray(S, from, fromAt + 5 * fromStride + L);
         for (int p = 0; p < kc; p++) {
-            int ia = a + p * aStep, ib = b + p * (2 * L);
+            int ia = a + p * MR, ib = b + p * (2 * L);
             FloatVector b0 = FloatVector.fromArray(S, pb, ib);
             FloatVector b1 = FloatVector.fromArray(S, pb, ib + L);
             FloatVector x = FloatVector.broadcast(S, pa[ia]);
