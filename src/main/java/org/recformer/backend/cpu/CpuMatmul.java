@@ -26,10 +26,11 @@ import java.util.Arrays;
  * their vectors in registers in every run, {@code -XX:PerMethodTrapLimit=10000}: see
  * {@code cli.VectorRelaunch}), the faster {@link CpuMatmulVector} micro-kernels (accumulators in
  * registers) are used instead; set {@code -Drecformer.vector=false} to force the plain loops. They
- * read both operands from packed contiguous panels, as BLAS libraries do ({@link Operands#entry}): per VECTOR_NC x VECTOR_KC
- * block, op(B) packed once in panels of the kernel's column width (in L2), and per depth block
- * op(A)'s rows in groups of the kernel's row count (each group's panel reused across B's panels),
- * so the kernel streams through consecutive addresses whatever the operands' layout or transposes.
+ * read both operands from packed contiguous panels, as BLAS libraries do ({@link Operands#entry}):
+ * per VECTOR_NC x VECTOR_KC block, op(B) packed once in panels of the kernel's column width (in L2),
+ * and per depth block op(A)'s rows in groups of the kernel's row count (each group's panel reused
+ * across B's panels), so the kernel streams through consecutive addresses whatever the operands'
+ * layout or transposes.
  */
 final class CpuMatmul {
     /** Rows of C per micro-kernel call (accumulator rows). */

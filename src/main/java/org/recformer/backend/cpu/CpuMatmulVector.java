@@ -68,7 +68,8 @@ final class CpuMatmulVector {
                 int fromAt = fromC ? at : fromInit ? initAt + q * NR : 0, fromStride = fromC ? ldc : 0;
                 float[] to = full ? c : tile;
                 int toAt = full ? at : 0, toStride = full ? ldc : NR;
-                // a group of up to 6 rows (at C's bottom edge) through the 6-row kernel, which reads the first 6 of each packed step
+                // the 6-row kernel takes every group of up to 6 rows: all of them when MR = 6, the one at
+                // C's bottom edge when MR = 14 (it then reads the first 6 of each packed step)
                 if (rows > 6) kernel14x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride);
                 else kernel6x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride);
                 if (!full) storeEdge(tile, c, at, ldc, rows, cols, load);
