@@ -177,8 +177,6 @@ final class CpuMatmul {
         final int aRow, aCol;
         /** op(B)[p][j] = b[offB + p * bRow + j * bCol]. */
         final int bRow, bCol;
-        /** Vector API kernels with op(A)'s rows in A's rows: where a packed group gathers its floats from ({@link CpuMatmulVector#packIndex}). */
-        final int[] packIndex;
 
         Operands(float[] a, float[] b, float[] c, int m, int n, int k, boolean transA, boolean transB,
                  int strideA, int strideB, int strideC) {
@@ -195,7 +193,6 @@ final class CpuMatmul {
             this.aCol = transA ? m : 1;
             this.bRow = transB ? 1 : n;
             this.bCol = transB ? k : 1;
-            this.packIndex = VECTOR && !transA ? CpuMatmulVector.packIndex(aRow) : null;
         }
 
         /**
@@ -316,9 +313,9 @@ final class CpuMatmul {
             if (aCol == 1) {
                 for (int g = 0; g * mr < mc; g++) {
                     int rows = Math.min(mr, mc - g * mr), from = src + g * mr * aRow, dst = at + g * kc * mr;
-                    int gathered = rows == mr && packIndex != null ? CpuMatmulVector.packRows(a, from, kc, panels, dst, packIndex) : 0;
+                    int transposed = rows == mr && VECTOR ? CpuMatmulVector.packRows(a, from, aRow, kc, panels, dst) : 0;
                     for (int r = 0; r < rows; r++) {
-                        for (int p = gathered; p < kc; p++) panels[dst + p * mr + r] = a[from + r * aRow + p];
+                        for (int p = transposed; p < kc; p++) panels[dst + p * mr + r] = a[from + r * aRow + p];
                     }
                 }
             } else {

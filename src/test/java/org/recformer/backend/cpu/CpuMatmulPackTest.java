@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 /**
  * The matmul's vector packing routines against their definitions, element by element, on panels
  * poisoned beforehand: every element they promise is written with the right value, nothing outside
- * it is (except the floats a transposed group's step spills into its own next step), and a group
+ * it is (except the floats a group's step spills into its own next step), and a group
  * whose vectors would read past the end of A is left to the caller. {@link CpuMatmulTest} checks
  * the products they feed.
  */
@@ -54,6 +54,25 @@ class CpuMatmulPackTest {
                 Assertions.assertEquals(a[src + p * depthStride + g * MR + r], panels[i], "group " + g + " step " + p + " row " + r);
             } else if (!spill) {
                 Assertions.assertTrue(Float.isNaN(panels[i]), "element " + i + " (group " + g + ", step " + p + ") is not the routine's to write");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "kc={0} rowStride={1}")
+    @CsvSource({"1, 5", "16, 16", "17, 20", "31, 40", "32, 32", "33, 1024", "256, 256", "384, 768", "768, 3072", "700, 3088"})
+    void rowGroupsHoldTheirRowsButTheLastStep(int kc, int rowStride) {
+        int src = 7, dst = 5;
+        float[] a = random(src + (MR - 1) * rowStride + kc, kc + rowStride); // ends with the last row's last step
+        float[] panels = poisoned(dst + kc * MR + 2 * L);
+        int packed = CpuMatmulVector.packRows(a, src, rowStride, kc, panels, dst);
+        Assertions.assertEquals(MR == 14 && kc > 16 ? kc - 1 : 0, packed, "steps packed");
+        for (int i = 0; i < panels.length; i++) {
+            int e = i - dst, p = Math.floorDiv(e, MR), r = Math.floorMod(e, MR);
+            boolean spill = e >= 0 && p == packed && packed > 0 && r < L - MR;
+            if (e >= 0 && p < packed) {
+                Assertions.assertEquals(a[src + r * rowStride + p], panels[i], "step " + p + " row " + r);
+            } else if (!spill) {
+                Assertions.assertTrue(Float.isNaN(panels[i]), "element " + i + " (step " + p + ") is not the routine's to write");
             }
         }
     }
