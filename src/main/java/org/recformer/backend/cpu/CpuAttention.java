@@ -553,14 +553,15 @@ public final class CpuAttention {
             }
         }
 
-        /** A [n, depth] = m, row-major. */
+        /** A [n, depth] = m, row-major (whole groups transposed in registers by the matmul's packing, when it is on). */
         private void packMatrixA(float[] m, int n, int depth) {
             int mr = CpuPackedProduct.MR;
             for (int g = 0; g * mr < n; g++) {
                 int rows = Math.min(mr, n - g * mr), base = g * depth * mr;
+                int packed = rows == mr && CpuMatmul.VECTOR ? CpuMatmulVector.packRows(m, g * mr * depth, depth, depth, panelsA, base) : 0;
                 for (int r = 0; r < rows; r++) {
                     int from = (g * mr + r) * depth;
-                    for (int p = 0; p < depth; p++) panelsA[base + p * mr + r] = m[from + p];
+                    for (int p = packed; p < depth; p++) panelsA[base + p * mr + r] = m[from + p];
                 }
             }
         }
