@@ -558,7 +558,7 @@ public final class CpuAttention {
             int mr = CpuPackedProduct.MR;
             for (int g = 0; g * mr < n; g++) {
                 int rows = Math.min(mr, n - g * mr), base = g * depth * mr;
-                int packed = rows == mr && CpuMatmul.VECTOR ? CpuMatmulVector.packRows(m, g * mr * depth, depth, depth, panelsA, base) : 0;
+                int packed = rows == mr && CpuMatmul.VECTOR ? CpuMatmulVector.packRows(m, g * mr * depth, depth, mr, depth, panelsA, base, mr) : 0;
                 for (int r = 0; r < rows; r++) {
                     int from = (g * mr + r) * depth;
                     for (int p = packed; p < depth; p++) panelsA[base + p * mr + r] = m[from + p];

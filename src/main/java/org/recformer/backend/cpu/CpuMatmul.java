@@ -313,7 +313,7 @@ final class CpuMatmul {
             if (aCol == 1) {
                 for (int g = 0; g * mr < mc; g++) {
                     int rows = Math.min(mr, mc - g * mr), from = src + g * mr * aRow, dst = at + g * kc * mr;
-                    int transposed = rows == mr && VECTOR ? CpuMatmulVector.packRows(a, from, aRow, kc, panels, dst) : 0;
+                    int transposed = rows == mr && VECTOR ? CpuMatmulVector.packRows(a, from, aRow, mr, kc, panels, dst, mr) : 0;
                     for (int r = 0; r < rows; r++) {
                         for (int p = transposed; p < kc; p++) panels[dst + p * mr + r] = a[from + r * aRow + p];
                     }
@@ -348,11 +348,12 @@ final class CpuMatmul {
                 int cols = Math.min(nr, nc - q * nr);
                 int dst = q * kc * nr;
                 int src = offB + p0 * bRow + (j0 + q * nr) * bCol;
-                // one row of B at a time, read in order (a stream the prefetchers follow): gathering one
-                // depth step of 16 rows at a time measured 0.95x on x W^T with K = 3072, whose rows of
-                // whole pages all fall in one L1 set (docs/results-bench.md, "Transposed B packed one row at a time")
+                // a whole panel by register transposes of 16 of B's rows at a time (all but the last step), the
+                // rest one row of B at a time, read in order (docs/results-bench.md, "Packing by register transposes")
+                int half = nr / 2, transposed = cols == nr && VECTOR ? CpuMatmulVector.packRows(b, src, bCol, half, kc, panels, dst, nr) : 0;
+                if (transposed > 0) CpuMatmulVector.packRows(b, src + half * bCol, bCol, half, kc, panels, dst + half, nr);
                 for (int j = 0; j < cols; j++) {
-                    for (int p = 0; p < kc; p++) panels[dst + p * nr + j] = b[src + j * bCol + p];
+                    for (int p = transposed; p < kc; p++) panels[dst + p * nr + j] = b[src + j * bCol + p];
                 }
             }
         }

@@ -79,7 +79,7 @@ final class CpuMatmulVector {
         }
     }
 
-    /** Depth steps of a group packed per register transpose (512-bit vectors: 16 steps of 16 rows, 14 of them real). */
+    /** Depth steps per register transpose in {@link #packRows} (16 x 16 floats: 512-bit vectors). */
     private static final int RUN = 16;
     /** Lane i to lane i ^ d: the block swaps of {@link #packRows}. */
     private static final VectorShuffle<Float> SWAP8 = VectorShuffle.fromOp(S, i -> i ^ 8), SWAP4 = VectorShuffle.fromOp(S, i -> i ^ 4),
@@ -89,18 +89,21 @@ final class CpuMatmulVector {
             HIGH2 = VectorMask.fromLong(S, 0xCCCCL), HIGH1 = VectorMask.fromLong(S, 0xAAAAL);
 
     /**
-     * panels[dst + p * MR + r] = a[src + r * rowStride + p] for a whole group of MR rows and p in [0, kc - 1), when
-     * vectors are 512 bits (14 rows); returns the first p left to the caller (kc - 1, or 0 when nothing was packed).
-     * Per run of 16 depth steps it loads the 14 rows' runs (and two zero rows) as 16 vectors, transposes them in
-     * registers (block swaps of 8, 4, 2 and 1 lanes between vector pairs) and stores one vector per step at p * MR:
-     * each store's 2 floats past its step are overwritten by the next step's. The last run starts at kc - 1 - 16,
-     * overlapping the one before, so the group's last step, whose store would reach past the group, is the caller's.
-     * One gather per 16 packed floats ran 1.4-2.7x slower (most at row strides of whole pages: 14 rows in one L1 set).
+     * panels[dst + p * step + r] = a[src + r * rowStride + p] for r in [0, rows) and p in [0, kc - 1): a group of
+     * MR = 14 rows of A (step MR) or half a panel of transposed B (16 rows of B, step NR), when vectors are 512
+     * bits; returns the first p left to the caller (kc - 1, or 0 when nothing was packed). Per run of 16 depth
+     * steps it loads the rows' runs as 16 vectors (with 14 rows the last row twice more), transposes them in
+     * registers (block swaps of 8, 4, 2 and 1 lanes between vector pairs) and stores one vector per step at
+     * p * step. With 14 rows a store's last 2 floats (copies of the last row) land in the next step's place,
+     * which the next store overwrites; with 16 there are none. The last run starts at kc - 1 - 16, overlapping
+     * the one before, so the last step, whose store would reach past the group, is the caller's. One gather per
+     * 16 packed floats ran 1.4-2.7x slower (most at row strides of whole pages: 14 rows in one L1 set).
      */
-    static int packRows(float[] a, int src, int rowStride, int kc, float[] panels, int dst) {
-        if (!WIDE || kc <= RUN) return 0;
+    static int packRows(float[] a, int src, int rowStride, int rows, int kc, float[] panels, int dst, int step) {
+        if (!WIDE || kc <= RUN || rows < MR || rows > RUN) return 0;
+        int row14 = Math.min(14, rows - 1) * rowStride, row15 = (rows - 1) * rowStride;
         for (int p = 0; p < kc - 1; p += RUN) {
-            int step = Math.min(p, kc - 1 - RUN), from = src + step, to = dst + step * MR;
+            int first = Math.min(p, kc - 1 - RUN), from = src + first, to = dst + first * step;
             FloatVector v0 = FloatVector.fromArray(S, a, from), v1 = FloatVector.fromArray(S, a, from + 1 * rowStride);
             FloatVector v2 = FloatVector.fromArray(S, a, from + 2 * rowStride), v3 = FloatVector.fromArray(S, a, from + 3 * rowStride);
             FloatVector v4 = FloatVector.fromArray(S, a, from + 4 * rowStride), v5 = FloatVector.fromArray(S, a, from + 5 * rowStride);
@@ -108,7 +111,7 @@ final class CpuMatmulVector {
             FloatVector v8 = FloatVector.fromArray(S, a, from + 8 * rowStride), v9 = FloatVector.fromArray(S, a, from + 9 * rowStride);
             FloatVector v10 = FloatVector.fromArray(S, a, from + 10 * rowStride), v11 = FloatVector.fromArray(S, a, from + 11 * rowStride);
             FloatVector v12 = FloatVector.fromArray(S, a, from + 12 * rowStride), v13 = FloatVector.fromArray(S, a, from + 13 * rowStride);
-            FloatVector v14 = FloatVector.zero(S), v15 = v14, t;
+            FloatVector v14 = FloatVector.fromArray(S, a, from + row14), v15 = FloatVector.fromArray(S, a, from + row15), t;
             // swap the 8 x 8 blocks off the diagonal of each 16 x 16 block
             t = v0; v0 = t.blend(v8.rearrange(SWAP8), HIGH8); v8 = v8.blend(t.rearrange(SWAP8), HIGH8.not());
             t = v1; v1 = t.blend(v9.rearrange(SWAP8), HIGH8); v9 = v9.blend(t.rearrange(SWAP8), HIGH8.not());
@@ -145,14 +148,14 @@ final class CpuMatmulVector {
             t = v10; v10 = t.blend(v11.rearrange(SWAP1), HIGH1); v11 = v11.blend(t.rearrange(SWAP1), HIGH1.not());
             t = v12; v12 = t.blend(v13.rearrange(SWAP1), HIGH1); v13 = v13.blend(t.rearrange(SWAP1), HIGH1.not());
             t = v14; v14 = t.blend(v15.rearrange(SWAP1), HIGH1); v15 = v15.blend(t.rearrange(SWAP1), HIGH1.not());
-            v0.intoArray(panels, to + 0 * MR); v1.intoArray(panels, to + 1 * MR);
-            v2.intoArray(panels, to + 2 * MR); v3.intoArray(panels, to + 3 * MR);
-            v4.intoArray(panels, to + 4 * MR); v5.intoArray(panels, to + 5 * MR);
-            v6.intoArray(panels, to + 6 * MR); v7.intoArray(panels, to + 7 * MR);
-            v8.intoArray(panels, to + 8 * MR); v9.intoArray(panels, to + 9 * MR);
-            v10.intoArray(panels, to + 10 * MR); v11.intoArray(panels, to + 11 * MR);
-            v12.intoArray(panels, to + 12 * MR); v13.intoArray(panels, to + 13 * MR);
-            v14.intoArray(panels, to + 14 * MR); v15.intoArray(panels, to + 15 * MR);
+            v0.intoArray(panels, to); v1.intoArray(panels, to + step);
+            v2.intoArray(panels, to + 2 * step); v3.intoArray(panels, to + 3 * step);
+            v4.intoArray(panels, to + 4 * step); v5.intoArray(panels, to + 5 * step);
+            v6.intoArray(panels, to + 6 * step); v7.intoArray(panels, to + 7 * step);
+            v8.intoArray(panels, to + 8 * step); v9.intoArray(panels, to + 9 * step);
+            v10.intoArray(panels, to + 10 * step); v11.intoArray(panels, to + 11 * step);
+            v12.intoArray(panels, to + 12 * step); v13.intoArray(panels, to + 13 * step);
+            v14.intoArray(panels, to + 14 * step); v15.intoArray(panels, to + 15 * step);
         }
         return kc - 1;
     }

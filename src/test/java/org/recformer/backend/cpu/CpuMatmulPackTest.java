@@ -58,20 +58,22 @@ class CpuMatmulPackTest {
         }
     }
 
-    @ParameterizedTest(name = "kc={0} rowStride={1}")
-    @CsvSource({"1, 5", "16, 16", "17, 20", "31, 40", "32, 32", "33, 1024", "256, 256", "384, 768", "768, 3072", "700, 3088"})
-    void rowGroupsHoldTheirRowsButTheLastStep(int kc, int rowStride) {
+    @ParameterizedTest(name = "rows={0} step={1} kc={2} rowStride={3}")
+    @CsvSource({"14, 14, 1, 5", "14, 14, 16, 16", "14, 14, 17, 20", "14, 14, 31, 40", "14, 14, 32, 32", "14, 14, 33, 1024",
+            "14, 14, 256, 256", "14, 14, 384, 768", "14, 14, 768, 3072", "14, 14, 700, 3088",
+            "16, 32, 16, 16", "16, 32, 17, 17", "16, 32, 40, 1024", "16, 32, 768, 3072", "15, 20, 50, 60"})
+    void rowsHoldTheirStepsButTheLast(int rows, int step, int kc, int rowStride) {
         int src = 7, dst = 5;
-        float[] a = random(src + (MR - 1) * rowStride + kc, kc + rowStride); // ends with the last row's last step
-        float[] panels = poisoned(dst + kc * MR + 2 * L);
-        int packed = CpuMatmulVector.packRows(a, src, rowStride, kc, panels, dst);
+        float[] a = random(src + (rows - 1) * rowStride + kc, kc + rowStride); // ends with the last row's last step
+        float[] panels = poisoned(dst + kc * step + 2 * L);
+        int packed = CpuMatmulVector.packRows(a, src, rowStride, rows, kc, panels, dst, step);
         Assertions.assertEquals(MR == 14 && kc > 16 ? kc - 1 : 0, packed, "steps packed");
         for (int i = 0; i < panels.length; i++) {
-            int e = i - dst, p = Math.floorDiv(e, MR), r = Math.floorMod(e, MR);
-            boolean spill = e >= 0 && p == packed && packed > 0 && r < L - MR;
-            if (e >= 0 && p < packed) {
+            int e = i - dst, p = Math.floorDiv(e, step), r = Math.floorMod(e, step);
+            boolean spill = e >= 0 && p == packed && packed > 0 && r < L - step; // the floats past the last packed step
+            if (e >= 0 && p < packed && r < rows) {
                 Assertions.assertEquals(a[src + r * rowStride + p], panels[i], "step " + p + " row " + r);
-            } else if (!spill) {
+            } else if (!spill && !(e >= 0 && p < packed && r < L)) {
                 Assertions.assertTrue(Float.isNaN(panels[i]), "element " + i + " (step " + p + ") is not the routine's to write");
             }
         }
