@@ -3,7 +3,8 @@
 # Usage: tools/torch_compare.sh ROUNDS "MODE ARGS" ["MODE ARGS" ...]
 #   e.g. tools/torch_compare.sh 3 "encode --size small --seq 128 --batch-size 32 --steps 5 --warmup-steps 2"
 # Each round runs every case on each side, alternating which side goes first. Sides: ours
-# (java $JAVA_OPTS -jar target/recformer.jar bench ...), torch (/usr/bin/python3), and, when
+# (java $JAVA_OPTS -jar target/recformer.jar bench ...: what a plain `java -jar` gets),
+# torch (/usr/bin/python3), and, when
 # TORCH_OPENBLAS_DIR names a folder holding an OpenBLAS libblas.so.3, torch again with that folder on
 # LD_LIBRARY_PATH (Debian's torch 1.13 is built with BLAS_INFO=generic and finds whichever
 # libblas.so.3 comes first), and torch-openblas-dense (the same with --attention dense); SIDES="..."
@@ -11,7 +12,8 @@
 # commit's jar, for before/after ratios in the same rounds). Prints one line per run:
 # `case | side | median seconds | peak resident GB | load`
 # (peak resident memory: VmHWM of our JVM, ru_maxrss of the Python process); needs target/recformer.jar.
-# JAVA_OPTS (default -Xmx4g) are our JVM's options, e.g. JAVA_OPTS="-Xmx3g -XX:+UseSerialGC".
+# JAVA_OPTS (default none: the launcher's own choice, see cli.JvmRelaunch) are our JVM's options,
+# e.g. JAVA_OPTS="-Xmx3g -XX:+UseSerialGC".
 set -euo pipefail
 rounds=$1; shift
 threads=2
@@ -23,11 +25,11 @@ run_side() {  # side, mode args...
   local side=$1; shift
   case $side in
     # shellcheck disable=SC2086
-    ours) java ${JAVA_OPTS:--Xmx4g} --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -jar target/recformer.jar bench "$@" | summary ;;
+    ours) java ${JAVA_OPTS:-} -jar target/recformer.jar bench "$@" | summary ;;
     torch) /usr/bin/python3 tools/torch_recformer.py "$@" --threads $threads | summary ;;
     torch-openblas) LD_LIBRARY_PATH=$TORCH_OPENBLAS_DIR /usr/bin/python3 tools/torch_recformer.py "$@" --threads $threads | summary ;;
     # shellcheck disable=SC2086
-    jar:*) java ${JAVA_OPTS:--Xmx4g} --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -jar "${side#jar:}" bench "$@" | summary ;;
+    jar:*) java ${JAVA_OPTS:-} -jar "${side#jar:}" bench "$@" | summary ;;
     torch-openblas-dense) LD_LIBRARY_PATH=$TORCH_OPENBLAS_DIR /usr/bin/python3 tools/torch_recformer.py "$@" --threads $threads --attention dense | summary ;;
   esac
 }

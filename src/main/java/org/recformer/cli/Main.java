@@ -27,7 +27,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) throws Exception {
-        if (VectorRelaunch.wanted()) System.exit(VectorRelaunch.relaunch(args));
+        if (JvmRelaunch.wanted()) System.exit(JvmRelaunch.relaunch(args));
         System.exit(commandLine().execute(args));
     }
 

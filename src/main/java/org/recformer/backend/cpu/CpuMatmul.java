@@ -24,7 +24,7 @@ import java.util.Arrays;
  *
  * <p>When the JVM runs with {@code --add-modules jdk.incubator.vector} (and, so that C2 keeps
  * their vectors in registers in every run, {@code -XX:PerMethodTrapLimit=10000}: see
- * {@code cli.VectorRelaunch}), the faster {@link CpuMatmulVector} micro-kernels (accumulators in
+ * {@code cli.JvmRelaunch}), the faster {@link CpuMatmulVector} micro-kernels (accumulators in
  * registers) are used instead; set {@code -Drecformer.vector=false} to force the plain loops. They
  * read both operands from packed contiguous panels, as BLAS libraries do ({@link Operands#entry}):
  * per VECTOR_NC x VECTOR_KC block, op(B) packed once in panels of the kernel's column width (in L2),

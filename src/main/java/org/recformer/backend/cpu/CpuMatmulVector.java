@@ -27,7 +27,7 @@ import jdk.incubator.vector.VectorSpecies;
  * those of 3072 do), and some of those compilations left the vectors boxed on the heap: whole runs
  * 17x slower (docs/results-bench.md, "Branch-free kernels"). Branch-free, the kernel's vectors
  * were still boxed in some runs when its compilation passed C2's class-check trap limit; the JVM
- * option that prevents that is given by {@code cli.VectorRelaunch} (docs/results-bench.md,
+ * option that prevents that is given by {@code cli.JvmRelaunch} (docs/results-bench.md,
  * "Class-check traps").
  */
 final class CpuMatmulVector {

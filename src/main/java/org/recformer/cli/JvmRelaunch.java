@@ -6,10 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Gives a plain {@code java -jar recformer.jar} the JVM options the Vector API kernels need, which
- * a jar manifest cannot set: when this JVM lacks one of them, the launcher starts the same command
- * once more in a child JVM with the missing ones added (same JVM options, same arguments, same
- * standard streams) and exits with its status. {@code -Drecformer.relaunch=false} turns this off.
+ * Gives a plain {@code java -jar recformer.jar} the JVM options the engine wants, which a jar
+ * manifest cannot set: when this JVM lacks one of them, the launcher starts the same command once
+ * more in a child JVM with the missing ones added (same JVM options, same arguments, same standard
+ * streams) and exits with its status. {@code -Drecformer.relaunch=false} turns this off.
  * <ul>
  * <li>{@code --add-modules jdk.incubator.vector}: the Vector API matrix kernel (about 1.5x faster
  * than the auto-vectorized loops, see the README's performance section); without it the plain loops run.
@@ -19,15 +19,23 @@ import java.util.List;
  * default. The Vector API inlines one shared JDK method into every vector operation, and that
  * method records 4 such traps in some runs: 28 operations in the kernel's loop then pass 100
  * (docs/results-bench.md, "Class-check traps").
+ * <li>A heap that follows what the job keeps alive, when the user chose no collector:
+ * {@code -XX:+UseSerialGC -XX:MaxNewSize=256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20}.
+ * Every collector with its default sizing grows the heap well past the live set when the maximum
+ * heap allows it (a base finetuning step of 1 x 1024 tokens: 5.1-5.7 GB resident for a live set of
+ * about 3 GB, PyTorch 3.9 GB); with at most 256 MB of young generation and the old one kept within
+ * 10-20% of free space after a collection the same step stays at 3.4-3.5 GB with no {@code -Xmx}
+ * (docs/results-bench.md, "A heap that follows the live set"). A user who names a collector
+ * ({@code -XX:+Use...GC}) gets none of these four.
  * </ul>
  * An option already given (with any value) is kept as given.
  */
-final class VectorRelaunch {
+final class JvmRelaunch {
     private static final String MODULE = "jdk.incubator.vector";
     /** The trap limit option and the value the launcher gives it. */
     private static final String TRAP_LIMIT = "-XX:PerMethodTrapLimit=", TRAP_LIMIT_VALUE = "10000";
 
-    private VectorRelaunch() {}
+    private JvmRelaunch() {}
 
     /** True when an option is missing, relaunching is allowed, and this JVM was started from a jar or class path we can repeat. */
     static boolean wanted() {
@@ -41,8 +49,27 @@ final class VectorRelaunch {
     static List<String> missingOptions(boolean modulePresent, List<String> jvmArguments) {
         List<String> missing = new ArrayList<>();
         if (!modulePresent) missing.addAll(List.of("--add-modules", MODULE));
-        if (jvmArguments.stream().noneMatch(a -> a.startsWith(TRAP_LIMIT))) missing.add(TRAP_LIMIT + TRAP_LIMIT_VALUE);
+        addUnlessGiven(missing, jvmArguments, TRAP_LIMIT + TRAP_LIMIT_VALUE, TRAP_LIMIT);
+        if (jvmArguments.stream().noneMatch(JvmRelaunch::namesCollector)) {
+            missing.add("-XX:+UseSerialGC");
+            addUnlessGiven(missing, jvmArguments, "-XX:MaxNewSize=256m", "-XX:MaxNewSize=", "-Xmn");
+            addUnlessGiven(missing, jvmArguments, "-XX:MinHeapFreeRatio=10", "-XX:MinHeapFreeRatio=");
+            addUnlessGiven(missing, jvmArguments, "-XX:MaxHeapFreeRatio=20", "-XX:MaxHeapFreeRatio=");
+        }
         return missing;
+    }
+
+    /** Adds {@code option} unless an argument starts with one of {@code givenAs} (the option's name, with any value). */
+    private static void addUnlessGiven(List<String> missing, List<String> jvmArguments, String option, String... givenAs) {
+        for (String argument : jvmArguments) {
+            for (String name : givenAs) if (argument.startsWith(name)) return;
+        }
+        missing.add(option);
+    }
+
+    /** Whether a JVM option chooses the garbage collector ({@code -XX:+UseG1GC}, {@code -XX:+UseParallelGC}, ...). */
+    private static boolean namesCollector(String option) {
+        return option.startsWith("-XX:+Use") && option.endsWith("GC");
     }
 
     /** Runs the child JVM and returns its exit status. */

@@ -1,0 +1,56 @@
+package org.recformer.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Which JVM options the launcher adds in its child JVM: only the missing ones, a value given by the user kept. */
+class JvmRelaunchTest {
+    private static final List<String> HEAP = List.of("-XX:+UseSerialGC", "-XX:MaxNewSize=256m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20");
+
+    @Test
+    void addsEverythingToAPlainJvm() {
+        assertEquals(concat(List.of("--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000"), HEAP),
+                JvmRelaunch.missingOptions(false, List.of()));
+    }
+
+    @Test
+    void addsTheTrapLimitWhenTheModuleIsThere() {
+        assertEquals(List.of("-XX:PerMethodTrapLimit=10000"),
+                JvmRelaunch.missingOptions(true, List.of("--add-modules=jdk.incubator.vector", "-XX:+UseG1GC")));
+    }
+
+    @Test
+    void keepsATrapLimitTheUserGave() {
+        assertEquals(List.of(), JvmRelaunch.missingOptions(true, List.of("-XX:PerMethodTrapLimit=500", "-XX:+UseSerialGC")));
+        assertEquals(List.of("--add-modules", "jdk.incubator.vector"),
+                JvmRelaunch.missingOptions(false, List.of("-XX:PerMethodTrapLimit=100", "-XX:+UseParallelGC")));
+    }
+
+    @Test
+    void aNamedCollectorGetsNoHeapOptions() {
+        assertEquals(List.of(), JvmRelaunch.missingOptions(true,
+                List.of("-XX:PerMethodTrapLimit=10000", "-XX:+UseZGC", "-Xmx8g")));
+    }
+
+    @Test
+    void aMaximumHeapKeepsTheHeapOptions() {
+        assertEquals(HEAP, JvmRelaunch.missingOptions(true, List.of("-XX:PerMethodTrapLimit=10000", "-Xmx3g")));
+    }
+
+    @Test
+    void keepsHeapSizingTheUserGave() {
+        assertEquals(List.of("-XX:+UseSerialGC", "-XX:MaxHeapFreeRatio=20"), JvmRelaunch.missingOptions(true,
+                List.of("-XX:PerMethodTrapLimit=10000", "-Xmn1g", "-XX:MinHeapFreeRatio=30")));
+        assertEquals(List.of("-XX:+UseSerialGC", "-XX:MinHeapFreeRatio=10"), JvmRelaunch.missingOptions(true,
+                List.of("-XX:PerMethodTrapLimit=10000", "-XX:MaxNewSize=64m", "-XX:MaxHeapFreeRatio=50")));
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new java.util.ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+}
