@@ -27,7 +27,8 @@ import java.util.Arrays;
  * {@code cli.JvmRelaunch}), the faster {@link CpuMatmulVector} micro-kernels (accumulators in
  * registers) are used instead; set {@code -Drecformer.vector=false} to force the plain loops. They
  * read both operands from packed contiguous panels, as BLAS libraries do ({@link Operands#entry}):
- * per VECTOR_NC x VECTOR_KC block, op(B) packed once in panels of the kernel's column width (in L2),
+ * per block of up to VECTOR_KC depth and VECTOR_NC columns (fewer for deep blocks), op(B) packed
+ * once in panels of the kernel's column width (in L2),
  * and per depth block op(A)'s rows in groups of the kernel's row count (each group's panel reused
  * across B's panels), so the kernel streams through consecutive addresses whatever the operands'
  * layout or transposes.
@@ -46,21 +47,31 @@ final class CpuMatmul {
     static final int MC = 96;
     /**
      * Vector API kernels: the most depth of one block; a product's depth is cut into equal blocks
-     * of at most this (one for the model's depth 768, four for 3072). Each depth block is one pass
-     * over C, and writing C's lines from outside the caches is what the passes cost: 768 with
-     * {@link #VECTOR_NC} = 256 measured 1.02-1.14x faster per core than 384 x 512 on the linear
-     * layers' x W^T products, 0.97-0.99x at 2048 and level to 1.11x on the others (two JVMs,
-     * docs/results-bench.md, "Branch-free kernels").
+     * of at most this (one for the model's depth 768 and for 1,024 tokens, two for 3072). Each depth
+     * block is one pass over C, and writing C's lines from outside the caches is what the passes
+     * cost: 768 with {@link #VECTOR_NC} = 256 measured 1.02-1.14x faster per core than 384 x 512 on
+     * the linear layers' x W^T products (docs/results-bench.md, "Branch-free kernels"); 1536, with
+     * the column blocks narrowed to keep B's block at 768 x 256 floats, 1.01-1.07x faster than 768
+     * on the depth-3072 products, 1.00-1.04x at 1024 and 2048 (three JVMs, docs/results-bench.md,
+     * "Deeper blocks, narrower columns").
      */
-    static final int VECTOR_KC = 768;
+    static final int VECTOR_KC = 1536;
     /**
-     * Vector API kernels: columns of one block of packed B, a multiple of every kernel's column
-     * width; VECTOR_KC x VECTOR_NC packed floats (768 KB) stay in L2 with a row block's A panel.
+     * Vector API kernels: columns of one block of packed B for a depth block of up to 768, a multiple
+     * of every kernel's column width; 768 x VECTOR_NC packed floats (768 KB) stay in L2 with a row
+     * block's A panel. Deeper blocks get proportionally fewer columns ({@link #columnBlock}).
      */
     static final int VECTOR_NC = 256;
+    /** Vector API kernels: the packed floats of one block of B (depth x columns). */
+    private static final int B_BLOCK = 768 * VECTOR_NC;
+
+    /** Vector API kernels: columns of one block of B of depth {@code kc}: VECTOR_NC, fewer for deeper blocks so the block stays within B_BLOCK floats; a multiple of {@code nr}. */
+    private static int columnBlock(int kc, int nr) {
+        return Math.max(nr, Math.min(VECTOR_NC, B_BLOCK / kc / nr * nr));
+    }
     /**
      * Vector API kernels: most rows of C per pass; op(A)'s rows of a pass are packed once per depth
-     * block for all column blocks (ROW_CHUNK x VECTOR_KC floats, 12 MB).
+     * block for all column blocks (ROW_CHUNK x VECTOR_KC floats, 24 MB).
      */
     static final int ROW_CHUNK = 4 * 1024;
 
@@ -198,7 +209,7 @@ final class CpuMatmul {
         /**
          * Vector API kernels: C[bi] (+)= op(A) op(B). Per block of depth (equal blocks of at most
          * VECTOR_KC), op(A)'s rows are packed into row groups once (split across cores by row block)
-         * for every column block; per block of VECTOR_NC columns, op(B)'s block is packed into column
+         * for every column block; per block of {@link #columnBlock} columns, op(B)'s block is packed into column
          * panels (split across cores), then tasks of a row block by a slice of the column panels run
          * across cores. The rows are cut into whole kernel row groups, as many row blocks as a
          * multiple of the cores with at most about MC rows each; a product with few row blocks is
@@ -233,7 +244,8 @@ final class CpuMatmul {
             int depthBlocks = (k + VECTOR_KC - 1) / VECTOR_KC;
             int kcMax = (k + depthBlocks - 1) / depthBlocks; // equal depth blocks, the last one shorter by the rest
             Scratch scratch = SCRATCH.get();
-            float[] panelsB = scratch.panelsB(kcMax * ((Math.min(VECTOR_NC, n) + nr - 1) / nr * nr));
+            int ncMax = columnBlock(kcMax, nr);
+            float[] panelsB = scratch.panelsB(kcMax * ((Math.min(ncMax, n) + nr - 1) / nr * nr));
             float[] panelsA = scratch.panelsA(groups * mr * kcMax); // row group g at g * mr * kc
             for (int p0 = 0; p0 < k; p0 += kcMax) {
                 int kc = Math.min(kcMax, k - p0), depth = p0;
@@ -243,8 +255,8 @@ final class CpuMatmul {
                     int i0 = rowStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
                     packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowStart(to, groups, rows, mr)) - i0, depth, kc, mr);
                 });
-                for (int j0 = 0; j0 < n; j0 += VECTOR_NC) {
-                    int nc = Math.min(VECTOR_NC, n - j0), jBlock = j0;
+                for (int j0 = 0; j0 < n; j0 += ncMax) {
+                    int nc = Math.min(ncMax, n - j0), jBlock = j0;
                     int panels = (nc + nr - 1) / nr;
                     int slices = Math.min(panels, Math.max(1, 2 * threads / rows));
                     int panelsPerSlice = (panels + slices - 1) / slices;

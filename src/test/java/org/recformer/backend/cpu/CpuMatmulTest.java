@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 /**
  * The matmul kernel against a direct double-precision product, on sizes around the block sizes
  * (kernel rows 4, 6 or 14, kernel columns 2 vectors = 16 or 32, MC = 96, KC = 384, NC = 512,
- * VECTOR_KC = 768, VECTOR_NC = 256, and the earlier KC = 256, NC = 768), every
+ * VECTOR_KC = 1536, VECTOR_NC = 256 narrowed for deeper blocks, and the earlier KC = 256, NC = 768), every
  * transpose combination, batches with broadcast operands, and accumulation; both micro-kernels
  * (plain loops and, when the JVM has the module, the Vector API). Outputs start as NaN (poisoned),
  * so an unwritten element fails. Each element must lie within the rounding-error bound of a float
@@ -30,9 +30,10 @@ class CpuMatmulTest {
                 {14, 32, 256}, {13, 31, 255}, {15, 33, 257}, {28, 64, 512}, {29, 65, 513}, {99, 770, 40}, {197, 96, 70},
                 // several column blocks and depth blocks (A packed once per depth block); more rows than one pass
                 {30, 800, 300}, {CpuMatmul.ROW_CHUNK + 30, 17, 260},
-                // around KC = 384 and NC = 512 (plain loops), VECTOR_KC = 768 and VECTOR_NC = 256
+                // around KC = 384 and NC = 512 (plain loops), VECTOR_KC = 1536 and VECTOR_NC = 256 (narrower
+                // column blocks past depth 768: 224 columns at 769, 128 at 1536, 192 for three blocks of 1025)
                 {15, 511, 384}, {20, 512, 383}, {21, 513, 385}, {30, 1025, 769},
-                {15, 255, 768}, {20, 256, 767}, {21, 257, 1537}};
+                {15, 255, 768}, {20, 256, 767}, {21, 257, 1537}, {22, 300, 1536}, {15, 200, 3073}};
         Stream.Builder<Arguments> out = Stream.builder();
         for (int[] s : mnk) {
             for (int flags = 0; flags < 8; flags++) {
