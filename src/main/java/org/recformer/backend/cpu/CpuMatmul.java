@@ -65,7 +65,10 @@ final class CpuMatmul {
     /** Vector API kernels: the packed floats of one block of B (depth x columns). */
     private static final int B_BLOCK = 768 * VECTOR_NC;
 
-    /** Vector API kernels: columns of one block of B of depth {@code kc}: VECTOR_NC, fewer for deeper blocks so the block stays within B_BLOCK floats; a multiple of {@code nr}. */
+    /**
+     * Vector API kernels: columns of one block of B of depth {@code kc}: VECTOR_NC, fewer for deeper
+     * blocks so that the block stays within B_BLOCK floats; a multiple of {@code nr}.
+     */
     private static int columnBlock(int kc, int nr) {
         return Math.max(nr, Math.min(VECTOR_NC, B_BLOCK / kc / nr * nr));
     }
@@ -209,8 +212,8 @@ final class CpuMatmul {
         /**
          * Vector API kernels: C[bi] (+)= op(A) op(B). Per block of depth (equal blocks of at most
          * VECTOR_KC), op(A)'s rows are packed into row groups once (split across cores by row block)
-         * for every column block; per block of {@link #columnBlock} columns, op(B)'s block is packed into column
-         * panels (split across cores), then tasks of a row block by a slice of the column panels run
+         * for every column block; per block of {@link #columnBlock} columns, op(B)'s block is packed
+         * into column panels (split across cores), then tasks of a row block by a slice of the column panels run
          * across cores. The rows are cut into whole kernel row groups, as many row blocks as a
          * multiple of the cores with at most about MC rows each; a product with few row blocks is
          * cut into column slices as well. Each element of C gets its depth blocks in order.
