@@ -52,8 +52,8 @@ final class CpuMatmul {
      * cost: 768 with {@link #VECTOR_NC} = 256 measured 1.02-1.14x faster per core than 384 x 512 on
      * the linear layers' x W^T products (docs/results-bench.md, "Branch-free kernels"); 1536, with
      * the column blocks narrowed to keep B's block at 768 x 256 floats, 1.01-1.07x faster than 768
-     * on the depth-3072 products, 1.00-1.04x at 1024 and 2048 (three JVMs, docs/results-bench.md,
-     * "Deeper blocks, narrower columns").
+     * on the depth-3072 products, 1.00-1.04x at 1024 and 2048, 0.97-1.00x on 768 x 768 x 1024 G^T x
+     * (three JVMs, docs/results-bench.md, "Deeper blocks, narrower columns").
      */
     static final int VECTOR_KC = 1536;
     /**
@@ -213,8 +213,8 @@ final class CpuMatmul {
          * Vector API kernels: C[bi] (+)= op(A) op(B). Per block of depth (equal blocks of at most
          * VECTOR_KC), op(A)'s rows are packed into row groups once (split across cores by row block)
          * for every column block; per block of {@link #columnBlock} columns, op(B)'s block is packed
-         * into column panels (split across cores), then tasks of a row block by a slice of the column panels run
-         * across cores. The rows are cut into whole kernel row groups, as many row blocks as a
+         * into column panels (split across cores), then tasks of a row block by a slice of the column
+         * panels run across cores. The rows are cut into whole kernel row groups, as many row blocks as a
          * multiple of the cores with at most about MC rows each; a product with few row blocks is
          * cut into column slices as well. Each element of C gets its depth blocks in order.
          * {@code bias} (null: none; else padded to whole column panels): C starts from it on every
