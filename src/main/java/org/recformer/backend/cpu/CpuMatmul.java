@@ -254,7 +254,7 @@ final class CpuMatmul {
                 int kc = Math.min(kcMax, k - p0), depth = p0;
                 boolean load = accumulate || p0 > 0;
                 float[] init = load ? null : bias;
-                Parallel.forRange(rows, 1, (from, to) -> {
+                Parallel.forChunks(rows, 1, (from, to) -> {
                     int i0 = rowStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
                     packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowStart(to, groups, rows, mr)) - i0, depth, kc, mr);
                 });
@@ -264,10 +264,13 @@ final class CpuMatmul {
                     int slices = Math.min(panels, Math.max(1, 2 * threads / rows));
                     int panelsPerSlice = (panels + slices - 1) / slices;
                     int tasks = rows * slices;
-                    Parallel.forRange(panels, Math.max(1, (1 << 16) / (kc * nr)),
+                    Parallel.forChunks(panels, Math.max(1, (1 << 14) / (kc * nr)),
                             (from, to) -> packPanelsB(panelsB, offB, depth, kc, jBlock, nc, nr, from, to));
                     long flopsPerTask = 2L * maxRows * Math.min(nc, panelsPerSlice * nr) * kc;
-                    Parallel.forRange(tasks, (int) Math.min(tasks, (1 << 18) / flopsPerTask + 1), (from, to) -> {
+                    // task by task, so that the threads finish together: four chunks per thread left 22 tasks
+                    // in chunks of 3 and 1, and 2 threads 1.10-1.14x slower at 2048 and 900 rows
+                    // (docs/results-bench.md, "Matrix product tasks claimed one at a time")
+                    Parallel.forChunks(tasks, (int) Math.min(tasks, (1 << 18) / flopsPerTask + 1), (from, to) -> {
                         for (int t = from; t < to; t++) {
                             int row = t / slices;
                             int i0 = rowStart(row, groups, rows, mr);

@@ -44,14 +44,30 @@ public final class Parallel {
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
         int chunks = Math.min(THREADS * 4, Math.max(1, n / Math.max(1, grain)));
+        run(n, (n + chunks - 1) / chunks, body);
+    }
+
+    /**
+     * Runs body over [0, n) in chunks of exactly {@code size} iterations (the last one shorter),
+     * however many that makes: for a few heavy iterations of about equal cost, so that the threads
+     * finish together ({@link #forRange} caps the chunks at four per thread, so 22 iterations on 2
+     * threads go in chunks of 3, one thread running 12 of them).
+     */
+    public static void forChunks(int n, int size, RangeBody body) {
+        if (n <= 0) return;
+        run(n, Math.max(1, size), body);
+    }
+
+    /** Runs body over [0, n) in chunks of {@code size} claimed by the caller and the helpers. */
+    private static void run(int n, int size, RangeBody body) {
         boolean[] inside = INSIDE.get();
-        if (HELPERS.length == 0 || chunks <= 1 || inside[0] || !BUSY.compareAndSet(0, 1)) {
+        if (HELPERS.length == 0 || size >= n || inside[0] || !BUSY.compareAndSet(0, 1)) {
             body.run(0, n);
             return;
         }
         inside[0] = true;
         try {
-            Job job = new Job(body, n, (n + chunks - 1) / chunks, Thread.currentThread());
+            Job job = new Job(body, n, size, Thread.currentThread());
             current = job;
             for (Helper h : HELPERS) {
                 if (h.parked) LockSupport.unpark(h);

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@link Parallel#forRange}: every index of [0, n) runs exactly once whatever n and the grain, the
+ * {@link Parallel#forRange} and {@link Parallel#forChunks}: every index of [0, n) runs exactly once
+ * whatever n and the grain (forChunks: in chunks of exactly its size), the
  * calling thread takes part, exceptions reach the caller (and the next loop still runs), nested
  * loops and loops started by two threads at once complete.
  */
@@ -41,6 +42,23 @@ class ParallelTest {
             "1000, 3", "4097, 64", "65536, 1024"})
     void runsEveryIndexExactlyOnce(int n, int grain) {
         for (int repeat = 0; repeat < 50; repeat++) assertEachOnce(runCounts(n, grain));
+    }
+
+    @ParameterizedTest(name = "n {0}, size {1}")
+    @CsvSource({"1, 1", "2, 1", "22, 1", "22, 3", "23, 4", "100, 1", "100, 100", "100, 1000", "4097, 64"})
+    void forChunksRunsEveryIndexOnceInChunksOfExactlyTheSize(int n, int size) {
+        for (int repeat = 0; repeat < 50; repeat++) {
+            AtomicIntegerArray counts = new AtomicIntegerArray(n);
+            Parallel.forChunks(n, size, (from, to) -> {
+                // one chunk per call: [c * size, (c + 1) * size), the last one cut at n; or all of it on the
+                // caller (size >= n, or another thread's loop holds the helpers)
+                boolean chunk = from % size == 0 && to == Math.min(n, from + size);
+                Assertions.assertTrue(chunk || from == 0 && to == n,
+                        () -> "range [" + from + ", " + to + ") of n " + n + " in chunks of " + size);
+                for (int i = from; i < to; i++) counts.incrementAndGet(i);
+            });
+            assertEachOnce(counts);
+        }
     }
 
     @Test
