@@ -254,7 +254,7 @@ final class CpuMatmul {
                 int kc = Math.min(kcMax, k - p0), depth = p0;
                 boolean load = accumulate || p0 > 0;
                 float[] init = load ? null : bias;
-                Parallel.forChunks(rows, 1, (from, to) -> {
+                Parallel.forRange(rows, 1, (from, to) -> {
                     int i0 = rowStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
                     packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowStart(to, groups, rows, mr)) - i0, depth, kc, mr);
                 });
@@ -264,13 +264,15 @@ final class CpuMatmul {
                     int slices = Math.min(panels, Math.max(1, 2 * threads / rows));
                     int panelsPerSlice = (panels + slices - 1) / slices;
                     int tasks = rows * slices;
-                    Parallel.forChunks(panels, Math.max(1, (1 << 14) / (kc * nr)),
+                    Parallel.forRange(panels, Math.max(1, (1 << 16) / (kc * nr)),
                             (from, to) -> packPanelsB(panelsB, offB, depth, kc, jBlock, nc, nr, from, to));
                     long flopsPerTask = 2L * maxRows * Math.min(nc, panelsPerSlice * nr) * kc;
-                    // task by task, so that the threads finish together: four chunks per thread left 22 tasks
-                    // in chunks of 3 and 1, and 2 threads 1.10-1.14x slower at 2048 and 900 rows
-                    // (docs/results-bench.md, "Matrix product tasks claimed one at a time")
-                    Parallel.forChunks(tasks, (int) Math.min(tasks, (1 << 18) / flopsPerTask + 1), (from, to) -> {
+                    // heavy tasks (a quarter MFLOP each or more) task by task, so that the threads finish together:
+                    // four chunks per thread left 22 tasks in chunks of 3 and 1, and 2 threads 1.07-1.29x slower
+                    // at 2048 and 900 rows; lighter tasks, A's row blocks and B's panels task by task too made a
+                    // training step slower (docs/results-bench.md, "Matrix product tasks claimed one at a time")
+                    int grain = (int) Math.min(tasks, (1 << 18) / flopsPerTask + 1);
+                    Parallel.RangeBody compute = (from, to) -> {
                         for (int t = from; t < to; t++) {
                             int row = t / slices;
                             int i0 = rowStart(row, groups, rows, mr);
@@ -281,7 +283,9 @@ final class CpuMatmul {
                             CpuMatmulVector.multiply(panelsA, i0 * kc, panelsB, q0 * kc * nr, kc, c, offC + i0 * n + jBlock + col, n,
                                     mc, Math.min(nc, q1 * nr) - col, load, init, jBlock + col);
                         }
-                    });
+                    };
+                    if (grain == 1) Parallel.forChunks(tasks, 1, compute);
+                    else Parallel.forRange(tasks, grain, compute);
                 }
             }
         }
