@@ -6,10 +6,11 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * The ceiling of the one-thread matrix product: the Vector API micro-kernel alone, on one row group of
- * packed A and one column panel of packed B that stay in L1 (no packing, no pass over C outside the
- * caches), in thread CPU time. A whole product runs at this speed less what packing and C's
- * lines cost, so it says how much of a product's time is left outside the kernel:
+ * The ceiling of the one-thread matrix product: the Vector API micro-kernel alone, on one row group
+ * of packed A and one column panel of packed B used over and over (no packing, no pass over C
+ * outside the caches; in L1 up to depth 128, 23 KB, partly in L2 beyond), in thread CPU time. A
+ * whole product runs at this speed less what packing and C's lines cost, so it says how much of a
+ * product's time is left outside the kernel:
  * {@code java --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -cp target/benchmarks.jar
  * org.recformer.backend.cpu.MatmulKernelCeiling [ROUNDS [DEPTH]]} prints GFLOP/s per round and their
  * median (default 7 rounds, depth 256: 14 x 256 + 256 x 32 floats, 46 KB; the panels are read in
