@@ -1,26 +1,26 @@
 #!/usr/bin/env python3
-"""MatmulBench (ours) against numpy / OpenBLAS, interleaved shape by shape, on a shared machine.
+"""Our matrix product against numpy / OpenBLAS, interleaved shape by shape, on a shared machine.
 
-Each round runs, for every shape, one short JMH fork of MatmulBench.vectorApi and then numpy on the
-same shape (tools/matmul_numpy.py), so both see the same load; it prints per shape the medians of
-both over the rounds and the median of the per-round ratios ours / numpy. Run from the repository
-root after `mvn -B -Pbench package -DskipTests`, with the OpenBLAS tuning variables unset:
+Each round runs, for every shape, one JVM of MatmulCpuTime (warmed up until the JIT is quiet, then
+the median of 9 products) and then numpy on the same shape (tools/matmul_numpy.py, the median of 9
+products after one), so both see the same load; it prints per shape the medians of both over the
+rounds and the median of the per-round ratios ours / numpy. Run from the repository root after
+`mvn -B -Pbench package -DskipTests`, with the OpenBLAS tuning variables unset:
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 tools/matmul_compare.py --rounds 3 [SHAPE ...]
 
-With --cpu-time both run on one thread and are timed in thread CPU time (MatmulCpuTime against
-numpy with OPENBLAS_NUM_THREADS=1 and time.thread_time), which the other jobs of a busy machine
-disturb far less than wall time (they still share the caches). With --baseline JAR a second build
+By default both use all cores and are timed in wall time (MatmulCpuTime --wall). With --cpu-time
+both run on one thread and are timed in thread CPU time (numpy with OPENBLAS_NUM_THREADS=1 and
+time.thread_time), which the other jobs of a busy machine disturb far less than wall time (they
+still share the caches). With --baseline JAR a second build
 (e.g. target/benchmarks.jar of an earlier commit) runs in every round too, alternating with the
 first, for before/after ratios taken under the same load.
 """
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 if "--cpu-time" in sys.argv:
@@ -32,21 +32,19 @@ SHAPES = ["256", "1024", "2048", "1024x768x768:NT", "1024x3072x768:NT", "1024x76
           "1024x768x3072:NN", "768x768x1024:TN", "3072x768x1024:TN"]
 
 
-def ours(jar, shape, java):
-    """GFLOP/s of one JMH fork (8 x 1 s warmup, so C2 has compiled the kernels on a loaded machine; 3 x 1 s measured)."""
-    m, n, k, _, _ = matmul_numpy.parse(shape)
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run([java, "-jar", jar, "MatmulBench.vectorApi", "-p", f"shape={shape}", "-f", "1", "-wi", "8",
-                        "-i", "3", "-w", "1", "-r", "1", "-rf", "json", "-rff", out.name],
-                       check=True, stdout=subprocess.DEVNULL)
-        ms = json.load(open(out.name))[0]["primaryMetric"]["score"]
-    return 2 * m * n * k / (ms * 1e6)
+def ours_wall(jar, shape, java):
+    """GFLOP/s on all cores, median of 9 products in wall time."""
+    return ours_median(jar, shape, java, [], ["--wall"])
 
 
 def ours_cpu_time(jar, shape, java):
     """GFLOP/s of one thread, median of 9 products in thread CPU time."""
-    out = subprocess.run([java, "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000",
-                          "-Drecformer.threads=1", "-cp", jar, "org.recformer.bench.MatmulCpuTime", shape, "9"],
+    return ours_median(jar, shape, java, ["-Drecformer.threads=1"], [])
+
+
+def ours_median(jar, shape, java, jvm_options, options):
+    out = subprocess.run([java, "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000", *jvm_options,
+                          "-cp", jar, "org.recformer.bench.MatmulCpuTime", shape, "9", *options],
                          check=True, capture_output=True, text=True).stdout
     return float(out.split()[-1])
 
@@ -65,7 +63,7 @@ def main():
     parser.add_argument("--cpu-time", action="store_true", help="one thread each, timed in thread CPU time")
     parser.add_argument("--baseline", help="a second benchmarks.jar run alternately with --jar in every round")
     args = parser.parse_args()
-    run = ours_cpu_time if args.cpu_time else ours
+    run = ours_cpu_time if args.cpu_time else ours_wall
     results = {s: ([], [], []) for s in args.shapes}
     for r in range(args.rounds):
         for shape in args.shapes:

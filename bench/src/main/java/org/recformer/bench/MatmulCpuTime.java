@@ -7,29 +7,36 @@ import org.recformer.tensor.Buffer;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * One-thread matmul measured in thread CPU time instead of wall time, for a machine so shared that
- * wall times mostly measure the other jobs: {@code java --add-modules jdk.incubator.vector
- * -XX:PerMethodTrapLimit=10000 -Drecformer.threads=1 -cp target/benchmarks.jar
- * org.recformer.bench.MatmulCpuTime SHAPE [RUNS]} prints the median GFLOP/s over RUNS products, after unmeasured ones for at least 3 s and until the
- * JIT has compiled nothing for 2 s (on a loaded machine the compiler thread gets little CPU: the
- * Vector API kernels run orders of magnitude slower until C2 has compiled them, and a product that
- * first meets an edge case is recompiled), for a
- * {@link MatmulBench} shape string. {@code tools/matmul_compare.py --cpu-time} runs it against
- * one-thread numpy measured the same way.
+ * The median time of one matmul, after a warm-up until the JIT is quiet: in thread CPU time on one
+ * thread (for a machine so shared that wall times mostly measure the other jobs), or with
+ * {@code --wall} in wall time on all the backend's threads (the time a caller waits for a product).
+ * {@code java --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -Drecformer.threads=1
+ * -cp target/benchmarks.jar org.recformer.bench.MatmulCpuTime SHAPE [RUNS] [--wall]} prints the
+ * median GFLOP/s over RUNS products, after unmeasured ones for at least 3 s and until the JIT has
+ * compiled nothing for 2 s (on a loaded machine the compiler thread gets little CPU: the Vector API
+ * kernels run orders of magnitude slower until C2 has compiled them, and a product that first meets
+ * an edge case is recompiled), for a {@link MatmulBench} shape string (drop
+ * {@code -Drecformer.threads=1} for {@code --wall} on all cores). {@code tools/matmul_compare.py}
+ * runs it against numpy measured the same way: one thread and thread CPU time with
+ * {@code --cpu-time}, else all cores and wall time, medians of as many products on both sides.
  */
 public final class MatmulCpuTime {
     private MatmulCpuTime() {}
 
     public static void main(String[] args) {
-        if (args.length < 1) throw new IllegalArgumentException("usage: MatmulCpuTime SHAPE [RUNS]");
+        List<String> rest = new ArrayList<>(Arrays.asList(args));
+        boolean wall = rest.remove("--wall");
+        if (rest.isEmpty() || rest.size() > 2) throw new IllegalArgumentException("usage: MatmulCpuTime SHAPE [RUNS] [--wall]");
         MatmulBench product = new MatmulBench();
-        product.shape = args[0];
+        product.shape = rest.get(0);
         product.setup();
-        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 9;
+        int runs = rest.size() > 1 ? Integer.parseInt(rest.get(1)) : 9;
         ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long warmupEnd = System.nanoTime() + 3_000_000_000L, jitQuietSince = System.nanoTime();
@@ -43,9 +50,9 @@ public final class MatmulCpuTime {
         }
         double[] seconds = new double[runs];
         for (int i = 0; i < runs; i++) {
-            long start = bean.getCurrentThreadCpuTime();
+            long start = wall ? System.nanoTime() : bean.getCurrentThreadCpuTime();
             product.multiply();
-            long elapsed = bean.getCurrentThreadCpuTime() - start;
+            long elapsed = (wall ? System.nanoTime() : bean.getCurrentThreadCpuTime()) - start;
             seconds[i] = elapsed / 1e9;
         }
         Arrays.sort(seconds);

@@ -6,10 +6,12 @@ import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * Two or more builds' one-thread matmuls paired in one JVM, for before/after ratios finer than the
+ * Two or more builds' matmuls (one thread unless {@code --wall}) paired in one JVM, for before/after ratios finer than the
  * spread between JVM runs on a shared machine:
  * {@code java --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -Drecformer.threads=1
  * -cp target/benchmarks.jar org.recformer.bench.MatmulPaired OLD.jar,NEW.jar ROUNDS SHAPE...}.
@@ -22,12 +24,20 @@ import java.util.Arrays;
  * the same two builds have differed by up to 7% from one JVM to the next on a path neither
  * changed, so repeat a comparison in a few JVMs before believing a few percent. Shapes as in
  * {@link MatmulBench}.
+ *
+ * <p>With {@code --wall} (and without {@code -Drecformer.threads=1}) the builds run on all cores and
+ * are timed in wall time. Each build has its own helper threads, which spin for a moment after each
+ * of its products; so in every round each build runs one product untimed before its two timed ones,
+ * by which time the other builds' helpers have gone quiet.
  */
 public final class MatmulPaired {
     private MatmulPaired() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 3) throw new IllegalArgumentException("usage: MatmulPaired JAR,JAR[,...] ROUNDS SHAPE...");
+        List<String> rest = new ArrayList<>(Arrays.asList(args));
+        boolean wall = rest.remove("--wall");
+        args = rest.toArray(new String[0]);
+        if (args.length < 3) throw new IllegalArgumentException("usage: MatmulPaired JAR,JAR[,...] ROUNDS SHAPE... [--wall]");
         String[] jars = args[0].split(",");
         int rounds = Integer.parseInt(args[1]);
         ThreadMXBean clock = ManagementFactory.getThreadMXBean();
@@ -54,10 +64,11 @@ public final class MatmulPaired {
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < jars.length; i++) {
                     int v = (i + r) % jars.length;
-                    long start = clock.getCurrentThreadCpuTime();
+                    if (wall) multiply[v].invoke(products[v]);
+                    long start = wall ? System.nanoTime() : clock.getCurrentThreadCpuTime();
                     multiply[v].invoke(products[v]);
                     multiply[v].invoke(products[v]);
-                    gflops[v][r] = 2 * flops / (clock.getCurrentThreadCpuTime() - start);
+                    gflops[v][r] = 2 * flops / ((wall ? System.nanoTime() : clock.getCurrentThreadCpuTime()) - start);
                 }
             }
             StringBuilder line = new StringBuilder(String.format("%-18s", shape));
