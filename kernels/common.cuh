@@ -56,7 +56,7 @@ __device__ __forceinline__ float warp_max(float x) {
     return x;
 }
 
-// SplitMix64 at counter index + 1, top 24 bits as a uniform float in [0, 1): CounterRandom.uniform.
+// SplitMix64 at counter index + 1, top 24 bits as a uniform float in [0, 1): CounterRandom.
 __device__ __forceinline__ float counter_uniform(unsigned long long seed, unsigned long long index) {
     unsigned long long z = seed + (index + 1ULL) * 0x9E3779B97F4A7C15ULL;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;

@@ -62,7 +62,7 @@ public final class CpuAttention {
      */
     public static float dropoutMultiplier(long seed, float p, int b, int h, int i, int j, int heads, int seq) {
         if (p == 0f) return 1f;
-        return randomBits(seed, dropoutCounter(b, h, i, j, heads, seq)) >= keepThreshold(p) ? 1f / (1f - p) : 0f;
+        return CounterRandom.bits(seed, dropoutCounter(b, h, i, j, heads, seq)) >= CounterRandom.keepThreshold(p) ? 1f / (1f - p) : 0f;
     }
 
     /** The stream element of the pair (b, h, i, j). */
@@ -70,25 +70,6 @@ public final class CpuAttention {
         return (((long) b * heads + h) * seq + i) * seq + j;
     }
 
-    /** The top 24 bits of SplitMix64's output for {@code counter}: the uniform in [0, 1) times 2^24. */
-    static long randomBits(long seed, long counter) {
-        long z = seed + (counter + 1) * GOLDEN_GAMMA;
-        z = (z ^ (z >>> 30)) * MIX_1;
-        z = (z ^ (z >>> 27)) * MIX_2;
-        z = z ^ (z >>> 31);
-        return z >>> 40;
-    }
-
-    /** SplitMix64's constants. */
-    static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L, MIX_1 = 0xBF58476D1CE4E5B9L, MIX_2 = 0x94D049BB133111EBL;
-
-    /**
-     * The least {@link #randomBits} that keeps a probability: bits * 2^-24 &gt;= p exactly when bits
-     * &gt;= ceil(p * 2^24) (both sides exact: p has 24 significant bits).
-     */
-    static long keepThreshold(float p) {
-        return (long) Math.ceil(p * 16777216.0);
-    }
 
     /** Floats in {@code saved}: (max, sum) per row, {@code [B, H, T, 2]}; linear in T, independent of w and g. */
     static int savedSize(AttentionProblem p) {
@@ -400,12 +381,8 @@ public final class CpuAttention {
         /** multipliers[at + c] = the multiplier of query i for key j0 + c, c in [0, n). */
         private void dropoutRun(int i, int j0, int n, int at) {
             long counter = dropoutCounter(b, h, i, j0, pr.heads, pr.seq);
-            if (CpuMatmul.VECTOR) {
-                CpuAttentionVector.randomBits(pr.seed, counter, n, bits);
-            } else {
-                for (int c = 0; c < n; c++) bits[c] = randomBits(pr.seed, counter + c);
-            }
-            long threshold = keepThreshold(pr.dropoutP);
+            CounterRandom.bits(pr.seed, counter, n, bits);
+            long threshold = CounterRandom.keepThreshold(pr.dropoutP);
             float kept = 1f / (1f - pr.dropoutP);
             for (int c = 0; c < n; c++) multipliers[at + c] = bits[c] >= threshold ? kept : 0f;
         }

@@ -81,19 +81,19 @@ final class CpuAttentionVector {
     }
 
     /**
-     * bits[c] = {@link CpuAttention#randomBits}(seed, counter + c) for c in [0, n): SplitMix64 on
+     * bits[c] = {@link CounterRandom#bits}(seed, counter + c) for c in [0, n): SplitMix64 on
      * long lanes (the same wrapping multiplications, shifts and exclusive ors), the tail in scalar.
      */
     static void randomBits(long seed, long counter, int n, long[] bits) {
         int c = 0;
         for (; c + LS.length() <= n; c += LS.length()) {
             LongVector z = LongVector.fromArray(LS, IOTA, 0).add(counter + c + 1)
-                    .mul(CpuAttention.GOLDEN_GAMMA).add(seed);
-            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(CpuAttention.MIX_1);
-            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(CpuAttention.MIX_2);
+                    .mul(CounterRandom.GOLDEN_GAMMA).add(seed);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(CounterRandom.MIX_1);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(CounterRandom.MIX_2);
             z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31)).lanewise(VectorOperators.LSHR, 40);
             z.intoArray(bits, c);
         }
-        for (; c < n; c++) bits[c] = CpuAttention.randomBits(seed, counter + c);
+        for (; c < n; c++) bits[c] = CounterRandom.bits(seed, counter + c);
     }
 }

@@ -89,7 +89,7 @@ class CpuAttentionVectorTest {
             long[] bits = new long[n + 3];
             Arrays.fill(bits, -1L);
             CpuAttentionVector.randomBits(seed, counter, n, bits);
-            for (int c = 0; c < n; c++) assertEquals(CpuAttention.randomBits(seed, counter + c), bits[c], "bits " + c + " of " + n);
+            for (int c = 0; c < n; c++) assertEquals(CounterRandom.bits(seed, counter + c), bits[c], "bits " + c + " of " + n);
             for (int c = n; c < bits.length; c++) assertEquals(-1L, bits[c], "past the run");
         }
     }
@@ -99,9 +99,9 @@ class CpuAttentionVectorTest {
         SplittableRandom random = new SplittableRandom(12);
         for (int trial = 0; trial < 100_000; trial++) {
             float p = trial % 3 == 0 ? (float) random.nextDouble() : random.nextInt(1 << 24) * 0x1.0p-24f;
-            long bits = trial % 2 == 0 ? random.nextLong(1 << 24) : CpuAttention.keepThreshold(p) - 1 + random.nextInt(3);
+            long bits = trial % 2 == 0 ? random.nextLong(1 << 24) : CounterRandom.keepThreshold(p) - 1 + random.nextInt(3);
             boolean keep = bits * 0x1.0p-24f >= p;
-            assertEquals(keep, bits >= CpuAttention.keepThreshold(p), "bits " + bits + ", p " + p);
+            assertEquals(keep, bits >= CounterRandom.keepThreshold(p), "bits " + bits + ", p " + p);
         }
     }
 }
