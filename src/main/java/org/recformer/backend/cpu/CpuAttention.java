@@ -70,7 +70,6 @@ public final class CpuAttention {
         return (((long) b * heads + h) * seq + i) * seq + j;
     }
 
-
     /** Floats in {@code saved}: (max, sum) per row, {@code [B, H, T, 2]}; linear in T, independent of w and g. */
     static int savedSize(AttentionProblem p) {
         return checkedSize((long) p.batch() * p.heads() * p.seq() * 2, "attention saved statistics");
