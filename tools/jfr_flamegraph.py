@@ -122,6 +122,18 @@ def draw(tree, total, title, out, width=1200, row=16, min_share=0.001):
         f.write("\n".join(parts) + "\n")
 
 
+def last_seconds(events, seconds):
+    """The events of the recording's last `seconds` (JFR prints times of day: past midnight they restart from 0)."""
+    days, previous, timed = 0, None, []
+    for t, thread, frames in events:
+        if previous is not None and t + days * 86400 < previous - 43200:
+            days += 1
+        previous = t + days * 86400
+        timed.append((previous, thread, frames))
+    end = max(t for t, _, _ in timed)
+    return [e for e in timed if e[0] >= end - seconds]
+
+
 def merge(events, keep_jdk=False):
     """The samples' call tree (name -> [samples, children], from the threads' first frames), self and total samples per method."""
     tree, self_time, inclusive = {}, collections.Counter(), collections.Counter()
@@ -152,8 +164,7 @@ def main():
     if not events:
         sys.exit(f"{args.recording}: no jdk.ExecutionSample events (record with settings=profile or default)")
     if args.last:
-        end = max(t for t, _, _ in events)
-        events = [e for e in events if e[0] >= end - args.last]
+        events = last_seconds(events, args.last)
     tree, self_time, inclusive = merge(events, args.keep_jdk)
     total = len(events)
     title = args.title or f"{args.recording}: {total} samples"

@@ -52,6 +52,13 @@ class FlameGraphTest(unittest.TestCase):
         kept = fg.merge(events, keep_jdk=True)[1]
         self.assertEqual(2, kept["java.util.Objects.checkIndex"])
 
+    def test_last_seconds_keeps_the_end_of_the_recording_across_midnight(self):
+        text = (event("23:59:50.000", "main", GELU) + event("23:59:59.500", "main", GELU)
+                + event("00:00:00.200", "main", KERNEL) + event("00:00:01.000", "main", KERNEL))
+        kept = fg.last_seconds(list(fg.parse(text)), 2)
+        self.assertEqual(3, len(kept))
+        self.assertEqual("java.util.Objects.checkIndex", kept[-1][2][0])
+
     def test_boxes_are_as_wide_as_their_share(self):
         events = list(fg.parse(TEXT))[1:3]  # two kernel samples
         events.append(list(fg.parse(TEXT))[0])  # and one of main
