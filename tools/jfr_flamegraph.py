@@ -29,7 +29,7 @@ import sys
 FRAME = re.compile(r"^\s{4}(\S.*?)(?:\(.*\))?(?: line: \d+)?$")
 TIME = re.compile(r"startTime = (\d+):(\d+):(\d+\.\d+)")
 PROJECT = "org.recformer."
-PREFIXES = (PROJECT, "jdk.incubator.vector.", "java.util.concurrent.")
+JDK = ("java.", "jdk.", "sun.")
 
 
 def samples(path, depth):
@@ -73,20 +73,17 @@ def fold_jdk(frames):
 
 
 def short(method):
-    for prefix in PREFIXES:
-        if method.startswith(prefix):
-            return method[len(prefix):]
-    return method
+    return method[len(PROJECT):] if method.startswith(PROJECT) else method
 
 
 def color(name):
     """Our code warm, the Vector API green, the JDK blue; the shade from the name, so a method keeps its color."""
     shade = sum(ord(c) for c in name) % 40
-    if name.startswith(("backend.", "ops.", "model.", "nn.", "tensor.", "train.", "cli.", "bench.", "data.")):
-        return f"rgb({215 + shade % 40},{110 + shade * 2},{40 + shade})"
-    if name.startswith(("FloatVector", "Float512", "Float256", "AbstractVector", "VectorSupport")):
+    if name.startswith("jdk.incubator.vector."):
         return f"rgb({70 + shade},{170 + shade * 2 % 60},{90 + shade})"
-    return f"rgb({90 + shade},{140 + shade},{200 + shade % 40})"
+    if name.startswith(JDK) or name == "(truncated)":
+        return f"rgb({90 + shade},{140 + shade},{200 + shade % 40})"
+    return f"rgb({215 + shade % 40},{110 + shade * 2},{40 + shade})"
 
 
 def draw(tree, total, title, out, width=1200, row=16, min_share=0.001):
