@@ -5,7 +5,8 @@ Record a run with JFR, then draw its samples (Java threads only: the collector's
 them, `bench` prints it separately):
 
     java --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=10000 -XX:+UseSerialGC \
-      -XX:MaxNewSize=256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Drecformer.relaunch=false \
+      -XX:MaxNewSize=256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=100 -XX:PretenureSizeThreshold=1m \
+      -Drecformer.relaunch=false \
       -XX:StartFlightRecording=filename=step.jfr,settings=profile \
       -jar target/recformer.jar bench train-step --size base --seq 512 --batch-size 4 --steps 3 --warmup-steps 1
     python3 tools/jfr_flamegraph.py step.jfr --last 24 --out step.svg

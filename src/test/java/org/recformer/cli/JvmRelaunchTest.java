@@ -9,7 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Which JVM options the launcher adds in its child JVM: only the missing ones, a value given by the user kept. */
 class JvmRelaunchTest {
-    private static final List<String> HEAP = List.of("-XX:+UseSerialGC", "-XX:MaxNewSize=256m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20");
+    private static final List<String> HEAP = List.of("-XX:+UseSerialGC", "-XX:MaxNewSize=256m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=100",
+            "-XX:PretenureSizeThreshold=1m");
 
     @Test
     void addsEverythingToAPlainJvm() {
@@ -43,10 +44,10 @@ class JvmRelaunchTest {
 
     @Test
     void keepsHeapSizingTheUserGave() {
-        assertEquals(List.of("-XX:+UseSerialGC", "-XX:MaxHeapFreeRatio=20"), JvmRelaunch.missingOptions(true,
-                List.of("-XX:PerMethodTrapLimit=10000", "-Xmn1g", "-XX:MinHeapFreeRatio=30")));
+        assertEquals(List.of("-XX:+UseSerialGC", "-XX:MaxHeapFreeRatio=100", "-XX:PretenureSizeThreshold=1m"),
+                JvmRelaunch.missingOptions(true, List.of("-XX:PerMethodTrapLimit=10000", "-Xmn1g", "-XX:MinHeapFreeRatio=30")));
         assertEquals(List.of("-XX:+UseSerialGC", "-XX:MinHeapFreeRatio=10"), JvmRelaunch.missingOptions(true,
-                List.of("-XX:PerMethodTrapLimit=10000", "-XX:MaxNewSize=64m", "-XX:MaxHeapFreeRatio=50")));
+                List.of("-XX:PerMethodTrapLimit=10000", "-XX:MaxNewSize=64m", "-XX:MaxHeapFreeRatio=50", "-XX:PretenureSizeThreshold=4m")));
     }
 
     private static List<String> concat(List<String> first, List<String> second) {
