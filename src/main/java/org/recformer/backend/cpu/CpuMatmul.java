@@ -164,6 +164,19 @@ final class CpuMatmul {
         }
     }
 
+    /**
+     * Vector API kernels: the first row of row block {@code row} of {@code rows} over {@code groups}
+     * groups of mr rows. The blocks differ by at most one group, and the larger ones come last, where
+     * C's bottom edge (a group cut short, run by the cheaper 6-row kernel) makes up for it: with the
+     * threads claiming the blocks in order, each thread then gets about the same work. (Spreading the
+     * larger blocks evenly left one of two threads a group or two behind on every depth and column block
+     * of a 1,024-row product: 3-5% of the threads' time spent waiting; docs/results-bench.md, "Row blocks
+     * that finish together".)
+     */
+    static int rowBlockStart(int row, int groups, int rows, int mr) {
+        return (row * (groups / rows) + Math.max(0, row - (rows - groups % rows))) * mr;
+    }
+
     /** Plain loops: runs batch entries [batchFrom, batchTo) as MC x NC tasks split across cores. */
     private static void run(Operands op, int batchFrom, int batchTo, boolean accumulate) {
         int rowBlocks = (op.m + MC - 1) / MC;
@@ -255,8 +268,8 @@ final class CpuMatmul {
                 boolean load = accumulate || p0 > 0;
                 float[] init = load ? null : bias;
                 Parallel.forRange(rows, 1, (from, to) -> {
-                    int i0 = rowStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
-                    packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowStart(to, groups, rows, mr)) - i0, depth, kc, mr);
+                    int i0 = rowBlockStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
+                    packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowBlockStart(to, groups, rows, mr)) - i0, depth, kc, mr);
                 });
                 for (int j0 = 0; j0 < n; j0 += ncMax) {
                     int nc = Math.min(ncMax, n - j0), jBlock = j0;
@@ -279,8 +292,8 @@ final class CpuMatmul {
                     Parallel.RangeBody compute = (from, to) -> {
                         for (int t = from; t < to; t++) {
                             int row = t / slices;
-                            int i0 = rowStart(row, groups, rows, mr);
-                            int mc = Math.min(m, rowStart(row + 1, groups, rows, mr)) - i0;
+                            int i0 = rowBlockStart(row, groups, rows, mr);
+                            int mc = Math.min(m, rowBlockStart(row + 1, groups, rows, mr)) - i0;
                             int q0 = (t % slices) * panelsPerSlice, q1 = Math.min(panels, q0 + panelsPerSlice);
                             if (q0 >= q1) continue;
                             int col = q0 * nr;
@@ -292,11 +305,6 @@ final class CpuMatmul {
                     else Parallel.forRange(tasks, grain, compute);
                 }
             }
-        }
-
-        /** The first row of row block {@code row} of {@code rows} over {@code groups} groups of mr rows. */
-        private static int rowStart(int row, int groups, int rows, int mr) {
-            return (int) ((long) row * groups / rows) * mr;
         }
 
         /** Plain loops: C[bi][i0 .. i0+mc, j0 .. j0+nc] (+)= op(A) op(B) over the whole depth. */

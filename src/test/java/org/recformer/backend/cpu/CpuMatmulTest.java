@@ -43,6 +43,26 @@ class CpuMatmulTest {
         return out.build();
     }
 
+    @Test
+    void rowBlocksCoverTheGroupsInOrderWithTheLargerBlocksLast() {
+        int mr = 14;
+        for (int groups = 1; groups <= 400; groups++) {
+            for (int rows = 1; rows <= Math.min(groups, 64); rows++) {
+                Assertions.assertEquals(0, CpuMatmul.rowBlockStart(0, groups, rows, mr));
+                Assertions.assertEquals(groups * mr, CpuMatmul.rowBlockStart(rows, groups, rows, mr), "groups " + groups + ", rows " + rows);
+                int small = groups / rows, previous = small;
+                for (int row = 0; row < rows; row++) {
+                    int size = CpuMatmul.rowBlockStart(row + 1, groups, rows, mr) - CpuMatmul.rowBlockStart(row, groups, rows, mr);
+                    String where = "groups " + groups + ", rows " + rows + ", block " + row;
+                    Assertions.assertEquals(0, size % mr, where);
+                    Assertions.assertTrue(size / mr == small || size / mr == small + 1, where + ": " + size / mr + " groups");
+                    Assertions.assertTrue(size / mr >= previous, where + ": smaller than the block before");
+                    previous = size / mr;
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} vector={5}")
     @MethodSource("sizes")
     void singleProduct(int m, int n, int k, boolean transA, boolean transB, boolean vector) {
