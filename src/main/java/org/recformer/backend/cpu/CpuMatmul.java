@@ -167,11 +167,11 @@ final class CpuMatmul {
     /**
      * Vector API kernels: the first row of row block {@code row} of {@code rows} over {@code groups}
      * groups of mr rows. The blocks differ by at most one group, and the larger ones come last, where
-     * C's bottom edge (a group cut short, on the cheaper 6-row kernel when 6 rows or fewer) makes up for it: with the
-     * threads claiming the blocks in order, each thread then gets about the same work. (Spreading the
-     * larger blocks evenly left one of two threads a group or two behind on every depth and column block
-     * of a 1,024-row product: 3-5% of the threads' time spent waiting; docs/results-bench.md, "Row blocks
-     * that finish together".)
+     * C's bottom edge (a group cut short, on the cheaper 6-row kernel when 6 rows or fewer) makes up
+     * for it: with the threads claiming the blocks in order, each thread then gets about the same work.
+     * (Spreading the larger blocks evenly left one of two threads a group or two behind on every depth
+     * and column block of a 1,024-row product: 3-5% of the threads' time spent waiting;
+     * docs/results-bench.md, "Row blocks that finish together".)
      */
     static int rowBlockStart(int row, int groups, int rows, int mr) {
         return (row * (groups / rows) + Math.max(0, row - (rows - groups % rows))) * mr;
