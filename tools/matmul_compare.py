@@ -15,6 +15,17 @@ time.thread_time), which the other jobs of a busy machine disturb far less than 
 still share the caches). With --baseline JAR a second build
 (e.g. target/benchmarks.jar of an earlier commit) runs in every round too, alternating with the
 first, for before/after ratios taken under the same load.
+
+With --interleaved, each round starts one JVM per shape that serves products on request
+(MatmulCpuTime --serve) and alternates with numpy for --pairs turns each, a fraction of a second
+apart: a turn is untimed products for 50 ms, then two timed ones, then a pause of 0.2 s for that
+side's idle threads to stop spinning (OpenBLAS's spin for about 0.1 s). The untimed products take
+what the pause leaves behind: caches holding the other side's operands, and threads that the
+kernel's scheduler wakes onto one core (for up to a few products of 6 ms, on either side). The load of a
+shared machine changes over seconds (both sides swing by 15% in runs of a few seconds), so the
+ratio of two turns 0.3 s apart is far steadier than that of two medians taken seconds apart. It
+prints, per shape, both sides' median GFLOP/s over all turns, the median ratio over all pairs with
+its quartiles, and each round's (each JVM's) median ratio.
 """
 import argparse
 import os
@@ -49,6 +60,73 @@ def ours_median(jar, shape, java, jvm_options, options):
     return float(out.split()[-1])
 
 
+TURN_WARM_MS = 50  # untimed products at the start of each turn (see the module doc)
+
+
+def interleaved(jar, shape, java, pairs, cpu_time):
+    """Per pair of turns 0.2 s apart: our seconds per product and numpy's (means of two timed products)."""
+    clock = time.thread_time if cpu_time else time.perf_counter
+    product = matmul_numpy.Product(shape)
+    options = ["-Drecformer.threads=1"] if cpu_time else []
+    server = subprocess.Popen([java, "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000", *options,
+                               "-cp", jar, "org.recformer.bench.MatmulCpuTime", shape, "--serve",
+                               *([] if cpu_time else ["--wall"])],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        if not server.stdout.readline().startswith("ready "):
+            raise RuntimeError(f"MatmulCpuTime --serve did not start for {shape}")
+
+        def ours_turn():
+            server.stdin.write(f"{TURN_WARM_MS} 2\n")
+            server.stdin.flush()
+            return statistics.mean(float(t) for t in server.stdout.readline().split())
+
+        def numpy_turn():
+            warm_until = time.perf_counter() + TURN_WARM_MS / 1000
+            product.seconds(clock)
+            while time.perf_counter() < warm_until:
+                product.seconds(clock)
+            return statistics.mean(product.seconds(clock) for _ in range(2))
+
+        for _ in range(5):
+            product.seconds(clock)
+        result = []
+        for i in range(pairs):
+            turns = [ours_turn, numpy_turn] if i % 2 == 0 else [numpy_turn, ours_turn]
+            times = {}
+            for turn in turns:
+                times[turn] = turn()
+                time.sleep(0.2)
+            result.append((times[ours_turn], times[numpy_turn]))
+        return result
+    finally:
+        server.stdin.close()
+        server.wait()
+
+
+def quartiles(values):
+    q = statistics.quantiles(values, n=4)
+    return q[0], q[2]
+
+
+def main_interleaved(args):
+    print(f"{'shape':>18}  {'ours':>6}  {'numpy':>6}  GFLOP/s, ours / numpy: median (quartiles) over "
+          f"{args.rounds} x {args.pairs} pairs | per round")
+    for shape in args.shapes:
+        m, n, k, _, _ = matmul_numpy.parse(shape)
+        flops = 2 * m * n * k / 1e9
+        pairs, per_round = [], []
+        for _ in range(args.rounds):
+            turns = interleaved(args.jar, shape, args.java, args.pairs, args.cpu_time)
+            pairs += turns
+            per_round.append(statistics.median(b / a for a, b in turns))
+        ratios = [b / a for a, b in pairs]
+        low, high = quartiles(ratios)
+        print(f"{shape:>18}  {flops / statistics.median(a for a, _ in pairs):6.1f}  "
+              f"{flops / statistics.median(b for _, b in pairs):6.1f}  {statistics.median(ratios):.3f} "
+              f"({low:.3f}-{high:.3f}) | {' '.join(f'{r:.3f}' for r in per_round)}", flush=True)
+
+
 def numpy_cpu_time(shape):
     """numpy's GFLOP/s in thread CPU time (OpenBLAS on this thread only), median of 9."""
     return matmul_numpy.gflops(shape, 9, clock=time.thread_time)
@@ -62,7 +140,14 @@ def main():
     parser.add_argument("--java", default="java")
     parser.add_argument("--cpu-time", action="store_true", help="one thread each, timed in thread CPU time")
     parser.add_argument("--baseline", help="a second benchmarks.jar run alternately with --jar in every round")
+    parser.add_argument("--interleaved", action="store_true", help="alternate single turns of both sides in one JVM per round")
+    parser.add_argument("--pairs", type=int, default=30, help="with --interleaved: pairs of turns per round")
     args = parser.parse_args()
+    if args.interleaved:
+        if args.baseline:
+            parser.error("--interleaved takes no --baseline")
+        main_interleaved(args)
+        return
     run = ours_cpu_time if args.cpu_time else ours_wall
     results = {s: ([], [], []) for s in args.shapes}
     for r in range(args.rounds):

@@ -21,20 +21,29 @@ def parse(shape):
     return m, n, k, flags[:1] == "T", flags[1:2] == "T"
 
 
-def gflops(shape, runs, clock=time.perf_counter):
-    m, n, k, trans_a, trans_b = parse(shape)
-    rng = np.random.default_rng(1)
-    a = rng.random((k, m) if trans_a else (m, k), dtype=np.float32)
-    b = rng.random((n, k) if trans_b else (k, n), dtype=np.float32)
-    a, b = (a.T if trans_a else a), (b.T if trans_b else b)
-    c = np.empty((m, n), dtype=np.float32)
-    np.matmul(a, b, out=c)  # warm-up
-    times = []
-    for _ in range(runs):
+class Product:
+    """The operands of one shape (random, as stored: a transposed one is a view) and the time of a product."""
+
+    def __init__(self, shape):
+        m, n, k, trans_a, trans_b = parse(shape)
+        rng = np.random.default_rng(1)
+        a = rng.random((k, m) if trans_a else (m, k), dtype=np.float32)
+        b = rng.random((n, k) if trans_b else (k, n), dtype=np.float32)
+        self.a, self.b = (a.T if trans_a else a), (b.T if trans_b else b)
+        self.c = np.empty((m, n), dtype=np.float32)
+        self.flops = 2 * m * n * k
+
+    def seconds(self, clock=time.perf_counter):
         start = clock()
-        np.matmul(a, b, out=c)
-        times.append(clock() - start)
-    return 2 * m * n * k / statistics.median(times) / 1e9
+        np.matmul(self.a, self.b, out=self.c)
+        return clock() - start
+
+
+def gflops(shape, runs, clock=time.perf_counter):
+    product = Product(shape)
+    product.seconds(clock)  # warm-up
+    times = [product.seconds(clock) for _ in range(runs)]
+    return product.flops / statistics.median(times) / 1e9
 
 
 def main():
