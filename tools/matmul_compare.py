@@ -29,6 +29,7 @@ its quartiles, and each round's (each JVM's) median ratio.
 """
 import argparse
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -54,7 +55,7 @@ def ours_cpu_time(jar, shape, java):
 
 
 def ours_median(jar, shape, java, jvm_options, options):
-    out = subprocess.run([java, "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000", *jvm_options,
+    out = subprocess.run([*shlex.split(java), "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000", *jvm_options,
                           "-cp", jar, "org.recformer.bench.MatmulCpuTime", shape, "9", *options],
                          check=True, capture_output=True, text=True).stdout
     return float(out.split()[-1])
@@ -68,7 +69,7 @@ def interleaved(jar, shape, java, pairs, cpu_time):
     clock = time.thread_time if cpu_time else time.perf_counter
     product = matmul_numpy.Product(shape)
     options = ["-Drecformer.threads=1"] if cpu_time else []
-    server = subprocess.Popen([java, "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000", *options,
+    server = subprocess.Popen([*shlex.split(java), "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000", *options,
                                "-cp", jar, "org.recformer.bench.MatmulCpuTime", shape, "--serve",
                                *([] if cpu_time else ["--wall"])],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -137,7 +138,7 @@ def main():
     parser.add_argument("shapes", nargs="*", default=SHAPES)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jar", default="target/benchmarks.jar")
-    parser.add_argument("--java", default="java")
+    parser.add_argument("--java", default="java", help="the java command, with any JVM options (one string)")
     parser.add_argument("--cpu-time", action="store_true", help="one thread each, timed in thread CPU time")
     parser.add_argument("--baseline", help="a second benchmarks.jar run alternately with --jar in every round")
     parser.add_argument("--interleaved", action="store_true", help="alternate single turns of both sides in one JVM per round")

@@ -277,12 +277,18 @@ final class CpuMatmul {
                     int slices = Math.min(panels, Math.max(1, 2 * threads / rows));
                     int panelsPerSlice = (panels + slices - 1) / slices;
                     int tasks = rows * slices;
-                    // B's panels in chunks of at least 64k floats, but split across all the threads even when
-                    // smaller: one thread packing all of a small product's B (256^3) while the others waited
-                    // took 0.04 of its 0.25 ms on 2 threads
-                    int packGrain = Math.min((1 << 16) / (kc * nr), (panels + threads - 1) / threads);
-                    Parallel.forRange(panels, Math.max(1, packGrain),
-                            (from, to) -> packPanelsB(panelsB, offB, depth, kc, jBlock, nc, nr, from, to));
+                    // B's block split across all the threads even when small (one thread packing all of 256^3's B while the
+                    // others waited took 0.04 of its 0.25 ms on 2 threads): by depth steps when op(B)'s rows are rows of B, so
+                    // that each thread reads whole slices of B's rows (by panels, both threads read every row: G W 1.3-1.7%,
+                    // 1024^3 2% slower on 2 threads), else by panels in chunks of at least 64k floats
+                    if (bCol == 1) {
+                        Parallel.forRange(kc, (kc + threads - 1) / Math.min(threads, panels),
+                                (from, to) -> packPanelsBByDepth(panelsB, offB, depth, kc, jBlock, nc, nr, from, to));
+                    } else {
+                        int packGrain = Math.min((1 << 16) / (kc * nr), (panels + threads - 1) / threads);
+                        Parallel.forRange(panels, Math.max(1, packGrain),
+                                (from, to) -> packPanelsBTransposed(panelsB, offB, depth, kc, jBlock, nc, nr, from, to));
+                    }
                     long flopsPerTask = 2L * maxRows * Math.min(nc, panelsPerSlice * nr) * kc;
                     // heavy tasks (a quarter MFLOP each or more) task by task, so that the threads finish together:
                     // four chunks per thread left 22 tasks in chunks of 3 and 1, and 2 threads 1.07-1.29x slower
@@ -364,20 +370,23 @@ final class CpuMatmul {
         }
 
         /**
-         * panels[(q * kc + p) * nr + j] = op(B)[p0 + p][j0 + q * nr + j] for panels q in [qFrom, qTo);
-         * columns past nc keep what they held (never stored either). Reads follow B's memory order:
-         * along the rows, for all whole panels, when op(B)'s rows are rows of B; along p when transposed.
+         * panels[(q * kc + p) * nr + j] = op(B)[p0 + p][j0 + q * nr + j] for depth steps p in [pFrom, pTo) of all
+         * the block's panels, when op(B)'s rows are rows of B: each step's floats of all the panels are read in
+         * order; columns past nc keep what they held (never stored either).
          */
-        private void packPanelsB(float[] panels, int offB, int p0, int kc, int j0, int nc, int nr, int qFrom, int qTo) {
-            if (bCol == 1) {
-                int wholeTo = Math.max(qFrom, Math.min(qTo, nc / nr)); // panels [qFrom, wholeTo) have all nr columns
-                CpuMatmulVector.packPanelRows(b, offB + p0 * bRow + j0 + qFrom * nr, bRow, kc, panels, qFrom * kc * nr, wholeTo - qFrom);
-                for (int q = wholeTo; q < qTo; q++) { // the block's last panel, cut by its edge
-                    int src = offB + p0 * bRow + j0 + q * nr;
-                    for (int p = 0; p < kc; p++) System.arraycopy(b, src + p * bRow, panels, (q * kc + p) * nr, nc - q * nr);
-                }
-                return;
+        private void packPanelsBByDepth(float[] panels, int offB, int p0, int kc, int j0, int nc, int nr, int pFrom, int pTo) {
+            int whole = nc / nr, src = offB + p0 * bRow + j0;
+            CpuMatmulVector.packPanelRows(b, src, bRow, pFrom, pTo, kc, panels, 0, whole);
+            for (int p = pFrom; p < pTo && whole * nr < nc; p++) { // the block's last panel, cut by its edge
+                System.arraycopy(b, src + p * bRow + whole * nr, panels, (whole * kc + p) * nr, nc - whole * nr);
             }
+        }
+
+        /**
+         * panels[(q * kc + p) * nr + j] = op(B)[p0 + p][j0 + q * nr + j] for panels q in [qFrom, qTo), when op(B)
+         * is transposed (its columns are rows of B), read along p; columns past nc keep what they held.
+         */
+        private void packPanelsBTransposed(float[] panels, int offB, int p0, int kc, int j0, int nc, int nr, int qFrom, int qTo) {
             for (int q = qFrom; q < qTo; q++) {
                 int cols = Math.min(nr, nc - q * nr);
                 int dst = q * kc * nr;

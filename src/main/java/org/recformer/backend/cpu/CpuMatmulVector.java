@@ -191,11 +191,11 @@ final class CpuMatmulVector {
 
     /**
      * panels[dst + (q * kc + p) * NR + j] = b[src + p * rowStride + q * NR + j] for {@code count}
-     * whole panels (op(B)'s rows are rows of B), p in [0, kc) and j in [0, NR): each depth step's
-     * floats of all the panels are consecutive in B, read in that order, a vector at a time.
+     * whole panels of depth kc (op(B)'s rows are rows of B), p in [pFrom, pTo) and j in [0, NR): each
+     * depth step's floats of all the panels are consecutive in B, read in that order, a vector at a time.
      */
-    static void packPanelRows(float[] b, int src, int rowStride, int kc, float[] panels, int dst, int count) {
-        for (int p = 0; p < kc; p++) {
+    static void packPanelRows(float[] b, int src, int rowStride, int pFrom, int pTo, int kc, float[] panels, int dst, int count) {
+        for (int p = pFrom; p < pTo; p++) {
             int from = src + p * rowStride, to = dst + p * NR;
             for (int q = 0; q < count; q++, from += NR, to += kc * NR) {
                 FloatVector.fromArray(S, b, from).intoArray(panels, to);

@@ -93,16 +93,17 @@ class CpuMatmulPackTest {
                 "one more float and the third group fits");
     }
 
-    @ParameterizedTest(name = "kc={0} count={1} rowStride={2}")
-    @CsvSource({"1, 1, 32", "3, 2, 70", "7, 0, 40", "384, 16, 512", "5, 3, 101"})
-    void panelRowsHoldTheirColumns(int kc, int count, int rowStride) {
+    @ParameterizedTest(name = "kc={0} count={1} rowStride={2} steps [{3}, {4})")
+    @CsvSource({"1, 1, 32, 0, 1", "3, 2, 70, 0, 3", "7, 0, 40, 0, 7", "384, 16, 512, 0, 384", "5, 3, 101, 0, 5",
+            "384, 4, 512, 192, 384", "7, 2, 40, 1, 4", "5, 3, 101, 4, 5"})
+    void panelRowsHoldTheirColumns(int kc, int count, int rowStride, int pFrom, int pTo) {
         int src = 3, dst = 9;
         float[] b = random(src + kc * rowStride + count * NR, kc + count);
         float[] panels = poisoned(dst + (count + 1) * kc * NR);
-        CpuMatmulVector.packPanelRows(b, src, rowStride, kc, panels, dst, count);
+        CpuMatmulVector.packPanelRows(b, src, rowStride, pFrom, pTo, kc, panels, dst, count);
         for (int i = 0; i < panels.length; i++) {
             int e = i - dst, q = Math.floorDiv(e, kc * NR), p = Math.floorMod(e, kc * NR) / NR, j = Math.floorMod(e, NR);
-            if (e >= 0 && q < count) {
+            if (e >= 0 && q < count && p >= pFrom && p < pTo) {
                 Assertions.assertEquals(b[src + p * rowStride + q * NR + j], panels[i], "panel " + q + " step " + p + " column " + j);
             } else {
                 Assertions.assertTrue(Float.isNaN(panels[i]), "element " + i + " is not the routine's to write");
