@@ -280,7 +280,7 @@ final class CpuMatmul {
                     // B's block split across all the threads even when small (one thread packing all of 256^3's B while the
                     // others waited took 0.04 of its 0.25 ms on 2 threads): by depth steps when op(B)'s rows are rows of B, so
                     // that each thread reads whole slices of B's rows (by panels, both threads read every row: G W 1.3-1.7%,
-                    // 1024^3 2% slower on 2 threads), else by panels in chunks of at least 64k floats
+                    // 1024^3 2-3% slower on 2 threads), else by panels in chunks of at least 64k floats
                     if (bCol == 1) {
                         Parallel.forRange(kc, (kc + threads - 1) / Math.min(threads, panels),
                                 (from, to) -> packPanelsBByDepth(panelsB, offB, depth, kc, jBlock, nc, nr, from, to));
