@@ -3,7 +3,7 @@
 
 Each round runs, for every shape, one JVM of MatmulCpuTime (warmed up until the JIT is quiet, then
 the median of 9 products) and then numpy on the same shape (tools/matmul_numpy.py, the median of 9
-products after one), so both see the same load; it prints per shape the medians of both over the
+products after one), seconds apart; it prints per shape the medians of both over the
 rounds and the median of the per-round ratios ours / numpy. Run from the repository root after
 `mvn -B -Pbench package -DskipTests`, with the OpenBLAS tuning variables unset:
 
@@ -25,7 +25,11 @@ kernel's scheduler wakes onto one core (for up to a few products of 6 ms, on eit
 shared machine changes over seconds (both sides swing by 15% in runs of a few seconds), so the
 ratio of two turns 0.3 s apart is far steadier than that of two medians taken seconds apart. It
 prints, per shape, both sides' median GFLOP/s over all turns, the median ratio over all pairs with
-its quartiles, and each round's (each JVM's) median ratio.
+its quartiles, and each round's (each JVM's) median ratio. Prefer it for ratios against numpy:
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 tools/matmul_compare.py --interleaved --rounds 2 [--cpu-time]
+
+--java "java OPTIONS" runs our side with JVM options.
 """
 import argparse
 import os
