@@ -48,7 +48,7 @@ public final class MatmulCpuTime {
         // what serving needs, made before the warm-up: formatting a double loads a subclass of ThreadLocal
         // (FloatingDecimal's), and loading one after the warm-up deoptimized every compiled method that had
         // inlined ThreadLocal.get, the products' included (twice as slow until the JIT compiled them again)
-        BufferedReader counts = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        BufferedReader requests = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String ready = "ready " + Double.toString(product.flops());
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long warmupEnd = System.nanoTime() + 3_000_000_000L, jitQuietSince = System.nanoTime();
@@ -62,7 +62,7 @@ public final class MatmulCpuTime {
         }
         if (serve) {
             System.out.println(ready);
-            for (String line = counts.readLine(); line != null; line = counts.readLine()) {
+            for (String line = requests.readLine(); line != null; line = requests.readLine()) {
                 String[] request = line.trim().split(" ");
                 long warmUntil = System.nanoTime() + Long.parseLong(request[0]) * 1_000_000L;
                 do product.multiply(); while (System.nanoTime() < warmUntil);
