@@ -118,8 +118,7 @@ def main_interleaved(args):
     print(f"{'shape':>18}  {'ours':>6}  {'numpy':>6}  GFLOP/s, ours / numpy: median (quartiles) over "
           f"{args.rounds} x {args.pairs} pairs | per round")
     for shape in args.shapes:
-        m, n, k, _, _ = matmul_numpy.parse(shape)
-        flops = 2 * m * n * k / 1e9
+        flops = matmul_numpy.flops(shape) / 1e9
         pairs, per_round = [], []
         for _ in range(args.rounds):
             turns = interleaved(args.jar, shape, args.java, args.pairs, args.cpu_time)

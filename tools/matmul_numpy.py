@@ -21,6 +21,12 @@ def parse(shape):
     return m, n, k, flags[:1] == "T", flags[1:2] == "T"
 
 
+def flops(shape):
+    """Floating-point operations of one product of the shape: 2 M N K."""
+    m, n, k, _, _ = parse(shape)
+    return 2 * m * n * k
+
+
 class Product:
     """The operands of one shape (random, as stored: a transposed one is a view) and the time of a product."""
 
@@ -31,7 +37,7 @@ class Product:
         b = rng.random((n, k) if trans_b else (k, n), dtype=np.float32)
         self.a, self.b = (a.T if trans_a else a), (b.T if trans_b else b)
         self.c = np.empty((m, n), dtype=np.float32)
-        self.flops = 2 * m * n * k
+        self.flops = flops(shape)
 
     def seconds(self, clock=time.perf_counter):
         start = clock()
@@ -52,9 +58,8 @@ def main():
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"] if hasattr(np, "show_config") else {}
     print(f"numpy {np.__version__}, BLAS {blas.get('name', '?')} {blas.get('version', '')}")
     for shape in shapes:
-        m, n, k, _, _ = parse(shape)
-        flops = 2 * m * n * k
-        runs = 21 if flops <= 2 * 512 ** 3 else 9 if flops <= 2 * 2048 ** 3 / 2 else 5
+        count = flops(shape)
+        runs = 21 if count <= 2 * 512 ** 3 else 9 if count <= 2 * 2048 ** 3 / 2 else 5
         print(f"{shape:>18}  {gflops(shape, runs):7.1f} GFLOP/s  (median of {runs})")
 
 
