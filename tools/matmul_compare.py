@@ -58,9 +58,14 @@ def ours_cpu_time(jar, shape, java):
     return ours_median(jar, shape, java, ["-Drecformer.threads=1"], [])
 
 
+def matmul_cpu_time(java, jvm_options, jar, *arguments):
+    """The command line of MatmulCpuTime with the engine's JVM options (those `java -jar recformer.jar` adds)."""
+    return [*shlex.split(java), "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000", *jvm_options,
+            "-cp", jar, "org.recformer.bench.MatmulCpuTime", *arguments]
+
+
 def ours_median(jar, shape, java, jvm_options, options):
-    out = subprocess.run([*shlex.split(java), "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000", *jvm_options,
-                          "-cp", jar, "org.recformer.bench.MatmulCpuTime", shape, "9", *options],
+    out = subprocess.run(matmul_cpu_time(java, jvm_options, jar, shape, "9", *options),
                          check=True, capture_output=True, text=True).stdout
     return float(out.split()[-1])
 
@@ -73,9 +78,7 @@ def interleaved(jar, shape, java, pairs, cpu_time):
     clock = time.thread_time if cpu_time else time.perf_counter
     product = matmul_numpy.Product(shape)
     options = ["-Drecformer.threads=1"] if cpu_time else []
-    server = subprocess.Popen([*shlex.split(java), "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000", *options,
-                               "-cp", jar, "org.recformer.bench.MatmulCpuTime", shape, "--serve",
-                               *([] if cpu_time else ["--wall"])],
+    server = subprocess.Popen(matmul_cpu_time(java, options, jar, shape, "--serve", *([] if cpu_time else ["--wall"])),
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         if not server.stdout.readline().startswith("ready "):

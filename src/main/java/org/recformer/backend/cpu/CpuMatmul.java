@@ -282,7 +282,8 @@ final class CpuMatmul {
                     // that each thread reads whole slices of B's rows (by panels, both threads read every row: G W 1.3-1.7%,
                     // 1024^3 2-3% slower on 2 threads), else by panels in chunks of at least 64k floats
                     if (bCol == 1) {
-                        Parallel.forRange(kc, (kc + threads - 1) / Math.min(threads, panels),
+                        int parts = Math.min(threads, panels); // as many parts as threads, but no more than the block has panels
+                        Parallel.forRange(kc, (kc + parts - 1) / parts,
                                 (from, to) -> packPanelsBByDepth(panelsB, offB, depth, kc, jBlock, nc, nr, from, to));
                     } else {
                         int packGrain = Math.min((1 << 16) / (kc * nr), (panels + threads - 1) / threads);
