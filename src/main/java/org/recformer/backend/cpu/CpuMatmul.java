@@ -30,8 +30,9 @@ import java.util.Arrays;
  * per block of up to VECTOR_KC depth and VECTOR_NC columns (fewer for deep blocks), op(B) packed
  * once in panels of the kernel's column width (in L2),
  * and per depth block op(A)'s rows in groups of the kernel's row count (each group's panel reused
- * across B's panels), so the kernel streams through consecutive addresses whatever the operands'
- * layout or transposes.
+ * across B's panels; when op(A) is A itself, most groups are packed by the kernel, a few rows a step,
+ * while it multiplies the group before), so the kernel streams through consecutive addresses whatever
+ * the operands' layout or transposes.
  */
 final class CpuMatmul {
     /** Rows of C per micro-kernel call (accumulator rows). */
@@ -267,7 +268,12 @@ final class CpuMatmul {
                 int kc = Math.min(kcMax, k - p0), depth = p0;
                 boolean load = accumulate || p0 > 0;
                 float[] init = load ? null : bias;
-                Parallel.forRange(rows, 1, (from, to) -> {
+                // op(A)'s rows packed by the first column block's tasks, each its row block's, while the kernel runs
+                // (CpuMatmulVector.multiply with nextA), when op(A)'s rows are rows of A and each task there has a whole
+                // row block and 4 panels or more; else in a job of their own first
+                int firstPanels = (Math.min(ncMax, n) + nr - 1) / nr;
+                boolean packWhileMultiplying = aCol == 1 && mr == 14 && firstPanels >= 4 && Math.max(1, 2 * threads / rows) == 1;
+                if (!packWhileMultiplying) Parallel.forRange(rows, 1, (from, to) -> {
                     int i0 = rowBlockStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
                     packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowBlockStart(to, groups, rows, mr)) - i0, depth, kc, mr);
                 });
@@ -304,8 +310,15 @@ final class CpuMatmul {
                             int q0 = (t % slices) * panelsPerSlice, q1 = Math.min(panels, q0 + panelsPerSlice);
                             if (q0 >= q1) continue;
                             int col = q0 * nr;
+                            boolean packs = packWhileMultiplying && jBlock == 0;
+                            if (packs) { // the row block's first group, and its last when C's edge cuts it (the kernel packs the others)
+                                packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(mr, mc), depth, kc, mr);
+                                int last = (mc - 1) / mr * mr;
+                                if (last > 0 && mc - last < mr) packPanelsA(panelsA, (i0 + last) * kc, offA, i0 + last, mc - last, depth, kc, mr);
+                            }
                             CpuMatmulVector.multiply(panelsA, i0 * kc, panelsB, q0 * kc * nr, kc, c, offC + i0 * n + jBlock + col, n,
-                                    mc, Math.min(nc, q1 * nr) - col, load, init, jBlock + col);
+                                    mc, Math.min(nc, q1 * nr) - col, load, init, jBlock + col,
+                                    packs ? a : null, offA + i0 * aRow + depth, aRow);
                         }
                     };
                     if (grain == 1) Parallel.forChunks(tasks, 1, compute);

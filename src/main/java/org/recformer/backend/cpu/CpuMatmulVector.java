@@ -56,6 +56,20 @@ final class CpuMatmulVector {
      */
     static void multiply(float[] packedA, int offA, float[] packedB, int offB, int kc, float[] c, int offC, int ldc,
                          int mc, int nc, boolean load, float[] init, int initAt) {
+        multiply(packedA, offA, packedB, offB, kc, c, offC, ldc, mc, nc, load, init, initAt, null, 0, 0);
+    }
+
+    /**
+     * {@link #multiply} that also packs op(A)'s row groups as it goes, when {@code nextA} is not null (then
+     * {@link #MR} = 14 and nc &gt; 3 {@link #NR}): row r of group g, depth step p, is
+     * {@code nextA[nextAt + (g * MR + r) * nextStride + p]}, and each whole group g + 1 is copied into its place in
+     * packedA while group g runs with its first 4 panels (4 of its rows with each, in {@link #kernel14x2Packing}),
+     * before any kernel reads it. The caller packs group 0 and a last group cut by C's edge. The copies cost the
+     * kernel far less than a packing pass costs: their loads from A wait for memory while the FMAs go on.
+     */
+    static void multiply(float[] packedA, int offA, float[] packedB, int offB, int kc, float[] c, int offC, int ldc,
+                         int mc, int nc, boolean load, float[] init, int initAt, float[] nextA, int nextAt, int nextStride) {
+        if (nextA != null && (MR != 14 || nc <= 3 * NR)) throw new IllegalArgumentException("packing while multiplying needs 14-row groups and 4 panels, got " + MR + " rows and " + nc + " columns");
         float[] tile = mc % MR == 0 && nc % NR == 0 ? null : TILE.get();
         for (int g = 0; g * MR < mc; g++) {
             int rows = Math.min(MR, mc - g * MR);
@@ -72,7 +86,12 @@ final class CpuMatmulVector {
                 int toAt = full ? at : 0, toStride = full ? ldc : NR;
                 // the 6-row kernel takes every group of up to 6 rows: all of them when MR = 6, the one at
                 // C's bottom edge when MR = 14 (it then reads the first 6 of each packed step)
-                if (rows > 6) kernel14x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride);
+                // group g + 1's rows 0-3 with panel 0, 4-7 with 1, 8-11 with 2, 10-13 with 3 (10 and 11 twice)
+                boolean packNext = nextA != null && q < 4 && (g + 2) * MR <= mc;
+                int r0 = Math.min(4 * q, MR - 4);
+                if (packNext) kernel14x2Packing(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride,
+                        nextA, nextAt + ((g + 1) * MR + r0) * nextStride, nextStride, offA + (g + 1) * kc * MR + r0);
+                else if (rows > 6) kernel14x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride);
                 else kernel6x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride);
                 if (!full) storeEdge(tile, c, at, ldc, rows, cols, load);
             }
@@ -235,6 +254,81 @@ final class CpuMatmulVector {
         FloatVector c13a = FloatVector.fromArray(S, from, fromAt + 13 * fromStride), c13b = FloatVector.fromArray(S, from, fromAt + 13 * fromStride + L);
         for (int p = 0; p < kc; p++) {
             int ia = a + p * 14, ib = b + p * (2 * L);
+            FloatVector b0 = FloatVector.fromArray(S, pb, ib);
+            FloatVector b1 = FloatVector.fromArray(S, pb, ib + L);
+            FloatVector x = FloatVector.broadcast(S, pa[ia]);
+            c0a = x.fma(b0, c0a); c0b = x.fma(b1, c0b);
+            x = FloatVector.broadcast(S, pa[ia + 1]);
+            c1a = x.fma(b0, c1a); c1b = x.fma(b1, c1b);
+            x = FloatVector.broadcast(S, pa[ia + 2]);
+            c2a = x.fma(b0, c2a); c2b = x.fma(b1, c2b);
+            x = FloatVector.broadcast(S, pa[ia + 3]);
+            c3a = x.fma(b0, c3a); c3b = x.fma(b1, c3b);
+            x = FloatVector.broadcast(S, pa[ia + 4]);
+            c4a = x.fma(b0, c4a); c4b = x.fma(b1, c4b);
+            x = FloatVector.broadcast(S, pa[ia + 5]);
+            c5a = x.fma(b0, c5a); c5b = x.fma(b1, c5b);
+            x = FloatVector.broadcast(S, pa[ia + 6]);
+            c6a = x.fma(b0, c6a); c6b = x.fma(b1, c6b);
+            x = FloatVector.broadcast(S, pa[ia + 7]);
+            c7a = x.fma(b0, c7a); c7b = x.fma(b1, c7b);
+            x = FloatVector.broadcast(S, pa[ia + 8]);
+            c8a = x.fma(b0, c8a); c8b = x.fma(b1, c8b);
+            x = FloatVector.broadcast(S, pa[ia + 9]);
+            c9a = x.fma(b0, c9a); c9b = x.fma(b1, c9b);
+            x = FloatVector.broadcast(S, pa[ia + 10]);
+            c10a = x.fma(b0, c10a); c10b = x.fma(b1, c10b);
+            x = FloatVector.broadcast(S, pa[ia + 11]);
+            c11a = x.fma(b0, c11a); c11b = x.fma(b1, c11b);
+            x = FloatVector.broadcast(S, pa[ia + 12]);
+            c12a = x.fma(b0, c12a); c12b = x.fma(b1, c12b);
+            x = FloatVector.broadcast(S, pa[ia + 13]);
+            c13a = x.fma(b0, c13a); c13b = x.fma(b1, c13b);
+        }
+        // into the destination here, so no vector value escapes into a call (that would box it)
+        c0a.intoArray(to, toAt); c0b.intoArray(to, toAt + L);
+        c1a.intoArray(to, toAt + toStride); c1b.intoArray(to, toAt + toStride + L);
+        c2a.intoArray(to, toAt + 2 * toStride); c2b.intoArray(to, toAt + 2 * toStride + L);
+        c3a.intoArray(to, toAt + 3 * toStride); c3b.intoArray(to, toAt + 3 * toStride + L);
+        c4a.intoArray(to, toAt + 4 * toStride); c4b.intoArray(to, toAt + 4 * toStride + L);
+        c5a.intoArray(to, toAt + 5 * toStride); c5b.intoArray(to, toAt + 5 * toStride + L);
+        c6a.intoArray(to, toAt + 6 * toStride); c6b.intoArray(to, toAt + 6 * toStride + L);
+        c7a.intoArray(to, toAt + 7 * toStride); c7b.intoArray(to, toAt + 7 * toStride + L);
+        c8a.intoArray(to, toAt + 8 * toStride); c8b.intoArray(to, toAt + 8 * toStride + L);
+        c9a.intoArray(to, toAt + 9 * toStride); c9b.intoArray(to, toAt + 9 * toStride + L);
+        c10a.intoArray(to, toAt + 10 * toStride); c10b.intoArray(to, toAt + 10 * toStride + L);
+        c11a.intoArray(to, toAt + 11 * toStride); c11b.intoArray(to, toAt + 11 * toStride + L);
+        c12a.intoArray(to, toAt + 12 * toStride); c12b.intoArray(to, toAt + 12 * toStride + L);
+        c13a.intoArray(to, toAt + 13 * toStride); c13b.intoArray(to, toAt + 13 * toStride + L);
+    }
+
+    /**
+     * {@link #kernel14x2}, which also packs 4 rows of the next row group: row r in [0, 4) of it, depth step p, from
+     * {@code src[srcAt + r * srcStride + p]} to {@code pa[dst + p * 14 + r]}, one float of each row per step. The
+     * copies sit at the top of the step, before B's vectors are loaded, where a vector register is free for them:
+     * between the FMAs, C2 spilled an accumulator to the stack for them on every step.
+     */
+    private static void kernel14x2Packing(float[] pa, int a, float[] pb, int b, int kc,
+                                  float[] from, int fromAt, int fromStride, float[] to, int toAt, int toStride,
+                                  float[] src, int srcAt, int srcStride, int dst) {
+        int s0 = srcAt, s1 = srcAt + srcStride, s2 = srcAt + 2 * srcStride, s3 = srcAt + 3 * srcStride;
+        FloatVector c0a = FloatVector.fromArray(S, from, fromAt), c0b = FloatVector.fromArray(S, from, fromAt + L);
+        FloatVector c1a = FloatVector.fromArray(S, from, fromAt + fromStride), c1b = FloatVector.fromArray(S, from, fromAt + fromStride + L);
+        FloatVector c2a = FloatVector.fromArray(S, from, fromAt + 2 * fromStride), c2b = FloatVector.fromArray(S, from, fromAt + 2 * fromStride + L);
+        FloatVector c3a = FloatVector.fromArray(S, from, fromAt + 3 * fromStride), c3b = FloatVector.fromArray(S, from, fromAt + 3 * fromStride + L);
+        FloatVector c4a = FloatVector.fromArray(S, from, fromAt + 4 * fromStride), c4b = FloatVector.fromArray(S, from, fromAt + 4 * fromStride + L);
+        FloatVector c5a = FloatVector.fromArray(S, from, fromAt + 5 * fromStride), c5b = FloatVector.fromArray(S, from, fromAt + 5 * fromStride + L);
+        FloatVector c6a = FloatVector.fromArray(S, from, fromAt + 6 * fromStride), c6b = FloatVector.fromArray(S, from, fromAt + 6 * fromStride + L);
+        FloatVector c7a = FloatVector.fromArray(S, from, fromAt + 7 * fromStride), c7b = FloatVector.fromArray(S, from, fromAt + 7 * fromStride + L);
+        FloatVector c8a = FloatVector.fromArray(S, from, fromAt + 8 * fromStride), c8b = FloatVector.fromArray(S, from, fromAt + 8 * fromStride + L);
+        FloatVector c9a = FloatVector.fromArray(S, from, fromAt + 9 * fromStride), c9b = FloatVector.fromArray(S, from, fromAt + 9 * fromStride + L);
+        FloatVector c10a = FloatVector.fromArray(S, from, fromAt + 10 * fromStride), c10b = FloatVector.fromArray(S, from, fromAt + 10 * fromStride + L);
+        FloatVector c11a = FloatVector.fromArray(S, from, fromAt + 11 * fromStride), c11b = FloatVector.fromArray(S, from, fromAt + 11 * fromStride + L);
+        FloatVector c12a = FloatVector.fromArray(S, from, fromAt + 12 * fromStride), c12b = FloatVector.fromArray(S, from, fromAt + 12 * fromStride + L);
+        FloatVector c13a = FloatVector.fromArray(S, from, fromAt + 13 * fromStride), c13b = FloatVector.fromArray(S, from, fromAt + 13 * fromStride + L);
+        for (int p = 0; p < kc; p++) {
+            int ia = a + p * 14, ib = b + p * (2 * L), d = dst + p * 14;
+            pa[d] = src[s0 + p]; pa[d + 1] = src[s1 + p]; pa[d + 2] = src[s2 + p]; pa[d + 3] = src[s3 + p];
             FloatVector b0 = FloatVector.fromArray(S, pb, ib);
             FloatVector b1 = FloatVector.fromArray(S, pb, ib + L);
             FloatVector x = FloatVector.broadcast(S, pa[ia]);

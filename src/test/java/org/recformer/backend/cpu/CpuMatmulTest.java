@@ -87,6 +87,26 @@ class CpuMatmulTest {
         check(2, m, n, k, transA, transB, true, false, true, vector);
     }
 
+    /**
+     * Shapes on which the first column block's kernel packs op(A)'s row groups as it multiplies (op(A) not transposed,
+     * more row blocks than threads, 4 panels or more): several groups per row block, C's last group cut, 4 panels and
+     * a cut fourth one, one and two depth blocks; with B transposed or not, C overwritten (NaN before) or added to.
+     */
+    static Stream<Arguments> packedWhileMultiplying() {
+        int m = 2 * CpuMatmul.MC * Parallel.threads() + 25; // twice as many row blocks as threads
+        Stream.Builder<Arguments> out = Stream.builder();
+        for (int[] nk : new int[][] {{128, 40}, {100, 300}, {300, 1537}}) {
+            for (int flags = 0; flags < 4; flags++) out.add(Arguments.of(m, nk[0], nk[1], (flags & 1) != 0, (flags & 2) != 0));
+        }
+        return out.build();
+    }
+
+    @ParameterizedTest(name = "m={0} n={1} k={2} transB={3} accumulate={4}")
+    @MethodSource("packedWhileMultiplying")
+    void rowGroupsPackedWhileMultiplying(int m, int n, int k, boolean transB, boolean accumulate) {
+        check(1, m, n, k, false, transB, true, true, accumulate, true);
+    }
+
     @Test
     void testsRunWithTheVectorModule() {
         // surefire's argLine adds jdk.incubator.vector, so the Vector API kernel is the default here
