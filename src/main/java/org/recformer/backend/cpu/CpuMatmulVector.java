@@ -306,7 +306,10 @@ final class CpuMatmulVector {
      * {@link #kernel14x2}, which also packs 4 rows of the next row group: row r in [0, 4) of it, depth step p, from
      * {@code src[srcAt + r * srcStride + p]} to {@code pa[dst + p * 14 + r]}, one float of each row per step. The
      * copies sit at the top of the step, before B's vectors are loaded, where a vector register is free for them:
-     * between the FMAs, C2 spilled an accumulator to the stack for them on every step.
+     * between the FMAs, C2 spilled an accumulator to the stack for them on every step. Its body repeats
+     * kernel14x2's on purpose: the accumulators cannot be passed to a shared method (a vector value that
+     * escapes into a call is boxed), and kernel14x2 with a copy it could switch off would pay for the copies on
+     * every call (docs/results-bench.md, "A packed by the kernel of the group before").
      */
     private static void kernel14x2Packing(float[] pa, int a, float[] pb, int b, int kc,
                                   float[] from, int fromAt, int fromStride, float[] to, int toAt, int toStride,
