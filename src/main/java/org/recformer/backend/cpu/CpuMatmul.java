@@ -264,15 +264,15 @@ final class CpuMatmul {
             int ncMax = columnBlock(kcMax, nr);
             float[] panelsB = scratch.panelsB(kcMax * ((Math.min(ncMax, n) + nr - 1) / nr * nr));
             float[] panelsA = scratch.panelsA(groups * mr * kcMax); // row group g at g * mr * kc
+            int slicesWanted = Math.max(1, 2 * threads / rows); // column slices per row block, when few row blocks
+            // op(A)'s rows packed by the first column block's tasks, each its row block's, while the kernel runs
+            // (CpuMatmulVector.multiply with nextA), when op(A)'s rows are rows of A and each task there has a whole
+            // row block and 4 panels or more; else in a job of their own first
+            boolean packWhileMultiplying = aCol == 1 && mr == 14 && slicesWanted == 1 && (Math.min(ncMax, n) + nr - 1) / nr >= 4;
             for (int p0 = 0; p0 < k; p0 += kcMax) {
                 int kc = Math.min(kcMax, k - p0), depth = p0;
                 boolean load = accumulate || p0 > 0;
                 float[] init = load ? null : bias;
-                // op(A)'s rows packed by the first column block's tasks, each its row block's, while the kernel runs
-                // (CpuMatmulVector.multiply with nextA), when op(A)'s rows are rows of A and each task there has a whole
-                // row block and 4 panels or more; else in a job of their own first
-                int firstPanels = (Math.min(ncMax, n) + nr - 1) / nr;
-                boolean packWhileMultiplying = aCol == 1 && mr == 14 && firstPanels >= 4 && Math.max(1, 2 * threads / rows) == 1;
                 if (!packWhileMultiplying) Parallel.forRange(rows, 1, (from, to) -> {
                     int i0 = rowBlockStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
                     packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowBlockStart(to, groups, rows, mr)) - i0, depth, kc, mr);
@@ -280,7 +280,7 @@ final class CpuMatmul {
                 for (int j0 = 0; j0 < n; j0 += ncMax) {
                     int nc = Math.min(ncMax, n - j0), jBlock = j0;
                     int panels = (nc + nr - 1) / nr;
-                    int slices = Math.min(panels, Math.max(1, 2 * threads / rows));
+                    int slices = Math.min(panels, slicesWanted);
                     int panelsPerSlice = (panels + slices - 1) / slices;
                     int tasks = rows * slices;
                     // B's block split across all the threads even when small (one thread packing all of 256^3's B while the
