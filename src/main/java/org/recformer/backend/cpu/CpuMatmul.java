@@ -3,6 +3,7 @@ package org.recformer.backend.cpu;
 import org.recformer.tensor.BinaryOp;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Single-precision matrix products, blocked for the caches and split across cores.
@@ -65,6 +66,17 @@ final class CpuMatmul {
     static final int VECTOR_NC = 256;
     /** Vector API kernels: the packed floats of one block of B (depth x columns). */
     private static final int B_BLOCK = 768 * VECTOR_NC;
+    /**
+     * Vector API kernels: from this many rows of C per thread (and one row block per task), each thread packs
+     * its own copy of every block of B and works on its own rows of C (see {@link Operands#entry}). Two threads
+     * on cores that do not share a cache (other CCDs of an EPYC: this 2-vCPU machine's cores, some of the time)
+     * made a shared block of B cost every line of it a transfer between caches, 5-14% of the product's time;
+     * the second copy costs 0-1.5% where they do share one (docs/results-bench.md, "Each thread its own copy
+     * of B").
+     */
+    static final int OWN_B_MIN_ROWS = 256;
+    /** Tests: false makes every product share its blocks of B between the threads. */
+    static volatile boolean ownBAllowed = true;
 
     /**
      * Vector API kernels: columns of one block of B of depth {@code kc}: VECTOR_NC, fewer for deeper
@@ -92,7 +104,7 @@ final class CpuMatmul {
         final float[][] tile = new float[MR][NC];
         /** Vector API kernels: op(A)'s rows of one depth block in row groups (all rows of a product). */
         private float[] panelsA = new float[0];
-        /** Vector API kernels: op(B)'s block of one depth block in column panels. */
+        /** Vector API kernels: op(B)'s block of one depth block in column panels (shared by the threads, or this thread's copy). */
         private float[] panelsB = new float[0];
 
         /** The A panels, at least {@code size} floats (kept for the next call). */
@@ -231,6 +243,10 @@ final class CpuMatmul {
          * panels run across cores. The rows are cut into whole kernel row groups, as many row blocks as a
          * multiple of the cores with at most about MC rows each; a product with few row blocks is
          * cut into column slices as well. Each element of C gets its depth blocks in order.
+         * With {@link #OWN_B_MIN_ROWS} rows per thread or more, each thread instead packs its own copy
+         * of each block of B, first for its own row blocks (every threads-th one, the same ones on every
+         * block and every product, with their A rows), and packs A's rows with them: nothing a thread
+         * writes is read by another, unless it runs out of its own row blocks and takes another's.
          * {@code bias} (null: none; else padded to whole column panels): C starts from it on every
          * row instead of zero (with accumulate false).
          */
@@ -269,11 +285,12 @@ final class CpuMatmul {
             // (CpuMatmulVector.multiply with nextA), when op(A)'s rows are rows of A and each task there has a whole
             // row block and 4 panels or more; else in a job of their own first
             boolean packWhileMultiplying = aCol == 1 && mr == 14 && slicesWanted == 1 && (Math.min(ncMax, n) + nr - 1) / nr >= 4;
+            boolean ownB = ownBAllowed && threads > 1 && slicesWanted == 1 && m >= OWN_B_MIN_ROWS * threads;
             for (int p0 = 0; p0 < k; p0 += kcMax) {
                 int kc = Math.min(kcMax, k - p0), depth = p0;
                 boolean load = accumulate || p0 > 0;
                 float[] init = load ? null : bias;
-                if (!packWhileMultiplying) Parallel.forRange(rows, 1, (from, to) -> {
+                if (!packWhileMultiplying && !ownB) Parallel.forRange(rows, 1, (from, to) -> {
                     int i0 = rowBlockStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
                     packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowBlockStart(to, groups, rows, mr)) - i0, depth, kc, mr);
                 });
@@ -283,6 +300,24 @@ final class CpuMatmul {
                     int slices = Math.min(panels, slicesWanted);
                     int panelsPerSlice = (panels + slices - 1) / slices;
                     int tasks = rows * slices;
+                    // A's rows packed with the first column block when the tasks own their row blocks (A itself: the
+                    // first group and a last one cut by C's edge, the kernel packs the others; else the whole block)
+                    boolean packA = jBlock == 0 && (packWhileMultiplying || ownB);
+                    if (ownB) {
+                        AtomicIntegerArray claimed = new AtomicIntegerArray(threads); // per thread: its row blocks taken
+                        Parallel.forChunks(threads, 1, (self, selfEnd) -> {
+                            float[] ownPanelsB = null;
+                            for (int s = 0; s < threads; s++) { // its own row blocks first, then what the others left
+                                int owner = (self + s) % threads;
+                                for (int row; (row = owner + threads * claimed.getAndIncrement(owner)) < rows; ) {
+                                    if (ownPanelsB == null) ownPanelsB = packBlockB(SCRATCH.get().panelsB(panelsB.length), offB, depth, kc, jBlock, nc);
+                                    multiplyRowBlock(panelsA, ownPanelsB, offA, offC, m, row, groups, rows, kc, depth, jBlock, nc, 0, panels,
+                                            load, init, packA, packWhileMultiplying);
+                                }
+                            }
+                        });
+                        continue;
+                    }
                     // B's block split across all the threads even when small (one thread packing all of 256^3's B while the
                     // others waited took 0.04 of its 0.25 ms on 2 threads): by depth steps when op(B)'s rows are rows of B, so
                     // that each thread reads whole slices of B's rows (by panels, both threads read every row: G W 1.3-1.7%,
@@ -304,27 +339,48 @@ final class CpuMatmul {
                     int grain = (int) Math.min(tasks, (1 << 18) / flopsPerTask + 1);
                     Parallel.RangeBody compute = (from, to) -> {
                         for (int t = from; t < to; t++) {
-                            int row = t / slices;
-                            int i0 = rowBlockStart(row, groups, rows, mr);
-                            int mc = Math.min(m, rowBlockStart(row + 1, groups, rows, mr)) - i0;
                             int q0 = (t % slices) * panelsPerSlice, q1 = Math.min(panels, q0 + panelsPerSlice);
-                            if (q0 >= q1) continue;
-                            int col = q0 * nr;
-                            boolean packs = packWhileMultiplying && jBlock == 0;
-                            if (packs) { // the row block's first group, and its last when C's edge cuts it (the kernel packs the others)
-                                packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(mr, mc), depth, kc, mr);
-                                int last = (mc - 1) / mr * mr;
-                                if (last > 0 && mc - last < mr) packPanelsA(panelsA, (i0 + last) * kc, offA, i0 + last, mc - last, depth, kc, mr);
-                            }
-                            CpuMatmulVector.multiply(panelsA, i0 * kc, panelsB, q0 * kc * nr, kc, c, offC + i0 * n + jBlock + col, n,
-                                    mc, Math.min(nc, q1 * nr) - col, load, init, jBlock + col,
-                                    packs ? a : null, offA + i0 * aRow + depth, aRow);
+                            if (q0 < q1) multiplyRowBlock(panelsA, panelsB, offA, offC, m, t / slices, groups, rows, kc, depth, jBlock, nc,
+                                    q0, q1, load, init, packA, packWhileMultiplying);
                         }
                     };
                     if (grain == 1) Parallel.forChunks(tasks, 1, compute);
                     else Parallel.forRange(tasks, grain, compute);
                 }
             }
+        }
+
+        /**
+         * One task of {@link #entryRows}: row block {@code row}'s rows of C x panels [q0, q1) of the column block at
+         * jBlock (nc columns) (+)= its packed A x packed B over one depth block; with {@code packA}, it first packs the
+         * row block's rows of A (with {@code packWhileMultiplying}: the first group, and the last one when C's edge cuts
+         * it, and the kernel packs the others as it goes).
+         */
+        private void multiplyRowBlock(float[] panelsA, float[] panelsB, int offA, int offC, int m, int row, int groups, int rows,
+                                      int kc, int depth, int jBlock, int nc, int q0, int q1, boolean load, float[] init,
+                                      boolean packA, boolean packWhileMultiplying) {
+            int mr = CpuMatmulVector.MR, nr = CpuMatmulVector.NR;
+            int i0 = rowBlockStart(row, groups, rows, mr);
+            int mc = Math.min(m, rowBlockStart(row + 1, groups, rows, mr)) - i0;
+            if (packA && packWhileMultiplying) {
+                packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(mr, mc), depth, kc, mr);
+                int last = (mc - 1) / mr * mr;
+                if (last > 0 && mc - last < mr) packPanelsA(panelsA, (i0 + last) * kc, offA, i0 + last, mc - last, depth, kc, mr);
+            } else if (packA) {
+                packPanelsA(panelsA, i0 * kc, offA, i0, mc, depth, kc, mr);
+            }
+            int col = q0 * nr;
+            boolean kernelPacks = packA && packWhileMultiplying;
+            CpuMatmulVector.multiply(panelsA, i0 * kc, panelsB, q0 * kc * nr, kc, c, offC + i0 * n + jBlock + col, n,
+                    mc, Math.min(nc, q1 * nr) - col, load, init, jBlock + col, kernelPacks ? a : null, offA + i0 * aRow + depth, aRow);
+        }
+
+        /** The whole block of op(B) of nc columns at j0 and depth p0 .. p0 + kc into column panels; returns panels. */
+        private float[] packBlockB(float[] panels, int offB, int p0, int kc, int j0, int nc) {
+            int nr = CpuMatmulVector.NR;
+            if (bCol == 1) packPanelsBByDepth(panels, offB, p0, kc, j0, nc, nr, 0, kc);
+            else packPanelsBTransposed(panels, offB, p0, kc, j0, nc, nr, 0, (nc + nr - 1) / nr);
+            return panels;
         }
 
         /** Plain loops: C[bi][i0 .. i0+mc, j0 .. j0+nc] (+)= op(A) op(B) over the whole depth. */

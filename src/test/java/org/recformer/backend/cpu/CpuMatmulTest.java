@@ -107,6 +107,63 @@ class CpuMatmulTest {
         check(1, m, n, k, false, transB, true, true, accumulate, true);
     }
 
+    /**
+     * Shapes on which each thread packs its own copy of B's blocks and takes its own row blocks first (more than
+     * {@link CpuMatmul#OWN_B_MIN_ROWS} rows per thread, C's last group cut): 4 panels (A packed by the kernel when not
+     * transposed), a cut fourth panel, 2 panels (A packed by the task), several column blocks and two depth blocks;
+     * every transpose, C overwritten (NaN before) or added to.
+     */
+    static Stream<Arguments> ownCopiesOfB() {
+        int m = CpuMatmul.OWN_B_MIN_ROWS * Parallel.threads() + 25;
+        Stream.Builder<Arguments> out = Stream.builder();
+        for (int[] nk : new int[][] {{128, 40}, {100, 300}, {40, 200}, {300, 1537}}) {
+            for (int flags = 0; flags < 8; flags++) {
+                out.add(Arguments.of(m, nk[0], nk[1], (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0));
+            }
+        }
+        return out.build();
+    }
+
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} accumulate={5}")
+    @MethodSource("ownCopiesOfB")
+    void eachThreadItsOwnCopyOfB(int m, int n, int k, boolean transA, boolean transB, boolean accumulate) {
+        Assumptions.assumeTrue(Parallel.threads() > 1, "one thread: no copies of B to make");
+        check(1, m, n, k, transA, transB, true, true, accumulate, true);
+    }
+
+    /** The same shapes with B's blocks shared by the threads (the path of fewer rows per thread). */
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} accumulate={5}")
+    @MethodSource("ownCopiesOfB")
+    void threadsSharingB(int m, int n, int k, boolean transA, boolean transB, boolean accumulate) {
+        CpuMatmul.ownBAllowed = false;
+        try {
+            check(1, m, n, k, transA, transB, true, true, accumulate, true);
+        } finally {
+            CpuMatmul.ownBAllowed = true;
+        }
+    }
+
+    /**
+     * A product started inside a parallel loop runs on that one thread: it takes every thread's row blocks in turn (the
+     * other threads' as a thread that finished its own does), each column block with its one copy of B.
+     */
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} accumulate={5}")
+    @MethodSource("ownCopiesOfB")
+    void oneThreadTakesEveryThreadsRowBlocks(int m, int n, int k, boolean transA, boolean transB, boolean accumulate) {
+        Assumptions.assumeTrue(Parallel.threads() > 1, "one thread: no parallel loop to start it from");
+        Throwable[] failure = new Throwable[1];
+        Parallel.forChunks(2, 1, (from, to) -> {
+            if (from != 0) return;
+            try {
+                check(1, m, n, k, transA, transB, true, true, accumulate, true);
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        });
+        if (failure[0] instanceof Error error) throw error;
+        if (failure[0] != null) throw new AssertionError(failure[0]);
+    }
+
     @Test
     void testsRunWithTheVectorModule() {
         // surefire's argLine adds jdk.incubator.vector, so the Vector API kernel is the default here
