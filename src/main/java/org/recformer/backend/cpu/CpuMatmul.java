@@ -305,7 +305,7 @@ final class CpuMatmul {
                     boolean packA = jBlock == 0 && (packWhileMultiplying || ownB);
                     if (ownB) {
                         AtomicIntegerArray claimed = new AtomicIntegerArray(threads); // per thread: its row blocks taken
-                        Parallel.forChunks(threads, 1, (self, selfEnd) -> {
+                        Parallel.forChunks(threads, 1, (self, unused) -> { // chunk self: the worker that owns row blocks self, self + threads, ...
                             float[] ownPanelsB = null;
                             for (int s = 0; s < threads; s++) { // its own row blocks first, then what the others left
                                 int owner = (self + s) % threads;
@@ -362,7 +362,8 @@ final class CpuMatmul {
             int mr = CpuMatmulVector.MR, nr = CpuMatmulVector.NR;
             int i0 = rowBlockStart(row, groups, rows, mr);
             int mc = Math.min(m, rowBlockStart(row + 1, groups, rows, mr)) - i0;
-            if (packA && packWhileMultiplying) {
+            boolean kernelPacks = packA && packWhileMultiplying;
+            if (kernelPacks) {
                 packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(mr, mc), depth, kc, mr);
                 int last = (mc - 1) / mr * mr;
                 if (last > 0 && mc - last < mr) packPanelsA(panelsA, (i0 + last) * kc, offA, i0 + last, mc - last, depth, kc, mr);
@@ -370,7 +371,6 @@ final class CpuMatmul {
                 packPanelsA(panelsA, i0 * kc, offA, i0, mc, depth, kc, mr);
             }
             int col = q0 * nr;
-            boolean kernelPacks = packA && packWhileMultiplying;
             CpuMatmulVector.multiply(panelsA, i0 * kc, panelsB, q0 * kc * nr, kc, c, offC + i0 * n + jBlock + col, n,
                     mc, Math.min(nc, q1 * nr) - col, load, init, jBlock + col, kernelPacks ? a : null, offA + i0 * aRow + depth, aRow);
         }
