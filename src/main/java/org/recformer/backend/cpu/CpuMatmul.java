@@ -283,7 +283,8 @@ final class CpuMatmul {
             int slicesWanted = Math.max(1, 2 * threads / rows); // column slices per row block, when few row blocks
             // op(A)'s rows packed by the first column block's tasks, each its row block's, while the kernel runs
             // (CpuMatmulVector.multiply with nextA), when op(A)'s rows are rows of A and each task there has a whole
-            // row block and 4 panels or more; else in a job of their own first
+            // row block and 4 panels or more; else by the first column block's tasks too when each thread has its own
+            // copy of B (ownB: the whole row block), or in a job of their own first
             boolean packWhileMultiplying = aCol == 1 && mr == 14 && slicesWanted == 1 && (Math.min(ncMax, n) + nr - 1) / nr >= 4;
             boolean ownB = ownBAllowed && threads > 1 && slicesWanted == 1 && m >= OWN_B_MIN_ROWS * threads;
             for (int p0 = 0; p0 < k; p0 += kcMax) {
