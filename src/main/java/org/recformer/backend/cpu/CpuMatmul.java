@@ -245,8 +245,11 @@ final class CpuMatmul {
          * cut into column slices as well. Each element of C gets its depth blocks in order.
          * With {@link #OWN_B_MIN_ROWS} rows per thread or more, each thread instead packs its own copy
          * of each block of B, first for its own row blocks (every threads-th one, the same ones on every
-         * block and every product, with their A rows), and packs A's rows with them: nothing a thread
-         * writes is read by another, unless it runs out of its own row blocks and takes another's.
+         * block and every product: {@link Parallel#forWorkers} keeps worker w on the same thread), and packs
+         * A's rows with them: nothing a thread writes is read by another, unless it runs out of its own row
+         * blocks and takes another's. (With the workers' chunks handed out in the order the threads came,
+         * worker 0 ran on the helper in 27-53% of these jobs, and the row blocks' A rows and C rows moved
+         * between the cores with it: docs/results-bench.md, "Each worker on its own thread".)
          * {@code bias} (null: none; else padded to whole column panels): C starts from it on every
          * row instead of zero (with accumulate false).
          */
@@ -306,7 +309,7 @@ final class CpuMatmul {
                     boolean packA = jBlock == 0 && (packWhileMultiplying || ownB);
                     if (ownB) {
                         AtomicIntegerArray claimed = new AtomicIntegerArray(threads); // per thread: its row blocks taken
-                        Parallel.forChunks(threads, 1, (self, unused) -> { // chunk self: the worker that owns row blocks self, self + threads, ...
+                        Parallel.forWorkers(self -> { // worker self owns row blocks self, self + threads, ... on every block
                             float[] ownPanelsB = null;
                             for (int s = 0; s < threads; s++) { // its own row blocks first, then what the others left
                                 int owner = (self + s) % threads;

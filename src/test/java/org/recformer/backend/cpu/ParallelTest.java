@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link Parallel#forRange} and {@link Parallel#forChunks}: every index of [0, n) runs exactly once
  * whatever n and the grain (forChunks: in chunks of exactly its size), the
  * calling thread takes part, exceptions reach the caller (and the next loop still runs), nested
- * loops and loops started by two threads at once complete.
+ * loops and loops started by two threads at once complete. {@link Parallel#forWorkers}: each worker
+ * index once, worker 0 always on the caller, worker i on helper i or on a thread that found it not started.
  */
 class ParallelTest {
 
@@ -143,6 +144,50 @@ class ParallelTest {
         for (int i = 0; i < n; i++) {
             Assertions.assertEquals(200, first.get(i), "first caller, index " + i);
             Assertions.assertEquals(200, second.get(i), "second caller, index " + i);
+        }
+    }
+
+    @Test
+    void forWorkersRunsEachWorkerOnceAlsoNested() {
+        int threads = Parallel.threads();
+        for (int repeat = 0; repeat < 200; repeat++) {
+            AtomicIntegerArray counts = new AtomicIntegerArray(threads);
+            Parallel.forWorkers(counts::incrementAndGet);
+            assertEachOnce(counts);
+        }
+        AtomicIntegerArray nested = new AtomicIntegerArray(8 * threads);
+        Parallel.forRange(8, 1, (from, to) -> {
+            for (int o = from; o < to; o++) {
+                int base = o * threads;
+                Thread runner = Thread.currentThread();
+                Parallel.forWorkers(w -> {
+                    Assertions.assertSame(runner, Thread.currentThread(), "a nested loop's worker " + w + " left its thread");
+                    nested.incrementAndGet(base + w);
+                });
+            }
+        });
+        assertEachOnce(nested);
+    }
+
+    @Test
+    void forWorkersRunsWorkerZeroOnTheCallerAndWorkerIOnHelperI() {
+        Assumptions.assumeTrue(Parallel.threads() > 1, "one thread: everything runs on the caller anyway");
+        Thread caller = Thread.currentThread();
+        for (int repeat = 0; repeat < 100; repeat++) {
+            int call = repeat;
+            AtomicReference<Thread> zero = new AtomicReference<>();
+            Parallel.forWorkers(w -> {
+                Thread self = Thread.currentThread();
+                if (w == 0) {
+                    zero.set(self);
+                    return;
+                }
+                // the others go on only once worker 0 has started, so no thread can finish its own first and take 0
+                while (zero.get() == null) Thread.onSpinWait();
+                Assertions.assertTrue(self == caller || self.getName().equals("recformer-cpu-" + w),
+                        () -> "call " + call + ": worker " + w + " ran on " + self.getName());
+            });
+            Assertions.assertSame(caller, zero.get(), () -> "call " + call + ": worker 0 ran on " + zero.get().getName());
         }
     }
 }
