@@ -284,17 +284,20 @@ final class CpuMatmul {
             float[] panelsB = scratch.panelsB(kcMax * ((Math.min(ncMax, n) + nr - 1) / nr * nr));
             float[] panelsA = scratch.panelsA(groups * mr * kcMax); // row group g at g * mr * kc
             int slicesWanted = Math.max(1, 2 * threads / rows); // column slices per row block, when few row blocks
+            // owned: each worker takes its own row blocks (every threads-th) first on every column block, and packs
+            // their rows of A itself; ownB: it also packs its own copy of each block of B
+            boolean owned = threads > 1 && slicesWanted == 1;
+            boolean ownB = owned && ownBAllowed && m >= OWN_B_MIN_ROWS * threads;
             // op(A)'s rows packed by the first column block's tasks, each its row block's, while the kernel runs
             // (CpuMatmulVector.multiply with nextA), when op(A)'s rows are rows of A and each task there has a whole
-            // row block and 4 panels or more; else by the first column block's tasks too when each thread has its own
-            // copy of B (ownB: the whole row block), or in a job of their own first
+            // row block and 4 panels or more; else by the first column block's tasks too when the workers own their
+            // row blocks (the whole row block), or in a job of their own first
             boolean packWhileMultiplying = aCol == 1 && mr == 14 && slicesWanted == 1 && (Math.min(ncMax, n) + nr - 1) / nr >= 4;
-            boolean ownB = ownBAllowed && threads > 1 && slicesWanted == 1 && m >= OWN_B_MIN_ROWS * threads;
             for (int p0 = 0; p0 < k; p0 += kcMax) {
                 int kc = Math.min(kcMax, k - p0), depth = p0;
                 boolean load = accumulate || p0 > 0;
                 float[] init = load ? null : bias;
-                if (!packWhileMultiplying && !ownB) Parallel.forRange(rows, 1, (from, to) -> {
+                if (!packWhileMultiplying && !owned) Parallel.forRange(rows, 1, (from, to) -> {
                     int i0 = rowBlockStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
                     packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowBlockStart(to, groups, rows, mr)) - i0, depth, kc, mr);
                 });
@@ -306,34 +309,22 @@ final class CpuMatmul {
                     int tasks = rows * slices;
                     // A's rows packed with the first column block when the tasks own their row blocks (A itself: the
                     // first group and a last one cut by C's edge, the kernel packs the others; else the whole block)
-                    boolean packA = jBlock == 0 && (packWhileMultiplying || ownB);
-                    if (ownB) {
+                    boolean packA = jBlock == 0 && (packWhileMultiplying || owned);
+                    if (!ownB) packSharedBlockB(panelsB, offB, depth, kc, jBlock, nc, panels, threads);
+                    if (owned) {
                         AtomicIntegerArray claimed = new AtomicIntegerArray(threads); // per thread: its row blocks taken
                         Parallel.forWorkers(self -> { // worker self owns row blocks self, self + threads, ... on every block
-                            float[] ownPanelsB = null;
+                            float[] blockB = ownB ? null : panelsB;
                             for (int s = 0; s < threads; s++) { // its own row blocks first, then what the others left
                                 int owner = (self + s) % threads;
                                 for (int row; (row = owner + threads * claimed.getAndIncrement(owner)) < rows; ) {
-                                    if (ownPanelsB == null) ownPanelsB = packBlockB(SCRATCH.get().panelsB(panelsB.length), offB, depth, kc, jBlock, nc);
-                                    multiplyRowBlock(panelsA, ownPanelsB, offA, offC, m, row, groups, rows, kc, depth, jBlock, nc, 0, panels,
+                                    if (blockB == null) blockB = packBlockB(SCRATCH.get().panelsB(panelsB.length), offB, depth, kc, jBlock, nc);
+                                    multiplyRowBlock(panelsA, blockB, offA, offC, m, row, groups, rows, kc, depth, jBlock, nc, 0, panels,
                                             load, init, packA, packWhileMultiplying);
                                 }
                             }
                         });
                         continue;
-                    }
-                    // B's block split across all the threads even when small (one thread packing all of 256^3's B while the
-                    // others waited took 0.04 of its 0.25 ms on 2 threads): by depth steps when op(B)'s rows are rows of B, so
-                    // that each thread reads whole slices of B's rows (by panels, both threads read every row: G W 1.3-1.7%,
-                    // 1024^3 2-3% slower on 2 threads), else by panels in chunks of at least 64k floats
-                    if (bCol == 1) {
-                        int parts = Math.min(threads, panels); // as many parts as threads, but no more than the block has panels
-                        Parallel.forRange(kc, (kc + parts - 1) / parts,
-                                (from, to) -> packPanelsBByDepth(panelsB, offB, depth, kc, jBlock, nc, nr, from, to));
-                    } else {
-                        int packGrain = Math.min((1 << 16) / (kc * nr), (panels + threads - 1) / threads);
-                        Parallel.forRange(panels, Math.max(1, packGrain),
-                                (from, to) -> packPanelsBTransposed(panelsB, offB, depth, kc, jBlock, nc, nr, from, to));
                     }
                     long flopsPerTask = 2L * maxRows * Math.min(nc, panelsPerSlice * nr) * kc;
                     // heavy tasks (a quarter MFLOP each or more) task by task, so that the threads finish together:
@@ -377,6 +368,24 @@ final class CpuMatmul {
             int col = q0 * nr;
             CpuMatmulVector.multiply(panelsA, i0 * kc, panelsB, q0 * kc * nr, kc, c, offC + i0 * n + jBlock + col, n,
                     mc, Math.min(nc, q1 * nr) - col, load, init, jBlock + col, kernelPacks ? a : null, offA + i0 * aRow + depth, aRow);
+        }
+
+        /**
+         * The block of op(B) of nc columns at j0 and depth p0 .. p0 + kc into the column panels shared by the threads,
+         * split across all of them even when small (one thread packing all of 256^3's B while the others waited took
+         * 0.04 of its 0.25 ms on 2 threads): by depth steps when op(B)'s rows are rows of B, so that each thread reads
+         * whole slices of B's rows (by panels, both threads read every row: G W 1.3-1.7%, 1024^3 2-3% slower on 2
+         * threads), else by panels in chunks of at least 64k floats.
+         */
+        private void packSharedBlockB(float[] panelsB, int offB, int p0, int kc, int j0, int nc, int panels, int threads) {
+            int nr = CpuMatmulVector.NR;
+            if (bCol == 1) {
+                int parts = Math.min(threads, panels); // as many parts as threads, but no more than the block has panels
+                Parallel.forRange(kc, (kc + parts - 1) / parts, (from, to) -> packPanelsBByDepth(panelsB, offB, p0, kc, j0, nc, nr, from, to));
+            } else {
+                int packGrain = Math.min((1 << 16) / (kc * nr), (panels + threads - 1) / threads);
+                Parallel.forRange(panels, Math.max(1, packGrain), (from, to) -> packPanelsBTransposed(panelsB, offB, p0, kc, j0, nc, nr, from, to));
+            }
         }
 
         /** The whole block of op(B) of nc columns at j0 and depth p0 .. p0 + kc into column panels; returns panels. */
