@@ -243,13 +243,14 @@ final class CpuMatmul {
          * panels run across cores. The rows are cut into whole kernel row groups, as many row blocks as a
          * multiple of the cores with at most about MC rows each; a product with few row blocks is
          * cut into column slices as well. Each element of C gets its depth blocks in order.
-         * With {@link #OWN_B_MIN_ROWS} rows per thread or more, each thread instead packs its own copy
-         * of each block of B, first for its own row blocks (every threads-th one, the same ones on every
-         * block and every product: {@link Parallel#forWorkers} keeps worker w on the same thread), and packs
-         * A's rows with them: nothing a thread writes is read by another, unless it runs out of its own row
-         * blocks and takes another's. (With the workers' chunks handed out in the order the threads came,
-         * worker 0 ran on the helper in 27-53% of these jobs, and the row blocks' A rows and C rows moved
-         * between the cores with it: docs/results-bench.md, "Each worker on its own thread".)
+         * With more than one thread and no column slices, the row blocks are owned: each worker takes its own
+         * (every threads-th one, the same ones on every block and every product: {@link Parallel#forWorkers}
+         * keeps worker w on the same thread) first, then any that another has not started, and packs their A
+         * rows itself in the first column block, so that A's packed rows and C's rows stay in the caches of the
+         * core that wrote them. (With the workers' chunks handed out in the order the threads came, worker 0
+         * ran on the helper in 27-53% of the jobs: docs/results-bench.md, "Each worker on its own thread".)
+         * With {@link #OWN_B_MIN_ROWS} rows per thread or more, each worker also packs its own copy of each
+         * block of B: nothing a thread writes is read by another, unless it runs out of its own row blocks.
          * {@code bias} (null: none; else padded to whole column panels): C starts from it on every
          * row instead of zero (with accumulate false).
          */
