@@ -327,6 +327,7 @@ final class CpuMatmul {
                         });
                         continue;
                     }
+                    // here: one thread, or few row blocks cut into column slices
                     long flopsPerTask = 2L * maxRows * Math.min(nc, panelsPerSlice * nr) * kc;
                     // heavy tasks (a quarter MFLOP each or more) task by task, so that the threads finish together:
                     // four chunks per thread left 22 tasks in chunks of 3 and 1, and 2 threads 1.07-1.29x slower
