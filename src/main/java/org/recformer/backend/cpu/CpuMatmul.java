@@ -77,6 +77,11 @@ final class CpuMatmul {
     static final int OWN_B_MIN_ROWS = 256;
     /** Tests: false makes every product share its blocks of B between the threads. */
     static volatile boolean ownBAllowed = true;
+    /**
+     * Tests: false makes every product's tasks go to the threads in the order they come, as with one thread (which
+     * CI, on two, would otherwise never run).
+     */
+    static volatile boolean ownedRowsAllowed = true;
 
     /**
      * Vector API kernels: columns of one block of B of depth {@code kc}: VECTOR_NC, fewer for deeper
@@ -286,8 +291,9 @@ final class CpuMatmul {
             float[] panelsA = scratch.panelsA(groups * mr * kcMax); // row group g at g * mr * kc
             int slicesWanted = Math.max(1, 2 * threads / rows); // column slices per row block, when few row blocks
             // owned: each worker takes its own row blocks (every threads-th) first on every column block, and packs
-            // their rows of A itself; ownB: it also packs its own copy of each block of B
-            boolean owned = threads > 1 && slicesWanted == 1;
+            // their rows of A itself; ownB: it also packs its own copy of each block of B. Not with one thread: a transposed
+            // A is packed faster in one pass over whole rows of A (3072 x 768 x 1024 G^T x: 1.3-1.6 ms against 1.6-1.9)
+            boolean owned = ownedRowsAllowed && threads > 1 && slicesWanted == 1;
             boolean ownB = owned && ownBAllowed && m >= OWN_B_MIN_ROWS * threads;
             // op(A)'s rows packed by the first column block's tasks, each its row block's, while the kernel runs
             // (CpuMatmulVector.multiply with nextA), when op(A)'s rows are rows of A and each task there has a whole

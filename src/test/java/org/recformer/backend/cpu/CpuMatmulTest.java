@@ -144,6 +144,32 @@ class CpuMatmulTest {
     }
 
     /**
+     * The same shapes, and small ones, with the tasks claimed in the order the threads come and A packed in a job of
+     * its own or by the first column block's tasks: the path of one thread, run here on all of them.
+     */
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} accumulate={5}")
+    @MethodSource("tasksInOrder")
+    void tasksClaimedInOrder(int m, int n, int k, boolean transA, boolean transB, boolean accumulate) {
+        CpuMatmul.ownedRowsAllowed = false;
+        try {
+            check(1, m, n, k, transA, transB, true, true, accumulate, true);
+        } finally {
+            CpuMatmul.ownedRowsAllowed = true;
+        }
+    }
+
+    static Stream<Arguments> tasksInOrder() {
+        Stream.Builder<Arguments> out = Stream.builder();
+        ownCopiesOfB().forEach(out::add);
+        for (int[] mnk : new int[][] {{300, 128, 40}, {450, 200, 700}, {97, 130, 33}}) {
+            for (int flags = 0; flags < 8; flags++) {
+                out.add(Arguments.of(mnk[0], mnk[1], mnk[2], (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0));
+            }
+        }
+        return out.build();
+    }
+
+    /**
      * A product started inside a parallel loop runs on that one thread: it takes every thread's row blocks in turn (the
      * other threads' as a thread that finished its own does), each column block with its one copy of B.
      */
