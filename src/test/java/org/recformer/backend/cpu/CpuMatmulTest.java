@@ -9,6 +9,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.recformer.testing.GradCheck;
 
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -135,12 +136,7 @@ class CpuMatmulTest {
     @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} accumulate={5}")
     @MethodSource("ownCopiesOfB")
     void threadsSharingB(int m, int n, int k, boolean transA, boolean transB, boolean accumulate) {
-        CpuMatmul.ownBAllowed = false;
-        try {
-            check(1, m, n, k, transA, transB, true, true, accumulate, true);
-        } finally {
-            CpuMatmul.ownBAllowed = true;
-        }
+        checkWithHookOff(allowed -> CpuMatmul.ownBAllowed = allowed, m, n, k, transA, transB, accumulate);
     }
 
     /**
@@ -150,11 +146,16 @@ class CpuMatmulTest {
     @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} accumulate={5}")
     @MethodSource("tasksInOrder")
     void tasksClaimedInOrder(int m, int n, int k, boolean transA, boolean transB, boolean accumulate) {
-        CpuMatmul.ownedRowsAllowed = false;
+        checkWithHookOff(allowed -> CpuMatmul.ownedRowsAllowed = allowed, m, n, k, transA, transB, accumulate);
+    }
+
+    /** {@link #check} of one product with one of CpuMatmul's test hooks set to false, then back to true. */
+    private static void checkWithHookOff(Consumer<Boolean> hook, int m, int n, int k, boolean transA, boolean transB, boolean accumulate) {
+        hook.accept(false);
         try {
             check(1, m, n, k, transA, transB, true, true, accumulate, true);
         } finally {
-            CpuMatmul.ownedRowsAllowed = true;
+            hook.accept(true);
         }
     }
 
