@@ -12,10 +12,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>The calling thread takes part: it publishes the loop as a job, the N - 1 helper threads and
  * the caller each claim chunks of it from one counter until none is left (or, in {@link #forWorkers},
  * each its own chunk first), and the caller returns when every chunk has run. A helper with no job
- * spins for {@link #SPIN_NANOS} before it parks, so the short gaps between the kernels of one model step (a base encoder forward pass over 32 x 128
- * tokens makes about 1,800 such loops) do not each cost a wake-up. One job runs at a time; a second thread that
- * calls while a job runs does its loop alone. Loops started from inside a chunk run on that thread.
- * An exception thrown by a chunk is rethrown to the caller once the job is over.
+ * spins for {@link #SPIN_NANOS} before it parks, so the short gaps between the kernels of one model
+ * step (a base encoder forward pass over 32 x 128 tokens makes about 1,800 such loops) do not each
+ * cost a wake-up. One job runs at a time; a second thread that calls while a job runs does its loop
+ * alone. Loops started from inside a chunk run on that thread. An exception thrown by a chunk is
+ * rethrown to the caller once the job is over.
  */
 public final class Parallel {
     private static final int THREADS = Integer.getInteger("recformer.threads", Runtime.getRuntime().availableProcessors());
