@@ -29,7 +29,7 @@ its quartiles, and each round's (each JVM's) median ratio. Prefer it for ratios 
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 tools/matmul_compare.py --interleaved --rounds 2 [--cpu-time]
 
---java "java OPTIONS" runs our side with JVM options.
+--java "java OPTIONS" runs our side with these JVM options as well as the launcher's (see matmul_cpu_time).
 """
 import argparse
 import os
@@ -58,9 +58,22 @@ def ours_cpu_time(jar, shape, java):
     return ours_median(jar, shape, java, ["-Drecformer.threads=1"], [])
 
 
+def huge_pages_on_request():
+    """True where Linux gives transparent huge pages to the memory that asks for them (as numpy's arrays do)."""
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as mode:
+            return "[madvise]" in mode.read()
+    except OSError:
+        return False
+
+
 def matmul_cpu_time(java, jvm_options, jar, *arguments):
-    """The command line of MatmulCpuTime with the engine's JVM options (those `java -jar recformer.jar` adds)."""
-    return [*shlex.split(java), "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000", *jvm_options,
+    """The command line of MatmulCpuTime with the engine's JVM options (those `java -jar recformer.jar` adds:
+    the Vector API module, the trap limit and, unless --java chooses the pages, huge pages where Linux gives them
+    on request; see cli.JvmRelaunch)."""
+    pages = ["-XX:+UseTransparentHugePages"] if huge_pages_on_request() and "LargePages" not in java \
+        and "TransparentHugePages" not in java else []
+    return [*shlex.split(java), "--add-modules", "jdk.incubator.vector", "-XX:PerMethodTrapLimit=10000", *pages, *jvm_options,
             "-cp", jar, "org.recformer.bench.MatmulCpuTime", *arguments]
 
 
