@@ -24,9 +24,13 @@ public final class LongformerLayer extends Module {
         output = registerModule("output", new LongformerOutput(config.intermediateSize(), config, backend, dropoutSeeds));
     }
 
-    /** Packed rows hidden [R, C] of {@code packing} -> [R, C]. */
-    Tensor forward(Tensor hidden, TokenPacking packing) {
-        Tensor attended = attention.forward(hidden, packing);
+    /** The attention block (the layer is {@link #feedForward} of it): packed rows hidden [R, C] of {@code packing} -> [R, C] (hidden is its residual). */
+    Tensor attend(Tensor hidden, TokenPacking packing) {
+        return attention.forward(hidden, packing);
+    }
+
+    /** The feed-forward block: the attention block's output attended [R, C] -> [R, C] (attended is its residual). */
+    Tensor feedForward(Tensor attended) {
         return output.forward(intermediate.forward(attended), attended);
     }
 

@@ -1,8 +1,10 @@
 package org.recformer.model;
 
+import org.recformer.autograd.GradMode;
 import org.recformer.nn.Module;
 import org.recformer.nn.SeedSource;
 import org.recformer.tensor.Backend;
+import org.recformer.tensor.BufferRecycler;
 import org.recformer.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -22,6 +24,8 @@ public final class RecformerModel extends Module {
     private final SeedSource dropoutSeeds;
     private final RecformerEmbeddings embeddings;
     private final RecformerEncoder encoder;
+    // Per thread, under no_grad: the buffers of the embeddings and the layers, reused by the later steps and passes.
+    private final ThreadLocal<BufferRecycler> recyclers;
 
     /**
      * A model with zero weights on {@code backend} (load a checkpoint, or call {@link ModelInit#initialize});
@@ -33,6 +37,7 @@ public final class RecformerModel extends Module {
         this.dropoutSeeds = new SeedSource(seed);
         embeddings = registerModule("embeddings", new RecformerEmbeddings(config, backend, dropoutSeeds));
         encoder = registerModule("encoder", new RecformerEncoder(config, backend, dropoutSeeds));
+        recyclers = ThreadLocal.withInitial(backend::recycler);
     }
 
     public RecformerModelOutput forward(ModelInput in) {
@@ -54,10 +59,15 @@ public final class RecformerModel extends Module {
         int[] positions = embeddings.positionIds(in);
         TokenPacking packing = TokenPacking.of(in, positions, padded);
         List<Tensor> states = hiddenStates ? new ArrayList<>() : null;
-        Tensor hidden = embeddings.forward(in, positions, packing, itemIds);
+        BufferRecycler recycler = BufferRecycler.NONE;
+        if (GradMode.isEnabled()) recyclers.remove(); // training: the graph keeps every layer's intermediates
+        else recycler = recyclers.get();
+        Tensor hidden = recycler.step(() -> embeddings.forward(in, positions, packing, itemIds));
         if (states != null) states.add(hidden);
-        hidden = encoder.forward(hidden, packing, states);
-        Tensor last = packing.unpack(hidden);
+        Tensor encoded = encoder.forward(hidden, packing, states, recycler);
+        Tensor last = packing.unpack(encoded);
+        if (states == null && last.buffer() != encoded.buffer()) recycler.release(encoded);
+        recycler.endPass();
         List<Tensor> unpacked = new ArrayList<>();
         if (states != null) for (Tensor s : states) unpacked.add(packing.unpack(s));
         return new RecformerModelOutput(last, Pooler.pool(config.poolerType(), last, in), List.copyOf(unpacked));

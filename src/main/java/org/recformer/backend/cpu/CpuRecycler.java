@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * size, from those the steps of this pass and of the pass before let go of; only when there is none
  * is a new array made, a little longer than asked (up to the next of four lengths per power of
  * two), so that the next batch's slightly different token count fits it too. Buffers under
- * {@link #SMALLEST} floats are always new: the JVM makes those cheaply.
+ * {@link #SMALLEST} floats are always new: the JVM makes those cheaply. {@link #release} adds a dead
+ * result's array to the free ones of this pass.
  */
 final class CpuRecycler implements BufferRecycler {
     /** 256 KB: smaller buffers are not recycled. */
@@ -77,6 +78,20 @@ final class CpuRecycler implements BufferRecycler {
         }
         handedOut.clear();
         return result;
+    }
+
+    @Override
+    public void release(Tensor dead) {
+        if (RUNNING.get() != null) throw new IllegalStateException("a buffer is released while a recycler's step runs on this thread");
+        float[] array = CpuBackend.a(dead.buffer());
+        if (array.length < SMALLEST) return; // never handed out: take() asks for SMALLEST floats or more
+        for (TreeMap<Integer, ArrayDeque<float[]>> free : List.of(released, earlier)) {
+            ArrayDeque<float[]> sameLength = free.get(array.length);
+            if (sameLength != null && sameLength.stream().anyMatch(a -> a == array)) {
+                throw new IllegalStateException("a buffer of " + array.length + " floats is released twice");
+            }
+        }
+        released.computeIfAbsent(array.length, length -> new ArrayDeque<>()).push(array);
     }
 
     @Override

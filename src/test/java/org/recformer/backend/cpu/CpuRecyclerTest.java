@@ -55,6 +55,36 @@ class CpuRecyclerTest {
     }
 
     @Test
+    void aReleasedResultServesTheNextStepOnceAndMayNotBeReleasedTwice() {
+        BufferRecycler recycler = CPU.recycler();
+        List<float[]> made = new ArrayList<>(), next = new ArrayList<>();
+        Tensor result = step(recycler, made, 3 * N);
+        recycler.release(result);
+        IllegalStateException twice = assertThrows(IllegalStateException.class, () -> recycler.release(result));
+        assertTrue(twice.getMessage().contains("released twice"), twice.getMessage());
+        step(recycler, next, 1, 3 * N, 3 * N);
+        assertTrue(next.get(0) == array(result), "the released array serves the next step");
+        assertTrue(next.get(1) != array(result), "and only one of its buffers");
+    }
+
+    @Test
+    void releasingInsideAStepIsRefusedAndASmallResultIsNotRecycled() {
+        BufferRecycler recycler = CPU.recycler();
+        Tensor outside = Tensor.empty(CPU, 3 * N);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> recycler.step(() -> {
+            recycler.release(outside);
+            return Tensor.empty(CPU, 1);
+        }));
+        assertTrue(e.getMessage().contains("while a recycler's step runs"), e.getMessage());
+        List<float[]> next = new ArrayList<>();
+        Tensor small = step(recycler, new ArrayList<>(), N - 1);
+        recycler.release(small);
+        recycler.release(small); // not recycled, so not released twice either
+        step(recycler, next, 1, N - 1);
+        assertTrue(next.get(0) != array(small), "a buffer under the smallest recycled size is new");
+    }
+
+    @Test
     void aBufferGetsTheShortestFreeArrayThatHoldsItAndNoneOverTwiceItsSize() {
         BufferRecycler recycler = CPU.recycler();
         List<float[]> made = new ArrayList<>(), taken = new ArrayList<>();
@@ -189,6 +219,7 @@ class CpuRecyclerTest {
         List<ModelInput> batches = List.of(batch(random, 200, 150, 180, 120), batch(random, 230, 200, 190, 210),
                 batch(random, 97, 150, 120), batch(random, 220, 199, 205, 170), batch(random, 160, 160, 160, 160, 160));
         boolean recycledArraySeen = false;
+        List<RecformerModelOutput[]> pairs = new ArrayList<>();
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < batches.size(); i++) {
                 boolean states = (i + round) % 2 == 0;
@@ -198,6 +229,7 @@ class CpuRecyclerTest {
                     recycled = model.forward(batches.get(i), states);
                 }
                 assertSameOutput(withGraph, recycled, "batch " + i + ", round " + round);
+                pairs.add(new RecformerModelOutput[] {withGraph, recycled});
                 if (states) {
                     Tensor layerOutput = recycled.hiddenStates().get(1);
                     recycledArraySeen |= array(layerOutput).length > layerOutput.numel();
@@ -205,5 +237,11 @@ class CpuRecyclerTest {
             }
         }
         assertTrue(recycledArraySeen, "no layer output came from the recycler: the test's buffers are too small to be recycled");
+        try (GradMode.Scope noGrad = GradMode.noGrad()) { // one more pass, after the last one without padding
+            model.forward(batches.get(3), false);
+        }
+        for (int p = 0; p < pairs.size(); p++) { // no later pass wrote into an output it handed out
+            assertSameOutput(pairs.get(p)[0], pairs.get(p)[1], "after all passes, output " + p);
+        }
     }
 }
