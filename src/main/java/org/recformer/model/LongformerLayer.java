@@ -1,5 +1,6 @@
 package org.recformer.model;
 
+import org.recformer.autograd.GradMode;
 import org.recformer.nn.Linear;
 import org.recformer.nn.Module;
 import org.recformer.ops.Activations;
@@ -57,8 +58,10 @@ public final class LongformerLayer extends Module {
             dense = registerModule("dense", new Linear(backend, config.hiddenSize(), config.intermediateSize(), true));
         }
 
+        /** Without a graph the GELU overwrites the dense layer's output (one [R, intermediate] buffer instead of two). */
         Tensor forward(Tensor x) {
-            return Activations.gelu(dense.forward(x));
+            Tensor h = dense.forward(x);
+            return GradMode.isEnabled() ? Activations.gelu(h) : Activations.geluInPlace(h);
         }
     }
 }

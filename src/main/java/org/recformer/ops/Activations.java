@@ -1,5 +1,6 @@
 package org.recformer.ops;
 
+import org.recformer.autograd.GradMode;
 import org.recformer.tensor.Tensor;
 import org.recformer.tensor.UnaryOp;
 
@@ -10,6 +11,17 @@ public final class Activations {
     /** Exact GELU: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), as torch.nn.functional.gelu. */
     public static Tensor gelu(Tensor x) {
         return Unary.apply("gelu", UnaryOp.GELU, x, 0f);
+    }
+
+    /**
+     * {@link #gelu} written over {@code x} itself, which is returned (an in-place op, as torch's {@code inplace=True}):
+     * for a forward without a graph, where nothing reads x's old values again. Refused while the graph is on: its
+     * gradient would need them.
+     */
+    public static Tensor geluInPlace(Tensor x) {
+        if (GradMode.isEnabled()) throw new IllegalStateException("geluInPlace overwrites its input, which the graph would need: run it under no_grad");
+        x.backend().unary(UnaryOp.GELU, x.buffer(), x.buffer(), x.numel(), 0f);
+        return x;
     }
 
     public static Tensor tanh(Tensor x) {

@@ -3,15 +3,20 @@ package org.recformer.ops;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.recformer.autograd.GradMode;
 import org.recformer.backend.Backends;
 import org.recformer.tensor.Tensor;
 import org.recformer.testing.GradCheck;
 import org.recformer.testing.Ref;
 
+import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ActivationsTest {
 
@@ -48,6 +53,24 @@ class ActivationsTest {
         double[] expected = new double[x.length];
         for (int i = 0; i < x.length; i++) expected[i] = Ref.gelu(x[i]);
         GradCheck.assertClose("gelu at chosen points", expected, y, 0, 1e-6);
+    }
+
+    @Test
+    void geluInPlaceGivesGelusValuesInItsInputsBufferAndOnlyWithoutAGraph() {
+        SplittableRandom random = new SplittableRandom(11);
+        float[] values = new float[5003];
+        for (int i = 0; i < values.length; i++) values[i] = (float) (random.nextDouble(-8, 8));
+        Tensor x = Tensor.of(Backends.cpu(), values.clone(), values.length);
+        float[] expected = Activations.gelu(Tensor.of(Backends.cpu(), values, values.length)).toArray();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Activations.geluInPlace(x));
+        assertTrue(e.getMessage().contains("no_grad"), e.getMessage());
+        assertArrayEquals(values, x.toArray(), "a refused call leaves its input as it was");
+        Tensor y;
+        try (GradMode.Scope noGrad = GradMode.noGrad()) {
+            y = Activations.geluInPlace(x);
+        }
+        assertSame(x, y);
+        assertArrayEquals(expected, x.toArray(), "bit for bit gelu's values");
     }
 
     @ParameterizedTest
