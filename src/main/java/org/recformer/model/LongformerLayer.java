@@ -25,7 +25,10 @@ public final class LongformerLayer extends Module {
         output = registerModule("output", new LongformerOutput(config.intermediateSize(), config, backend, dropoutSeeds));
     }
 
-    /** The attention block (the layer is {@link #feedForward} of it): packed rows hidden [R, C] of {@code packing} -> [R, C] (hidden is its residual). */
+    /**
+     * The attention block (the layer is {@link #feedForward} of it): packed rows hidden [R, C] of
+     * {@code packing} -> [R, C] (hidden is its residual).
+     */
     Tensor attend(Tensor hidden, TokenPacking packing) {
         return attention.forward(hidden, packing);
     }

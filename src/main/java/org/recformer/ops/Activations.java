@@ -19,7 +19,9 @@ public final class Activations {
      * gradient would need them.
      */
     public static Tensor geluInPlace(Tensor x) {
-        if (GradMode.isEnabled()) throw new IllegalStateException("geluInPlace overwrites its input, which the graph would need: run it under no_grad");
+        if (GradMode.isEnabled()) {
+            throw new IllegalStateException("geluInPlace overwrites its input, which the graph would need: run it under no_grad");
+        }
         x.backend().unary(UnaryOp.GELU, x.buffer(), x.buffer(), x.numel(), 0f);
         return x;
     }
