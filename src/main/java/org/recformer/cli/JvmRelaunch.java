@@ -57,10 +57,15 @@ final class JvmRelaunch {
 
     /** True when an option is missing, relaunching is allowed, and this JVM was started from a jar or class path we can repeat. */
     static boolean wanted() {
-        return !missingOptions(ModuleLayer.boot().findModule(MODULE).isPresent(), hugePagesOnRequest(), jvmArguments()).isEmpty()
+        return !missingOptionsOfThisJvm(jvmArguments()).isEmpty()
                 && !"false".equals(System.getProperty("recformer.relaunch"))
                 && System.getProperty("recformer.relaunched") == null
                 && !System.getProperty("java.class.path", "").isEmpty();
+    }
+
+    /** {@link #missingOptions} for this JVM's module layer and this machine's huge-page mode. */
+    private static List<String> missingOptionsOfThisJvm(List<String> jvmArguments) {
+        return missingOptions(ModuleLayer.boot().findModule(MODULE).isPresent(), hugePagesOnRequest(), jvmArguments);
     }
 
     /**
@@ -104,7 +109,7 @@ final class JvmRelaunch {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> jvm = jvmArguments();
         command.addAll(jvm);
-        command.addAll(missingOptions(ModuleLayer.boot().findModule(MODULE).isPresent(), hugePagesOnRequest(), jvm));
+        command.addAll(missingOptionsOfThisJvm(jvm));
         command.add("-Drecformer.relaunched=true");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
