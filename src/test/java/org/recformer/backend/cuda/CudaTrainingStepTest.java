@@ -3,17 +3,16 @@ package org.recformer.backend.cuda;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.recformer.backend.Backends;
-import org.recformer.model.ModelInput;
 import org.recformer.model.PretrainInput;
 import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerForPretraining;
 import org.recformer.tensor.Backend;
+import org.recformer.testing.PretrainBatches;
 import org.recformer.train.LinearSchedule;
 import org.recformer.train.ModelFactory;
 import org.recformer.train.OptimizerStep;
 import org.recformer.train.TrainingStep;
 
-import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -60,7 +59,7 @@ class CudaTrainingStepTest {
         Random inputs = new Random(5);
 
         for (int step = 1; step <= 3; step++) {
-            PretrainInput batch = input(config, inputs);
+            PretrainInput batch = PretrainBatches.random(config, BATCH, SEQ_A, SEQ_B, inputs);
             TrainingStep.Result expected = cpuSteps.run(1, i -> onCpu.forward(batch).loss());
             device.calls.clear();
             TrainingStep.Result actual = cudaSteps.run(1, i -> onCuda.forward(batch).loss());
@@ -84,53 +83,11 @@ class CudaTrainingStepTest {
                 assertEquals(expected.gradNorm(), actual.gradNorm(), 1e-5f * expected.gradNorm(), "gradient norm of step " + step);
                 assertEquals(1, device.count("read"), "step " + step + ": its losses and gradient norm in one read");
             }
-            if (step == 1) CudaBackendTest.assertClose("weights after step 1", weights(onCpu), weights(onCuda));
+            if (step == 1) CudaBackendTest.assertClose("weights after step 1", PretrainBatches.weights(onCpu), PretrainBatches.weights(onCuda));
         }
-    }
-
-    /** All parameters in order, one array (the relative error is over the whole model, as a step moves it). */
-    private static float[] weights(RecformerForPretraining model) {
-        float[][] each = model.namedParameters().values().stream().map(p -> p.tensor().toArray()).toArray(float[][]::new);
-        float[] all = new float[Arrays.stream(each).mapToInt(a -> a.length).sum()];
-        for (int i = 0, at = 0; i < each.length; at += each[i].length, i++) System.arraycopy(each[i], 0, all, at, each[i].length);
-        return all;
     }
 
     private static TrainingStep steps(RecformerForPretraining model) {
         return new TrainingStep(new OptimizerStep(model, 0.01f, new LinearSchedule(5e-5f, 0, 10), 1f));
-    }
-
-    /** Random views a and b, rows padded to different lengths (so each step has new masks), 15% MLM labels. */
-    private static PretrainInput input(RecformerConfig config, Random r) {
-        ModelInput a = view(config, SEQ_A, r), b = view(config, SEQ_B, r);
-        return new PretrainInput(a, b, a.inputIds(), labels(a, r), b.inputIds(), labels(b, r));
-    }
-
-    private static ModelInput view(RecformerConfig config, int seq, Random r) {
-        int n = BATCH * seq;
-        int[] ids = new int[n], mask = new int[n], global = new int[n], types = new int[n], items = new int[n];
-        for (int row = 0; row < BATCH; row++) {
-            int real = seq / 2 + r.nextInt(seq - seq / 2 + 1);
-            for (int t = 0; t < seq; t++) {
-                int i = row * seq + t;
-                boolean pad = t >= real;
-                ids[i] = pad ? config.padTokenId() : t == 0 ? 0 : 3 + r.nextInt(config.vocabSize() - 3);
-                mask[i] = pad ? 0 : 1;
-                global[i] = t == 0 ? 1 : 0;
-                types[i] = pad ? 0 : t == 0 ? 0 : 1 + r.nextInt(config.tokenTypeSize() - 1);
-                items[i] = Math.min(config.maxItemEmbeddings() - 1, t / 4);
-            }
-        }
-        return new ModelInput(BATCH, seq, ids, mask, global, types, items);
-    }
-
-    private static int[] labels(ModelInput in, Random r) {
-        int[] labels = new int[in.inputIds().length];
-        for (int i = 0; i < labels.length; i++) {
-            boolean real = in.attentionMask()[i] == 1 && i % in.seq() != 0;
-            labels[i] = real && r.nextDouble() < 0.15 ? in.inputIds()[i] : RecformerForPretraining.IGNORE_INDEX;
-        }
-        labels[1] = in.inputIds()[1]; // at least one labelled token
-        return labels;
     }
 }
