@@ -44,6 +44,6 @@ public final class RecformerEncoder extends Module {
 
     /** Hands {@code input}'s buffer back to {@code recycler} unless {@code output} shares it. */
     private static void release(BufferRecycler recycler, Tensor input, Tensor output) {
-        if (output.buffer() != input.buffer()) recycler.release(input);
+        if (output.buffer() != input.buffer()) recycler.release(input.buffer());
     }
 }

@@ -66,7 +66,7 @@ public final class RecformerModel extends Module {
         if (states != null) states.add(hidden);
         Tensor encoded = encoder.forward(hidden, packing, states, recycler);
         Tensor last = packing.unpack(encoded);
-        if (states == null && last.buffer() != encoded.buffer()) recycler.release(encoded);
+        if (states == null && last.buffer() != encoded.buffer()) recycler.release(encoded.buffer());
         recycler.endPass();
         List<Tensor> unpacked = new ArrayList<>();
         if (states != null) for (Tensor s : states) unpacked.add(packing.unpack(s));

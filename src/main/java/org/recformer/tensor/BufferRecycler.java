@@ -1,5 +1,6 @@
 package org.recformer.tensor;
 
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -16,6 +17,10 @@ import java.util.function.Supplier;
  * that holds under no_grad, where no autograd graph keeps intermediates, and modules cache no tensors.
  * A result that its caller has done with (a block's input once the block has run) can be handed back
  * with {@link #release}. A recycler belongs to one thread at a time.
+ *
+ * <p>A backward pass runs each node as work of {@link #serve} instead (autograd's {@code Autograd.backward}): what
+ * a node allocates may outlive it as an input's gradient, so the pass itself counts which tensors hold each buffer
+ * and releases those that none holds any more (a gradient whose node has run, a node's temporaries).
  */
 public interface BufferRecycler {
     /** A recycler that reuses nothing (the CUDA backend's allocator caches its blocks already). */
@@ -26,7 +31,13 @@ public interface BufferRecycler {
         }
 
         @Override
-        public void release(Tensor dead) {}
+        public List<Buffer> serve(Runnable work) {
+            work.run();
+            return List.of();
+        }
+
+        @Override
+        public void release(Buffer dead) {}
 
         @Override
         public void endPass() {}
@@ -39,10 +50,17 @@ public interface BufferRecycler {
     Tensor step(Supplier<Tensor> step);
 
     /**
-     * Between steps: {@code dead}'s buffer, which nothing will read again (no other tensor views it), is
-     * handed out by this recycler's later steps as if a step had let go of it.
+     * Runs {@code work} (one node of a backward pass) with this thread's allocations served by this recycler, and
+     * returns the buffers it handed out. Unlike a step's, none of them becomes free by itself: the caller
+     * {@link #release releases} those that nothing holds once the work has run.
      */
-    void release(Tensor dead);
+    List<Buffer> serve(Runnable work);
+
+    /**
+     * Between steps: {@code dead}, which nothing will read again (no tensor holds it), is handed out by this
+     * recycler's later steps as if a step had let go of it.
+     */
+    void release(Buffer dead);
 
     /**
      * Ends a pass (one forward over the layers): free buffers that no step of the pass took are

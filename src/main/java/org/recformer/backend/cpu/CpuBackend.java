@@ -36,9 +36,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Buffer allocate(int n) {
-        float[] data = CpuRecycler.allocate(n);
-        if (poison) Arrays.fill(data, Float.NaN);
-        return new CpuBuffer(data, n);
+        CpuBuffer buffer = CpuRecycler.allocate(n);
+        if (poison) Arrays.fill(buffer.data, Float.NaN);
+        return buffer;
     }
 
     @Override

@@ -10,6 +10,7 @@ import org.recformer.model.RecformerConfig;
 import org.recformer.model.RecformerModel;
 import org.recformer.model.RecformerModelOutput;
 import org.recformer.tensor.Backend;
+import org.recformer.tensor.Buffer;
 import org.recformer.tensor.BufferRecycler;
 import org.recformer.tensor.Tensor;
 
@@ -59,8 +60,8 @@ class CpuRecyclerTest {
         BufferRecycler recycler = CPU.recycler();
         List<float[]> made = new ArrayList<>(), next = new ArrayList<>();
         Tensor result = step(recycler, made, 3 * N);
-        recycler.release(result);
-        IllegalStateException twice = assertThrows(IllegalStateException.class, () -> recycler.release(result));
+        recycler.release(result.buffer());
+        IllegalStateException twice = assertThrows(IllegalStateException.class, () -> recycler.release(result.buffer()));
         assertTrue(twice.getMessage().contains("released twice"), twice.getMessage());
         step(recycler, next, 1, 3 * N, 3 * N);
         assertTrue(next.get(0) == array(result), "the released array serves the next step");
@@ -72,14 +73,14 @@ class CpuRecyclerTest {
         BufferRecycler recycler = CPU.recycler();
         Tensor outside = Tensor.empty(CPU, 3 * N);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> recycler.step(() -> {
-            recycler.release(outside);
+            recycler.release(outside.buffer());
             return Tensor.empty(CPU, 1);
         }));
         assertTrue(e.getMessage().contains("while a recycler's step runs"), e.getMessage());
         List<float[]> next = new ArrayList<>();
         Tensor small = step(recycler, new ArrayList<>(), N - 1);
-        recycler.release(small);
-        recycler.release(small); // not recycled, so not released twice either
+        recycler.release(small.buffer());
+        recycler.release(small.buffer()); // not recycled, so not released twice either
         step(recycler, next, 1, N - 1);
         assertTrue(next.get(0) != array(small), "a buffer under the smallest recycled size is new");
     }
@@ -112,6 +113,29 @@ class CpuRecyclerTest {
         step(recycler, second, 1, N - 1);
         assertEquals(N - 1, first.get(0).length);
         assertTrue(first.get(0) != second.get(0), "a buffer under the smallest recycled size is new");
+    }
+
+    @Test
+    void workGetsFreeArraysOfExactlyItsLengthListsWhatItMadeAndFreesNothingByItself() {
+        BufferRecycler recycler = CPU.recycler();
+        Tensor[] first = new Tensor[3], second = new Tensor[2], third = new Tensor[2];
+        List<Buffer> made = recycler.serve(() -> {
+            first[0] = Tensor.empty(CPU, N + 1);
+            first[1] = Tensor.empty(CPU, 2 * N);
+            first[2] = Tensor.empty(CPU, N - 1);
+        });
+        assertEquals(List.of(first[0].buffer(), first[1].buffer()), made, "the buffers it made, but for those under the smallest size");
+        assertEquals(N + 1, array(first[0]).length, "a new array of exactly the length asked");
+        recycler.serve(() -> second[0] = Tensor.empty(CPU, N + 1));
+        assertTrue(array(second[0]) != array(first[0]), "nothing the work made is free until released");
+        recycler.release(first[1].buffer());
+        recycler.release(second[0].buffer());
+        recycler.serve(() -> {
+            third[0] = Tensor.empty(CPU, N);
+            third[1] = Tensor.empty(CPU, 2 * N);
+        });
+        assertTrue(array(third[0]) != array(second[0]), "N does not take the free N + 1 array: only one of exactly its length");
+        assertTrue(array(third[1]) == array(first[1]), "2N takes the released 2N array");
     }
 
     @Test
