@@ -50,8 +50,12 @@ public final class Autograd {
                 List<Buffer> made = recycler.serve(() -> node.backward(g));
                 node.release();
                 holders.made(made);
-                for (int k = 0; k < inputs.length; k++) if (inputs[k].grad() != before[k]) holders.hold(inputs[k].grad());
-                for (int k = 0; k < inputs.length; k++) if (inputs[k].grad() != before[k]) holders.drop(before[k]);
+                for (int k = 0; k < inputs.length; k++) {
+                    if (inputs[k].grad() != before[k]) holders.hold(inputs[k].grad());
+                }
+                for (int k = 0; k < inputs.length; k++) {
+                    if (inputs[k].grad() != before[k]) holders.drop(before[k]);
+                }
                 if (t.grad() == null) holders.drop(g);
                 holders.releaseUnheld(made);
             }
@@ -72,9 +76,10 @@ public final class Autograd {
     /**
      * Of the buffers a backward pass allocated, how many tensors hold each as (the buffer of) their gradient; a
      * buffer that none holds any more goes back to the recycler. Only ops' backward functions, run by the pass,
-     * set gradients, each on its node's inputs, so the counts change where a node's inputs' gradients do (all new holders counted
-     * before any old one is dropped) and where a tensor lets go of its gradient once its node has run. Buffers the pass did not allocate (the gradient
-     * passed in, leaves' gradients from before, saved activations) are never counted and never released.
+     * set gradients, each on its node's inputs, so the counts change where a node's inputs' gradients do (all new
+     * holders counted before any old one is dropped) and where a tensor lets go of its gradient once its node has
+     * run. Buffers the pass did not allocate (the gradient passed in, leaves' gradients from before, saved
+     * activations) are never counted and never released.
      */
     private static final class GradHolders {
         private final BufferRecycler recycler;

@@ -111,7 +111,8 @@ class BackwardBufferReuseTest {
     void aGradientTwoTensorsHoldIsKeptUntilBothOfTheirNodesHaveRun() {
         // add hands its gradient to both its inputs: the first of their nodes to run lets go of it, the second
         // reads it after that node's new buffers (of the same size) were handed out
-        assertSameWithAndWithoutReuse((x, p) -> Reductions.sum(Arithmetic.add(Activations.tanh(p), Activations.exp(p))), Activations::tanh);
+        assertSameWithAndWithoutReuse((x, p) -> Reductions.sum(Arithmetic.add(Activations.tanh(p), Activations.exp(p))),
+                Activations::tanh);
     }
 
     @Test

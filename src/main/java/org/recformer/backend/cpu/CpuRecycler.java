@@ -34,7 +34,7 @@ final class CpuRecycler implements BufferRecycler {
     private TreeMap<Integer, ArrayDeque<float[]>> released = new TreeMap<>(); // let go of in this pass, by length
     private TreeMap<Integer, ArrayDeque<float[]>> earlier = new TreeMap<>();  // let go of in the pass before, not taken since
     private final List<CpuBuffer> handedOut = new ArrayList<>();              // by the running step or work
-    private boolean exact;                                                     // the running work takes arrays of its exact length
+    private boolean exact;                                                     // the running work: exact lengths
 
     /**
      * A buffer of n floats (its array at least n long, contents unspecified): from the recycler whose
