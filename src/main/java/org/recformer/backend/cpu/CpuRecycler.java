@@ -78,7 +78,7 @@ final class CpuRecycler implements BufferRecycler {
         float[] kept = CpuBackend.a(result[0].buffer());
         for (Buffer buffer : made) {
             float[] array = CpuBackend.a(buffer);
-            if (array != kept) released.computeIfAbsent(array.length, length -> new ArrayDeque<>()).push(array);
+            if (array != kept) addFree(array);
         }
         return result[0];
     }
@@ -115,6 +115,11 @@ final class CpuRecycler implements BufferRecycler {
                 throw new IllegalStateException("a buffer of " + array.length + " floats is released twice");
             }
         }
+        addFree(array);
+    }
+
+    /** {@code array} joins the free ones of this pass. */
+    private void addFree(float[] array) {
         released.computeIfAbsent(array.length, length -> new ArrayDeque<>()).push(array);
     }
 
