@@ -57,8 +57,8 @@ public interface BufferRecycler {
     List<Buffer> serve(Runnable work);
 
     /**
-     * Between steps: {@code dead}, which nothing will read again (no tensor holds it), is handed out by this
-     * recycler's later steps as if a step had let go of it.
+     * Between steps (or work): {@code dead}, which nothing will read again (no tensor holds it), is handed out
+     * by this recycler's later steps and work as if a step had let go of it.
      */
     void release(Buffer dead);
 
