@@ -394,8 +394,7 @@ final class CpuMatmulVector {
         FloatVector c3a = FloatVector.fromArray(S, from, fromAt + 3 * fromStride), c3b = FloatVector.fromArray(S, from, fromAt + 3 * fromStride + L);
         FloatVector c4a = FloatVector.fromArray(S, from, fromAt + 4 * fromStride), c4b = FloatVector.fromArray(S, from, fromAt + 4 * fromStride + L);
         FloatVector c5a = FloatVector.fromArray(S, from, fromAt + 5 * fromStride), c5b = FloatVector.fromArray(S, from, fromAt + 5 * fromStride + L);
-        for (int p = 0; p < kc; p++) {
-            int ia = a + p * MR, ib = b + p * (2 * L);
+        for (int ia = a, ib = b, end = a + kc * MR; ia < end; ia += MR, ib += 2 * L) {
             FloatVector b0 = FloatVector.fromArray(S, pb, ib);
             FloatVector b1 = FloatVector.fromArray(S, pb, ib + L);
             FloatVector x = FloatVector.broadcast(S, pa[ia]);
