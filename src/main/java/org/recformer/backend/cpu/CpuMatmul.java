@@ -299,7 +299,7 @@ final class CpuMatmul {
             // (CpuMatmulVector.multiply with nextA), when op(A)'s rows are rows of A and each task there has a whole
             // row block and 4 panels or more; else by the first column block's tasks too when the workers own their
             // row blocks (the whole row block), or in a job of their own first
-            boolean packWhileMultiplying = aCol == 1 && mr == 14 && slicesWanted == 1 && (Math.min(ncMax, n) + nr - 1) / nr >= 4;
+            boolean packWhileMultiplying = aCol == 1 && slicesWanted == 1 && (Math.min(ncMax, n) + nr - 1) / nr >= 4;
             for (int p0 = 0; p0 < k; p0 += kcMax) {
                 int kc = Math.min(kcMax, k - p0), depth = p0;
                 boolean load = accumulate || p0 > 0;

@@ -61,15 +61,16 @@ final class CpuMatmulVector {
 
     /**
      * {@link #multiply} that also packs op(A)'s row groups as it goes, when {@code nextA} is not null (then
-     * {@link #MR} = 14 and nc &gt; 3 {@link #NR}): row r of group g, depth step p, is
+     * nc &gt; 3 {@link #NR}): row r of group g, depth step p, is
      * {@code nextA[nextAt + (g * MR + r) * nextStride + p]}, and each whole group g + 1 is copied into its place in
-     * packedA while group g runs with its first 4 panels (4 of its rows with each, in {@link #kernel14x2Packing}),
-     * before any kernel reads it. The caller packs group 0 and a last group cut by C's edge. The copies cost the
+     * packedA while group g runs with its first panels (14-row groups: 4 panels, 4 of its rows with each, in
+     * {@link #kernel14x2Packing}; 6-row groups: 3 panels, 2 rows each, in {@link #kernel6x2Packing}), before any
+     * kernel reads it. The caller packs group 0 and a last group cut by C's edge. The copies cost the
      * kernel far less than a packing pass costs: their loads from A wait for memory while the FMAs go on.
      */
     static void multiply(float[] packedA, int offA, float[] packedB, int offB, int kc, float[] c, int offC, int ldc,
                          int mc, int nc, boolean load, float[] init, int initAt, float[] nextA, int nextAt, int nextStride) {
-        if (nextA != null && (MR != 14 || nc <= 3 * NR)) throw new IllegalArgumentException("packing while multiplying needs 14-row groups and 4 panels, got " + MR + " rows and " + nc + " columns");
+        if (nextA != null && nc <= 3 * NR) throw new IllegalArgumentException("packing while multiplying needs 4 panels, got " + nc + " columns");
         float[] tile = mc % MR == 0 && nc % NR == 0 ? null : TILE.get();
         for (int g = 0; g * MR < mc; g++) {
             int rows = Math.min(MR, mc - g * MR);
@@ -86,10 +87,13 @@ final class CpuMatmulVector {
                 int toAt = full ? at : 0, toStride = full ? ldc : NR;
                 // the 6-row kernel takes every group of up to 6 rows: all of them when MR = 6, the one at
                 // C's bottom edge when MR = 14 (it then reads the first 6 of each packed step)
-                // group g + 1's rows 0-3 with panel 0, 4-7 with 1, 8-11 with 2, 10-13 with 3 (10 and 11 twice)
-                boolean packNext = nextA != null && q < 4 && (g + 2) * MR <= mc;
-                int r0 = Math.min(4 * q, MR - 4);
-                if (packNext) kernel14x2Packing(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride,
+                // group g + 1's rows 0-3 with panel 0, 4-7 with 1, 8-11 with 2, 10-13 with 3 (10 and 11 twice);
+                // 6-row groups: rows 0-1 with panel 0, 2-3 with 1, 4-5 with 2
+                boolean packNext = nextA != null && q < (WIDE ? 4 : 3) && (g + 2) * MR <= mc;
+                int r0 = WIDE ? Math.min(4 * q, MR - 4) : 2 * q;
+                if (packNext && !WIDE) kernel6x2Packing(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride,
+                        nextA, nextAt + ((g + 1) * MR + r0) * nextStride, nextStride, offA + (g + 1) * kc * MR + r0);
+                else if (packNext) kernel14x2Packing(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride,
                         nextA, nextAt + ((g + 1) * MR + r0) * nextStride, nextStride, offA + (g + 1) * kc * MR + r0);
                 else if (rows > 6) kernel14x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride);
                 else kernel6x2(packedA, offA + g * kc * MR, packedB, offB + q * kc * NR, kc, from, fromAt, fromStride, to, toAt, toStride);
@@ -378,6 +382,47 @@ final class CpuMatmulVector {
         c11a.intoArray(to, toAt + 11 * toStride); c11b.intoArray(to, toAt + 11 * toStride + L);
         c12a.intoArray(to, toAt + 12 * toStride); c12b.intoArray(to, toAt + 12 * toStride + L);
         c13a.intoArray(to, toAt + 13 * toStride); c13b.intoArray(to, toAt + 13 * toStride + L);
+    }
+
+    /**
+     * {@link #kernel6x2} over whole 6-row groups ({@link #MR} = 6), which also packs 2 rows of the next row group:
+     * row r in [0, 2) of it, depth step p, from {@code src[srcAt + r * srcStride + p]} to {@code pa[dst + p * 6 + r]},
+     * at the bottom of each step (the 12 accumulators, 2 B vectors and the broadcast leave one of the 16 vector
+     * registers for the copies). Its body repeats kernel6x2's for the reason given at {@link #kernel14x2Packing}.
+     */
+    private static void kernel6x2Packing(float[] pa, int a, float[] pb, int b, int kc,
+                                  float[] from, int fromAt, int fromStride, float[] to, int toAt, int toStride,
+                                  float[] src, int srcAt, int srcStride, int dst) {
+        FloatVector c0a = FloatVector.fromArray(S, from, fromAt), c0b = FloatVector.fromArray(S, from, fromAt + L);
+        FloatVector c1a = FloatVector.fromArray(S, from, fromAt + 1 * fromStride), c1b = FloatVector.fromArray(S, from, fromAt + 1 * fromStride + L);
+        FloatVector c2a = FloatVector.fromArray(S, from, fromAt + 2 * fromStride), c2b = FloatVector.fromArray(S, from, fromAt + 2 * fromStride + L);
+        FloatVector c3a = FloatVector.fromArray(S, from, fromAt + 3 * fromStride), c3b = FloatVector.fromArray(S, from, fromAt + 3 * fromStride + L);
+        FloatVector c4a = FloatVector.fromArray(S, from, fromAt + 4 * fromStride), c4b = FloatVector.fromArray(S, from, fromAt + 4 * fromStride + L);
+        FloatVector c5a = FloatVector.fromArray(S, from, fromAt + 5 * fromStride), c5b = FloatVector.fromArray(S, from, fromAt + 5 * fromStride + L);
+        int toNext = dst - a;
+        for (int ia = a, ib = b, end = a + kc * MR, s = srcAt; ia < end; ia += MR, ib += 2 * L, s++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, ib);
+            FloatVector b1 = FloatVector.fromArray(S, pb, ib + L);
+            FloatVector x0 = FloatVector.broadcast(S, pa[ia]);
+            c0a = x0.fma(b0, c0a); c0b = x0.fma(b1, c0b);
+            FloatVector x1 = FloatVector.broadcast(S, pa[ia + 1]);
+            c1a = x1.fma(b0, c1a); c1b = x1.fma(b1, c1b);
+            FloatVector x2 = FloatVector.broadcast(S, pa[ia + 2]);
+            c2a = x2.fma(b0, c2a); c2b = x2.fma(b1, c2b);
+            FloatVector x3 = FloatVector.broadcast(S, pa[ia + 3]);
+            c3a = x3.fma(b0, c3a); c3b = x3.fma(b1, c3b);
+            FloatVector x4 = FloatVector.broadcast(S, pa[ia + 4]);
+            c4a = x4.fma(b0, c4a); c4b = x4.fma(b1, c4b);
+            FloatVector x5 = FloatVector.broadcast(S, pa[ia + 5]);
+            c5a = x5.fma(b0, c5a); c5b = x5.fma(b1, c5b);
+            pa[ia + toNext] = src[s]; pa[ia + toNext + 1] = src[s + srcStride];
+        }
+        c0a.intoArray(to, toAt); c0b.intoArray(to, toAt + L);
+        c1a.intoArray(to, toAt + 1 * toStride); c1b.intoArray(to, toAt + 1 * toStride + L);
+        c2a.intoArray(to, toAt + 2 * toStride); c2b.intoArray(to, toAt + 2 * toStride + L);
+        c3a.intoArray(to, toAt + 3 * toStride); c3b.intoArray(to, toAt + 3 * toStride + L);
+        c4a.intoArray(to, toAt + 4 * toStride); c4b.intoArray(to, toAt + 4 * toStride + L);
+        c5a.intoArray(to, toAt + 5 * toStride); c5b.intoArray(to, toAt + 5 * toStride + L);
     }
 
     /**
