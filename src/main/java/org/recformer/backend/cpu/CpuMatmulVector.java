@@ -394,7 +394,7 @@ final class CpuMatmulVector {
                                   float[] from, int fromAt, int fromStride, float[] to, int toAt, int toStride,
                                   float[] src, int srcAt, int srcStride, int dst) {
         FloatVector c0a = FloatVector.fromArray(S, from, fromAt), c0b = FloatVector.fromArray(S, from, fromAt + L);
-        FloatVector c1a = FloatVector.fromArray(S, from, fromAt + 1 * fromStride), c1b = FloatVector.fromArray(S, from, fromAt + 1 * fromStride + L);
+        FloatVector c1a = FloatVector.fromArray(S, from, fromAt + fromStride), c1b = FloatVector.fromArray(S, from, fromAt + fromStride + L);
         FloatVector c2a = FloatVector.fromArray(S, from, fromAt + 2 * fromStride), c2b = FloatVector.fromArray(S, from, fromAt + 2 * fromStride + L);
         FloatVector c3a = FloatVector.fromArray(S, from, fromAt + 3 * fromStride), c3b = FloatVector.fromArray(S, from, fromAt + 3 * fromStride + L);
         FloatVector c4a = FloatVector.fromArray(S, from, fromAt + 4 * fromStride), c4b = FloatVector.fromArray(S, from, fromAt + 4 * fromStride + L);
@@ -418,7 +418,7 @@ final class CpuMatmulVector {
             pa[ia + toNext] = src[s]; pa[ia + toNext + 1] = src[s + srcStride];
         }
         c0a.intoArray(to, toAt); c0b.intoArray(to, toAt + L);
-        c1a.intoArray(to, toAt + 1 * toStride); c1b.intoArray(to, toAt + 1 * toStride + L);
+        c1a.intoArray(to, toAt + toStride); c1b.intoArray(to, toAt + toStride + L);
         c2a.intoArray(to, toAt + 2 * toStride); c2b.intoArray(to, toAt + 2 * toStride + L);
         c3a.intoArray(to, toAt + 3 * toStride); c3b.intoArray(to, toAt + 3 * toStride + L);
         c4a.intoArray(to, toAt + 4 * toStride); c4b.intoArray(to, toAt + 4 * toStride + L);
