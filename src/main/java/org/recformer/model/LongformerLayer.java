@@ -33,6 +33,11 @@ public final class LongformerLayer extends Module {
         return attention.forward(hidden, packing);
     }
 
+    /** {@link #attend}'s output at the global tokens' rows only, [G, C], for when nothing reads the other rows. */
+    Tensor attendGlobalRows(Tensor hidden, TokenPacking packing) {
+        return attention.forwardGlobalRows(hidden, packing);
+    }
+
     /** The feed-forward block: the attention block's output attended [R, C] -> [R, C] (attended is its residual). */
     Tensor feedForward(Tensor attended) {
         return output.forward(intermediate.forward(attended), attended);
@@ -50,6 +55,10 @@ public final class LongformerLayer extends Module {
 
         Tensor forward(Tensor hidden, TokenPacking packing) {
             return output.forward(self.forward(hidden, packing), hidden);
+        }
+
+        Tensor forwardGlobalRows(Tensor hidden, TokenPacking packing) {
+            return output.forward(self.forwardGlobalRows(hidden, packing), packing.globalRows(hidden));
         }
     }
 

@@ -70,6 +70,15 @@ public final class LongformerSelfAttention extends Module {
     }
 
     /**
+     * {@link #forward}'s output at the global tokens' rows only, [G, C] (a global token's output is its
+     * global attention alone), for when nothing reads the other rows.
+     */
+    Tensor forwardGlobalRows(Tensor hidden, TokenPacking packing) {
+        boolean drop = isTraining() && dropoutP > 0f;
+        return globalQueries(hidden, packing, drop, drop ? dropoutSeeds.getAsLong() : 0L);
+    }
+
+    /**
      * The global tokens' attention outputs [G, C]: each global query attends to every real token of
      * its batch row through {@code key_global} and {@code value_global} (docs/spec.md §3), computed
      * without projecting every token through them. Per head h, with q the global query's head

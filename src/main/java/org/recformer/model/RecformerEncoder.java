@@ -9,6 +9,7 @@ import org.recformer.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 
 /** The stack of Longformer layers ({@code layer.0}, {@code layer.1}, ...), each with its own window. */
 public final class RecformerEncoder extends Module {
@@ -32,14 +33,34 @@ public final class RecformerEncoder extends Module {
      */
     Tensor forward(Tensor hidden, TokenPacking packing, List<Tensor> states, BufferRecycler recycler) {
         for (LongformerLayer layer : layers.asList()) {
-            Tensor in = hidden;
-            Tensor attended = recycler.step(() -> layer.attend(in, packing));
-            if (states == null) release(recycler, in, attended);
-            hidden = recycler.step(() -> layer.feedForward(attended));
-            release(recycler, attended, hidden);
+            hidden = runLayer(layer, in -> layer.attend(in, packing), hidden, states == null, recycler);
             if (states != null) states.add(hidden);
         }
         return hidden;
+    }
+
+    /**
+     * As {@link #forward} without states, but the last layer computes only the global tokens' rows:
+     * [R, C] -> [G, C] (G: the global tokens of {@code packing}), for when nothing else of its output
+     * is read. The other rows of the last layer are a twelfth of the base model's work.
+     */
+    Tensor forwardToGlobalRows(Tensor hidden, TokenPacking packing, BufferRecycler recycler) {
+        List<LongformerLayer> all = layers.asList();
+        for (LongformerLayer layer : all.subList(0, all.size() - 1)) {
+            hidden = runLayer(layer, in -> layer.attend(in, packing), hidden, true, recycler);
+        }
+        LongformerLayer last = all.get(all.size() - 1);
+        return runLayer(last, in -> last.attendGlobalRows(in, packing), hidden, true, recycler);
+    }
+
+    /** {@code attend} then the layer's feed-forward block, each a step of {@code recycler}; the input goes back with {@code releaseInput}. */
+    private static Tensor runLayer(LongformerLayer layer, UnaryOperator<Tensor> attend, Tensor input, boolean releaseInput,
+                                   BufferRecycler recycler) {
+        Tensor attended = recycler.step(() -> attend.apply(input));
+        if (releaseInput) release(recycler, input, attended);
+        Tensor output = recycler.step(() -> layer.feedForward(attended));
+        release(recycler, attended, output);
+        return output;
     }
 
     /** Hands {@code input}'s buffer back to {@code recycler} unless {@code output} shares it. */

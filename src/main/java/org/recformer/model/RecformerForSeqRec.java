@@ -86,7 +86,7 @@ public final class RecformerForSeqRec extends Module {
     /** Pooled outputs [N, C] of a batch of item sequences ({@code <s>} + one item each), without a graph. */
     public Tensor encodeItems(ModelInput items) {
         try (GradMode.Scope s = GradMode.noGrad()) {
-            return longformer.forward(items).pooledOutput().detach();
+            return longformer.encode(items).detach();
         }
     }
 
@@ -171,7 +171,7 @@ public final class RecformerForSeqRec extends Module {
     public Tensor encode(ModelInput in, int[] tokenItemIds) {
         ItemIdInput itemIds = itemIdInputEmbedding == null || tokenItemIds == null
                 ? null : new ItemIdInput(tokenItemIds, trainedRows(itemIdInputEmbedding.weight().tensor()));
-        return longformer.forward(in, itemIds, false).pooledOutput();
+        return longformer.encode(in, itemIds);
     }
 
     /** Scores of every item for pooled [B, C] -> [B, item_num] (plus b when the model has it). */

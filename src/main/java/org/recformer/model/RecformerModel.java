@@ -3,6 +3,7 @@ package org.recformer.model;
 import org.recformer.autograd.GradMode;
 import org.recformer.nn.Module;
 import org.recformer.nn.SeedSource;
+import org.recformer.ops.Indexing;
 import org.recformer.tensor.Backend;
 import org.recformer.tensor.BufferRecycler;
 import org.recformer.tensor.Tensor;
@@ -55,13 +56,10 @@ public final class RecformerModel extends Module {
      */
     public RecformerModelOutput forward(ModelInput in, ItemIdInput itemIds, boolean hiddenStates) {
         checkSequenceLength(in);
-        ModelInput padded = WindowPadding.pad(in, config.maxAttentionWindow(), config.padTokenId(), config.maxItemEmbeddings());
         int[] positions = embeddings.positionIds(in);
-        TokenPacking packing = TokenPacking.of(in, positions, padded);
+        TokenPacking packing = pack(in, positions);
         List<Tensor> states = hiddenStates ? new ArrayList<>() : null;
-        BufferRecycler recycler = BufferRecycler.NONE;
-        if (GradMode.isEnabled()) recyclers.remove(); // training: the graph keeps every layer's intermediates
-        else recycler = recyclers.get();
+        BufferRecycler recycler = recycler();
         Tensor hidden = recycler.step(() -> embeddings.forward(in, positions, packing, itemIds));
         if (states != null) states.add(hidden);
         Tensor encoded = encoder.forward(hidden, packing, states, recycler);
@@ -71,6 +69,44 @@ public final class RecformerModel extends Module {
         List<Tensor> unpacked = new ArrayList<>();
         if (states != null) for (Tensor s : states) unpacked.add(packing.unpack(s));
         return new RecformerModelOutput(last, Pooler.pool(config.poolerType(), last, in), List.copyOf(unpacked));
+    }
+
+    /** The pooled sequence vectors [B, C] of {@link #forward(ModelInput)}'s output. */
+    public Tensor encode(ModelInput in) {
+        return encode(in, null);
+    }
+
+    /**
+     * The pooled sequence vectors [B, C] of {@link #forward(ModelInput, ItemIdInput, boolean)}'s
+     * output. With the {@code cls} pooler, and the first token of every row a global token (as
+     * Recformer's batches have it), nothing reads the last layer's other rows, so only the global
+     * tokens' rows of the last layer are computed (docs/spec.md §3: a global token's attention output is
+     * its global attention alone). The values are those of the full pass up to float rounding.
+     */
+    public Tensor encode(ModelInput in, ItemIdInput itemIds) {
+        checkSequenceLength(in);
+        int[] positions = embeddings.positionIds(in);
+        TokenPacking packing = pack(in, positions);
+        int[] firstTokens = config.poolerType().equals("cls") ? packing.firstTokensAmongGlobals() : null;
+        if (firstTokens == null || config.numHiddenLayers() == 0) return forward(in, itemIds, false).pooledOutput();
+        BufferRecycler recycler = recycler();
+        Tensor hidden = recycler.step(() -> embeddings.forward(in, positions, packing, itemIds));
+        Tensor globals = encoder.forwardToGlobalRows(hidden, packing, recycler); // [G, C]
+        recycler.endPass();
+        return Indexing.indexSelect(globals, firstTokens);
+    }
+
+    /** The packing of {@code in} (token position ids {@code positions}) with the attention's window padding. */
+    private TokenPacking pack(ModelInput in, int[] positions) {
+        ModelInput padded = WindowPadding.pad(in, config.maxAttentionWindow(), config.padTokenId(), config.maxItemEmbeddings());
+        return TokenPacking.of(in, positions, padded);
+    }
+
+    /** This thread's recycler under no_grad; none in training, where the graph keeps every layer's intermediates. */
+    private BufferRecycler recycler() {
+        if (!GradMode.isEnabled()) return recyclers.get();
+        recyclers.remove();
+        return BufferRecycler.NONE;
     }
 
     /** The number of non-pad tokens of a row must fit the token position table (see {@link RecformerConfig#maxTokenPositions()}). */

@@ -124,6 +124,21 @@ final class TokenPacking {
         return Indexing.indexSelect(packed, globalRows);
     }
 
+    /**
+     * Per batch row, the index among the global rows ({@link #globalRows(Tensor)}'s order) of the row's
+     * first token, or null when some row's first token is not a real global token.
+     */
+    int[] firstTokensAmongGlobals() {
+        int[] indices = new int[batch];
+        java.util.Arrays.fill(indices, -1);
+        for (int g = 0; g < globalRows.length; g++) {
+            int token = sourceIndex[globalRows[g]];
+            if (token % seq == 0) indices[token / seq] = g;
+        }
+        for (int index : indices) if (index < 0) return null;
+        return indices;
+    }
+
     /** Global rows [G, C] into slots [B * S, C] (S: the most global tokens of a batch row; zero in the empty slots). */
     Tensor globalToSlots(Tensor global) {
         return Indexing.scatterRows(global, globalSlots, batch * slotsPerRow);

@@ -7,8 +7,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.recformer.autograd.GradMode;
 import org.recformer.backend.Backends;
+import org.recformer.ops.Arithmetic;
 import org.recformer.ops.Indexing;
 import org.recformer.ops.Losses;
+import org.recformer.ops.Reductions;
 import org.recformer.ops.Shapes;
 import org.recformer.tensor.Tensor;
 
@@ -16,10 +18,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -173,6 +177,54 @@ class RecformerModelTest {
             assertFalse(Arrays.equals(train1, eval1), "dropout active in training");
             assertFalse(Arrays.equals(train2, train3), "a new seed per call");
         }
+    }
+
+    /**
+     * {@link RecformerModel#encode} computes only the global tokens' rows of the last layer: its pooled
+     * vectors and their gradients are the full pass's (a row with a second global token, padding, a row of
+     * {@code <s>} alone), and the last layer's local projections take no part (no gradient reaches them).
+     */
+    @Test
+    void encodeComputesOnlyTheGlobalRowsOfTheLastLayerWithTheFullPassesValues() {
+        RecformerConfig config = tiny("cls");
+        RecformerModel m = model(config);
+        SplittableRandom r = new SplittableRandom(12);
+        ModelInput in = batch(19, row(r, 3, 5, 2), copyWith(row(r, 4, 2, 7, 3), 2, 5, 1), row(r));
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            assertClose(m.forward(in).pooledOutput().toArray(), m.encode(in).toArray(), 1e-6, "pooled under no_grad");
+        }
+        Tensor weights = Tensor.of(Backends.cpu(), randomFloats(r, 3 * config.hiddenSize()), 3, config.hiddenSize());
+        Map<String, float[]> full = gradients(m, () -> m.forward(in).pooledOutput(), weights);
+        Map<String, float[]> shortcut = gradients(m, () -> m.encode(in), weights);
+        String lastQuery = "encoder.layer.1.attention.self.query.weight";
+        assertNull(shortcut.get(lastQuery), "the last layer's local query projection was computed");
+        m.namedParameters().forEach((name, p) -> assertClose(orZeros(full.get(name), p.tensor().numel()),
+                orZeros(shortcut.get(name), p.tensor().numel()), 1e-5, name));
+    }
+
+    /** The gradients of sum(pooled * weights) for every parameter (null for those that get none). */
+    private static Map<String, float[]> gradients(RecformerModel m, java.util.function.Supplier<Tensor> pooled, Tensor weights) {
+        m.zeroGrad();
+        Reductions.sum(Arithmetic.mul(pooled.get(), weights)).backward();
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        m.namedParameters().forEach((name, p) -> out.put(name, p.tensor().grad() == null ? null : p.tensor().grad().toArray()));
+        m.zeroGrad();
+        return out;
+    }
+
+    private static float[] orZeros(float[] gradient, long n) {
+        return gradient == null ? new float[(int) n] : gradient;
+    }
+
+    private static float[] randomFloats(SplittableRandom r, int n) {
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) out[i] = (float) r.nextDouble(-1, 1);
+        return out;
+    }
+
+    private static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) assertEquals(expected[i], actual[i], tolerance, what + " [" + i + "]");
     }
 
     @Test
