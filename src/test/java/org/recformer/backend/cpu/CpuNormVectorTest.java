@@ -15,13 +15,13 @@ import java.util.SplittableRandom;
  * The layer norm on the Vector API against the plain loops: the same partial sums (double, bit for
  * bit, on inputs whose magnitudes span twelve orders, so that another summation order shows), the
  * same outputs, statistics and gradients bit for bit, every output element written; and the plain
- * loops' statistics against the exact mean and variance.
+ * loops' statistics against the exact mean and variance; the gradient norm's sums of squares bit for bit.
  */
 class CpuNormVectorTest {
     @BeforeAll
     static void vectorApi() {
         Assertions.assertTrue(CpuMatmul.VECTOR, "tests should run with jdk.incubator.vector");
-        Assumptions.assumeTrue(CpuNormVector.LANES_MATCH, "the layer norm's vector loops need 512-bit vectors; this machine's are "
+        Assumptions.assumeTrue(CpuNormVector.LANES_MATCH, "the layer norm's vector loops need 256- or 512-bit vectors; this machine's are "
                 + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit, so CpuNorm runs its plain loops here");
     }
 
@@ -54,7 +54,8 @@ class CpuNormVectorTest {
         int off = 3;
         double[] sums = new double[LaneSums.LANES];
         int c = CpuNormVector.sums(x, off, n, sums);
-        Assertions.assertEquals(n / 16 * 16, c, "whole vectors done");
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        Assertions.assertEquals(n / lanes * lanes, c, "whole vectors done");
         for (; c < n; c++) sums[c % LaneSums.LANES] += x[off + c];
         Assertions.assertArrayEquals(plainSums(x, off, n), sums, "sums");
 
@@ -81,6 +82,14 @@ class CpuNormVectorTest {
         }
         Assertions.assertArrayEquals(expD, sumD, "sums of gradOut * weight");
         Assertions.assertArrayEquals(expDX, sumDX, "sums of gradOut * weight * xhat");
+    }
+
+    @ParameterizedTest(name = "{0} elements")
+    @ValueSource(ints = {1, 7, 8, 15, 16, 17, 40, 777, 100_003})
+    void gradientNormSumsOfSquaresAreThePlainLoopsBitForBit(int n) {
+        float[] x = wide(n + 5, n + 300);
+        Assertions.assertEquals(Double.doubleToRawLongBits(CpuOptimizer.sumOfSquares(x, 5, n + 5, false)),
+                Double.doubleToRawLongBits(CpuOptimizer.sumOfSquares(x, 5, n + 5, true)));
     }
 
     @ParameterizedTest(name = "{0} columns")
