@@ -13,13 +13,12 @@ import jdk.incubator.vector.VectorSpecies;
  * Exact (erf) GELU and its gradient on the incubating Vector API, used by {@link CpuElementwise}
  * only when {@link CpuMatmul#VECTOR} says the module is there (this class is never loaded
  * otherwise). Same function as the plain loops: floats widened to doubles, Phi(x) = erfc(-x / sqrt 2) / 2
- * from {@link Erf}'s rational approximations, rounded back to float. The two ranges of |z| (up to 4
- * and beyond) are computed lane-wise and blended (the range beyond 4 only when a lane of the vector
- * is there). Two differences: below 0.46875 the first range's approximation is used too (see
- * {@link #compute}), and exp(-z^2) is taken as it is, where the scalar erfc splits z^2 to keep it
- * exact to double rounding; the error that leaves (about |z|^2 x 1e-16 relative, |z| &lt; 27 where
- * the result is not 0) is far below a float's rounding, so results equal the plain loops' to within
- * one float rounding.
+ * in double, rounded back to float; the approximations differ (see {@link #compute}), but each is
+ * within 1e-10 relative, far below a float's rounding (6e-8), so results equal the plain loops' to
+ * within one float rounding. The two ranges of |z| (up to 4 and beyond) are computed lane-wise and
+ * blended (the range beyond 4 only when a lane of the vector is there). exp(-z^2) is taken as it is,
+ * where the scalar erfc splits z^2 to keep it exact to double rounding; the error that leaves (about
+ * |z|^2 x 1e-16 relative, |z| &lt; 27 where the result is not 0) is far below a float's rounding too.
  * The backward pass reuses that exponential for the density: exp(-z^2) = exp(-x^2 / 2).
  */
 final class CpuGeluVector {
@@ -94,20 +93,20 @@ final class CpuGeluVector {
      * x[j] = GELU(x[j]) for j in [0, n), or with {@code grad}: grad[j] = grad[j] GELU'(x[j]); n is a
      * multiple of the lane count; {@code exps} [n] is scratch. One method, so that no vector crosses a call (C2 would box it).
      *
-     * <p>Phi(x) = erfc(z) / 2 with z = -x / sqrt 2 and y = |z|, by {@link Erf}'s approximations of
-     * erfc / exp(-y^2) for y &lt;= 4 and beyond 4, their polynomials evaluated by Horner's rule with
-     * fused multiply-adds; erfc(z) = 2 - erfc(y) for z &lt; 0. Each is a ratio; the ratios of the lanes'
-     * ranges are blended before the one division. Unlike {@link Erf}, the approximation Cody fitted
-     * on 0.46875 &lt; y &lt;= 4 also serves y &lt;= 0.46875 (instead of erf's own there, which nearly every
-     * vector has lanes in): with the numerator's constant term below it is within 3.5e-12 of erfc
-     * relative there and 2.2e-12 on (0.46875, 4] (a grid of 200,001 points each, against the C
-     * library's erfc), four orders of magnitude below a float's rounding.
+     * <p>Phi(x) = erfc(z) / 2 with z = -x / sqrt 2 and y = |z|, by approximations of erfc / exp(-y^2):
+     * for y &lt;= 4 our own ratio of two polynomials of degree 5 ({@link #ERFCX_NUM}, within 7.7e-11
+     * relative on the whole of [0, 4], so no lane needs erf's own approximation near 0 as
+     * {@link Erf} has it), beyond 4 {@link Erf}'s; their polynomials evaluated by Horner's rule with
+     * fused multiply-adds; erfc(z) = 2 - erfc(y) for z &lt; 0. The ratios of the lanes' ranges are
+     * blended before the one division. (Until 2026-12-06 the first range used Cody's ratio of degree 8,
+     * 1e-12 accurate, and exp a Taylor series to r^9: on a core without 512-bit vectors GELU took 12.0 ns
+     * per element, now 8.7, for accuracy no float can show; docs/results-bench.md.)
      *
      * <p>exp(-y^2): the Vector API's EXP runs as plain Java on JDK 17 unless an experimental JVM flag
      * is set, so it is computed here: t = -y^2 (0 below -708, far below any float),
-     * t = k ln 2 + r with k = round(t / ln 2) and |r| &lt;= ln 2 / 2, exp(r) by its Taylor series to
-     * r^9 (relative error below 1e-11 there, three orders of magnitude below a float's rounding), times
-     * 2^k built in the exponent bits. The exponentials of the whole range are computed in a first pass
+     * t = k ln 2 + r with k = round(t / ln 2) and |r| &lt;= ln 2 / 2, exp(r) by a fitted polynomial of
+     * degree 7 ({@link #EXP_POLY}, relative error below 4.7e-11 there; the Taylor series to r^9 before),
+     * times 2^k built in the exponent bits. The exponentials of the whole range are computed in a first pass
      * and kept in {@code exps}, the rest in a second: each pass's chain of dependent operations is
      * short enough for the core to overlap consecutive vectors (one pass: 2.85 ns per element on one
      * core, two: 2.57; with the shorter series 2.36, docs/results-bench.md).
@@ -121,8 +120,8 @@ final class CpuGeluVector {
             DoubleVector shifted = t.fma(DoubleVector.broadcast(D, LOG2_E), DoubleVector.broadcast(D, ROUND_SHIFT));
             DoubleVector k = shifted.sub(ROUND_SHIFT); // round(t / ln 2); its bits are in shifted's low mantissa
             DoubleVector r = k.fma(DoubleVector.broadcast(D, -LN2_HIGH), t).sub(k.mul(LN2_LOW));
-            DoubleVector e = DoubleVector.broadcast(D, EXP_TAYLOR[0]);
-            for (int i = 1; i < EXP_TAYLOR.length; i++) e = e.fma(r, DoubleVector.broadcast(D, EXP_TAYLOR[i]));
+            DoubleVector e = DoubleVector.broadcast(D, EXP_POLY[EXP_POLY.length - 1]);
+            for (int i = EXP_POLY.length - 2; i >= 0; i--) e = e.fma(r, DoubleVector.broadcast(D, EXP_POLY[i]));
             LongVector kBits = (LongVector) shifted.viewAsIntegralLanes();
             e = e.mul((DoubleVector) kBits.sub(ROUND_SHIFT_BITS).add(1023).lanewise(VectorOperators.LSHL, 52).viewAsFloatingLanes())
                     .blend(0, underflow);
@@ -134,11 +133,12 @@ final class CpuGeluVector {
             DoubleVector v = DoubleVector.fromArray(D, x, j);
             DoubleVector z = v.mul(-CpuElementwise.SQRT1_2), y = z.abs();
             DoubleVector e = DoubleVector.fromArray(D, exps, j);
-            // erfc(y) = e num(y) / den(y) for y <= 4 (see the method comment for y <= 0.46875)
-            DoubleVector num = DoubleVector.broadcast(D, MIDDLE_NUM[0]), den = DoubleVector.broadcast(D, MIDDLE_DEN[0]);
-            for (int i = 1; i < MIDDLE_NUM.length; i++) {
-                num = num.fma(y, DoubleVector.broadcast(D, MIDDLE_NUM[i]));
-                den = den.fma(y, DoubleVector.broadcast(D, MIDDLE_DEN[i]));
+            // erfc(y) = e num(y) / den(y) for y <= 4
+            int top = ERFCX_NUM.length - 1;
+            DoubleVector num = DoubleVector.broadcast(D, ERFCX_NUM[top]), den = DoubleVector.broadcast(D, ERFCX_DEN[top]);
+            for (int i = top - 1; i >= 0; i--) {
+                num = num.fma(y, DoubleVector.broadcast(D, ERFCX_NUM[i]));
+                den = den.fma(y, DoubleVector.broadcast(D, ERFCX_DEN[i]));
             }
             VectorMask<Double> beyond = y.compare(VectorOperators.GT, Erf.MIDDLE_LIMIT);
             if (beyond.anyTrue()) {
@@ -182,20 +182,16 @@ final class CpuGeluVector {
         return p;
     }
 
-    private static final double[] MIDDLE_DEN = denominator(Erf.D);
     /**
-     * Cody's numerator with its constant term set to the denominator's (they differ by 4.7e-12
-     * relative), so that erfc(0) = 1 exactly, as {@link Erf}'s own formula below 0.46875 has it:
-     * otherwise GELU(x) of the smallest denormals lands just off the exact tie x / 2 and rounds away
-     * from zero where the plain loops round to it. Cody's ratio alone is within 4.7e-12 of erfc on
-     * [0, 0.46875] (largest at 0) and 1.6e-15 on (0.46875, 4]; with this term, 3.5e-12 and 2.2e-12.
+     * erfc(y) exp(y^2) on [0, 4] as ERFCX_NUM(y) / ERFCX_DEN(y), lowest power first, both with constant
+     * term 1 (so erfc(0) is 1 exactly, as the plain loops have it: otherwise GELU of the smallest
+     * denormals lands just off the exact tie x / 2 and rounds away from it); fitted by
+     * tools/fit_gelu_approximations.py, within 7.7e-11 relative of it (against 40-digit values on a grid of 20,001 points).
      */
-    private static final double[] MIDDLE_NUM = withConstantTerm(numerator(Erf.C), MIDDLE_DEN[MIDDLE_DEN.length - 1]);
-
-    private static double[] withConstantTerm(double[] p, double constant) {
-        p[p.length - 1] = constant;
-        return p;
-    }
+    private static final double[] ERFCX_NUM = {1.0, 1.0751273436235604, 0.5752598627397668, 0.15902398089249858,
+        0.019423866808937457, -5.816517544277033e-07};
+    private static final double[] ERFCX_DEN = {1.0, 2.2035065175169954, 2.06165052637099, 1.0340955054101701,
+        0.2822104891995969, 0.03440022278977392};
 
     private static final double[] BEYOND_NUM = numerator(Erf.P), BEYOND_DEN = denominator(Erf.Q);
 
@@ -207,13 +203,10 @@ final class CpuGeluVector {
     /** ln 2 split so that k ln2_high is exact for |k| &lt; 2^11. */
     private static final double LN2_HIGH = 0.693145751953125;
     private static final double LN2_LOW = 1.4286068202862268e-06;
-    /** 1 / i! for i = 9 down to 0 (Horner's order). */
-    private static final double[] EXP_TAYLOR = taylor(9);
-
-    private static double[] taylor(int degree) {
-        double[] c = new double[degree + 1];
-        c[degree] = 1;
-        for (int i = 1; i <= degree; i++) c[degree - i] = c[degree - i + 1] / i;
-        return c;
-    }
+    /**
+     * exp(r) on |r| &lt;= ln 2 / 2 as a polynomial, lowest power first, constant term 1 (exp(0) is 1
+     * exactly); fitted by tools/fit_gelu_approximations.py, within 4.7e-11 relative.
+     */
+    private static final double[] EXP_POLY = {1.0, 1.0000000002085963, 0.5000000077146352, 0.1666666516379715,
+        0.04166627255121966, 0.008333568898438712, 0.0013945897783977446, 0.00019767671846569485};
 }
