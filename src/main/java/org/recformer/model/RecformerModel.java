@@ -57,7 +57,12 @@ public final class RecformerModel extends Module {
     public RecformerModelOutput forward(ModelInput in, ItemIdInput itemIds, boolean hiddenStates) {
         checkSequenceLength(in);
         int[] positions = embeddings.positionIds(in);
-        TokenPacking packing = pack(in, positions);
+        return forward(in, itemIds, hiddenStates, positions, pack(in, positions));
+    }
+
+    /** The public forward of a checked batch with its token position ids and its packing. */
+    private RecformerModelOutput forward(ModelInput in, ItemIdInput itemIds, boolean hiddenStates, int[] positions,
+                                         TokenPacking packing) {
         List<Tensor> states = hiddenStates ? new ArrayList<>() : null;
         BufferRecycler recycler = recycler();
         Tensor hidden = recycler.step(() -> embeddings.forward(in, positions, packing, itemIds));
@@ -88,7 +93,7 @@ public final class RecformerModel extends Module {
         int[] positions = embeddings.positionIds(in);
         TokenPacking packing = pack(in, positions);
         int[] firstTokens = config.poolerType().equals("cls") ? packing.firstTokensAmongGlobals() : null;
-        if (firstTokens == null || config.numHiddenLayers() == 0) return forward(in, itemIds, false).pooledOutput();
+        if (firstTokens == null || config.numHiddenLayers() == 0) return forward(in, itemIds, false, positions, packing).pooledOutput();
         BufferRecycler recycler = recycler();
         Tensor hidden = recycler.step(() -> embeddings.forward(in, positions, packing, itemIds));
         Tensor globals = encoder.forwardToGlobalRows(hidden, packing, recycler); // [G, C]
