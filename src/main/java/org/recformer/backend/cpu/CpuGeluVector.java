@@ -1,7 +1,5 @@
 package org.recformer.backend.cpu;
 
-import java.util.Arrays;
-
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
@@ -29,69 +27,38 @@ final class CpuGeluVector {
     private static final int LF = F.length();
     /** The upper half of a float vector: the lanes a narrowing with part -1 fills. */
     private static final VectorMask<Float> UPPER = F.indexInRange(-LF / 2, LF / 2); // lanes i with 0 <= i - LF/2 < LF/2
-    /**
-     * Elements widened to double per pass (a multiple of every lane count). Whole float vectors are
-     * widened and narrowed by vector conversions (parts 0 and 1 into two double vectors, parts 0 and
-     * -1 back, blended), as {@link CpuOptimizerVector} does; the last {@code n mod LF} elements of a
-     * range by plain casts (the same roundings).
-     */
+    /** Elements per chunk: a multiple of every float lane count, small enough for the doubles of a chunk to stay in L1. */
     private static final int CHUNK = 512;
-    /** Per thread: the inputs (then results), the output gradients, the exponentials of one pass. */
-    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[3][CHUNK]);
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** One thread's doubles of a chunk between {@link #compute}'s passes, and its last float vector when the chunk ends inside one. */
+    private static final class Scratch {
+        final double[] x = new double[CHUNK];        // the inputs
+        final double[] y = new double[CHUNK];        // |x| / sqrt 2
+        final double[] reduced = new double[CHUNK];  // r of exp(-y^2) = exp(r) 2^k, then erfc(y) / exp(-y^2)
+        final double[] scale = new double[CHUNK];    // 2^k, 0 where exp(-y^2) underflows
+        final double[] exps = new double[CHUNK];     // exp(-y^2)
+        final float[] tailIn = new float[LF], tailGrad = new float[LF], tailOut = new float[LF];
+    }
 
     private CpuGeluVector() {}
 
     /** out[i] = x Phi(x) for x = in[i], i in [from, to). */
     static void forward(float[] in, float[] out, int from, int to) {
-        double[][] scratch = SCRATCH.get();
-        double[] x = scratch[0], e = scratch[2];
-        for (int c = from; c < to; c += CHUNK) {
-            int n = Math.min(CHUNK, to - c), padded = (n + L - 1) / L * L;
-            widen(in, c, x, n);
-            compute(x, null, e, padded);
-            narrow(x, out, c, n);
-        }
+        Scratch scratch = SCRATCH.get();
+        for (int c = from; c < to; c += CHUNK) compute(in, null, out, c, Math.min(CHUNK, to - c), scratch);
     }
 
     /** gradIn[i] = gradOut[i] (Phi(x) + x phi(x)) for x = in[i], i in [from, to). */
     static void backward(float[] in, float[] gradOut, float[] gradIn, int from, int to) {
-        double[][] scratch = SCRATCH.get();
-        double[] x = scratch[0], g = scratch[1], e = scratch[2];
-        for (int c = from; c < to; c += CHUNK) {
-            int n = Math.min(CHUNK, to - c), padded = (n + L - 1) / L * L;
-            widen(in, c, x, n);
-            widen(gradOut, c, g, n);
-            compute(x, g, e, padded);
-            narrow(g, gradIn, c, n);
-        }
-    }
-
-    /** to[0 .. n) = from[at .. at + n) as doubles, then zeros up to the next multiple of the double lanes. */
-    private static void widen(float[] from, int at, double[] to, int n) {
-        int j = 0;
-        for (; j + LF <= n; j += LF) {
-            FloatVector v = FloatVector.fromArray(F, from, at + j);
-            ((DoubleVector) v.convertShape(VectorOperators.F2D, D, 0)).intoArray(to, j);
-            ((DoubleVector) v.convertShape(VectorOperators.F2D, D, 1)).intoArray(to, j + L);
-        }
-        for (; j < n; j++) to[j] = from[at + j];
-        Arrays.fill(to, n, (n + L - 1) / L * L, 0);
-    }
-
-    /** to[at .. at + n) = from[0 .. n) rounded to float. */
-    private static void narrow(double[] from, float[] to, int at, int n) {
-        int j = 0;
-        for (; j + LF <= n; j += LF) {
-            FloatVector low = (FloatVector) DoubleVector.fromArray(D, from, j).convertShape(VectorOperators.D2F, F, 0);
-            FloatVector high = (FloatVector) DoubleVector.fromArray(D, from, j + L).convertShape(VectorOperators.D2F, F, -1);
-            low.blend(high, UPPER).intoArray(to, at + j);
-        }
-        for (; j < n; j++) to[at + j] = (float) from[j];
+        Scratch scratch = SCRATCH.get();
+        for (int c = from; c < to; c += CHUNK) compute(in, gradOut, gradIn, c, Math.min(CHUNK, to - c), scratch);
     }
 
     /**
-     * x[j] = GELU(x[j]) for j in [0, n), or with {@code grad}: grad[j] = grad[j] GELU'(x[j]); n is a
-     * multiple of the lane count; {@code exps} [n] is scratch. One method, so that no vector crosses a call (C2 would box it).
+     * out[at .. at + n) = GELU(in[..]), or with {@code gradOut}: gradOut[..] GELU'(in[..]); n at most {@link #CHUNK}.
+     * One method, so that no vector crosses a call (C2 would box it). Whole float vectors are read and written in
+     * place; a last part shorter than one goes through the tail vectors of {@code s}.
      *
      * <p>Phi(x) = erfc(z) / 2 with z = -x / sqrt 2 and y = |z|, by approximations of erfc / exp(-y^2):
      * for y &lt;= 4 our own ratio of two polynomials of degree 5 ({@link #ERFCX_NUM}, within 7.7e-11
@@ -100,40 +67,60 @@ final class CpuGeluVector {
      * fused multiply-adds; erfc(z) = 2 - erfc(y) for z &lt; 0. The ratios of the lanes' ranges are
      * blended before the one division. (Until 2026-12-06 the first range used Cody's ratio of degree 8,
      * 1e-12 accurate, and exp a Taylor series to r^9: on a core without 512-bit vectors GELU took 12.0 ns
-     * per element, now 8.7, for accuracy no float can show; docs/results-bench.md.)
+     * per element, then 8.7, for accuracy no float can show; docs/results-bench.md.)
      *
      * <p>exp(-y^2): the Vector API's EXP runs as plain Java on JDK 17 unless an experimental JVM flag
      * is set, so it is computed here: t = -y^2 (0 below -708, far below any float),
      * t = k ln 2 + r with k = round(t / ln 2) and |r| &lt;= ln 2 / 2, exp(r) by a fitted polynomial of
      * degree 7 ({@link #EXP_POLY}, relative error below 4.7e-11 there; the Taylor series to r^9 before),
-     * times 2^k built in the exponent bits. The exponentials of the whole range are computed in a first pass
-     * and kept in {@code exps}, the rest in a second: each pass's chain of dependent operations is
-     * short enough for the core to overlap consecutive vectors (one pass: 2.85 ns per element on one
-     * core, two: 2.57; with the shorter series 2.36, docs/results-bench.md).
+     * times 2^k built in the exponent bits.
+     *
+     * <p>The work runs in four passes over the chunk, each a short loop whose chains of dependent operations
+     * the core overlaps across consecutive vectors: the floats widened with the range reduction, exp's
+     * polynomial, the ratio of erfc's, then erfc, Phi and the result narrowed to floats. Each pass keeps
+     * what the next needs in {@code s}'s doubles (in L1). On a core without 512-bit vectors, per element:
+     * these four passes 7.8 ns (backward 8.6), the two before them (exp, then the rest, between a widening
+     * and a narrowing pass) 9.3 (10.6), one pass for all of it slower still (docs/results-bench.md,
+     * "GELU in four passes").
      */
-    private static void compute(double[] x, double[] grad, double[] exps, int n) {
-        for (int j = 0; j < n; j += L) {
-            DoubleVector y = DoubleVector.fromArray(D, x, j).mul(-CpuElementwise.SQRT1_2).abs();
-            DoubleVector t = y.mul(y).neg();
-            VectorMask<Double> underflow = t.compare(VectorOperators.LT, MIN_EXPONENT);
-            t = t.blend(MIN_EXPONENT, underflow);
-            DoubleVector shifted = t.fma(DoubleVector.broadcast(D, LOG2_E), DoubleVector.broadcast(D, ROUND_SHIFT));
-            DoubleVector k = shifted.sub(ROUND_SHIFT); // round(t / ln 2); its bits are in shifted's low mantissa
-            DoubleVector r = k.fma(DoubleVector.broadcast(D, -LN2_HIGH), t).sub(k.mul(LN2_LOW));
+    private static void compute(float[] in, float[] gradOut, float[] out, int at, int n, Scratch s) {
+        int whole = n / LF * LF, padded = (n + LF - 1) / LF * LF;
+        if (whole < n) { // the lanes past n hold what they held: their results are not written
+            System.arraycopy(in, at + whole, s.tailIn, 0, n - whole);
+            if (gradOut != null) System.arraycopy(gradOut, at + whole, s.tailGrad, 0, n - whole);
+        }
+        // 1: x widened; y; t = -y^2 = k ln 2 + r (t held at -708 below it); 2^k
+        for (int jf = 0; jf < padded; jf += LF) {
+            FloatVector f = FloatVector.fromArray(F, jf < whole ? in : s.tailIn, jf < whole ? at + jf : 0);
+            for (int part = 0; part < 2; part++) {
+                int j = jf + part * L;
+                DoubleVector v = (DoubleVector) f.convertShape(VectorOperators.F2D, D, part);
+                DoubleVector y = v.mul(-CpuElementwise.SQRT1_2).abs();
+                DoubleVector t = y.mul(y).neg();
+                VectorMask<Double> underflow = t.compare(VectorOperators.LT, MIN_EXPONENT);
+                t = t.blend(MIN_EXPONENT, underflow);
+                DoubleVector shifted = t.fma(DoubleVector.broadcast(D, LOG2_E), DoubleVector.broadcast(D, ROUND_SHIFT));
+                DoubleVector k = shifted.sub(ROUND_SHIFT); // round(t / ln 2); its bits are in shifted's low mantissa
+                DoubleVector r = k.fma(DoubleVector.broadcast(D, -LN2_HIGH), t).sub(k.mul(LN2_LOW));
+                LongVector kBits = (LongVector) shifted.viewAsIntegralLanes();
+                DoubleVector scale = ((DoubleVector) kBits.sub(ROUND_SHIFT_BITS).add(1023).lanewise(VectorOperators.LSHL, 52)
+                        .viewAsFloatingLanes()).blend(0, underflow);
+                v.intoArray(s.x, j);
+                y.intoArray(s.y, j);
+                r.intoArray(s.reduced, j);
+                scale.intoArray(s.scale, j);
+            }
+        }
+        // 2: exp(-y^2) = exp(r) 2^k
+        for (int j = 0; j < padded; j += L) {
+            DoubleVector r = DoubleVector.fromArray(D, s.reduced, j);
             DoubleVector e = DoubleVector.broadcast(D, EXP_POLY[EXP_POLY.length - 1]);
             for (int i = EXP_POLY.length - 2; i >= 0; i--) e = e.fma(r, DoubleVector.broadcast(D, EXP_POLY[i]));
-            LongVector kBits = (LongVector) shifted.viewAsIntegralLanes();
-            e = e.mul((DoubleVector) kBits.sub(ROUND_SHIFT_BITS).add(1023).lanewise(VectorOperators.LSHL, 52).viewAsFloatingLanes())
-                    .blend(0, underflow);
-
-            e.intoArray(exps, j);
+            e.mul(DoubleVector.fromArray(D, s.scale, j)).intoArray(s.exps, j);
         }
-        // erfc, Phi and the result (or gradient) from the exponentials
-        for (int j = 0; j < n; j += L) {
-            DoubleVector v = DoubleVector.fromArray(D, x, j);
-            DoubleVector z = v.mul(-CpuElementwise.SQRT1_2), y = z.abs();
-            DoubleVector e = DoubleVector.fromArray(D, exps, j);
-            // erfc(y) = e num(y) / den(y) for y <= 4
+        // 3: erfc(y) / exp(-y^2) = num(y) / den(y) for y <= 4, (1 / sqrt(pi) - u n(u) / d(u)) / y with u = 1 / y^2 beyond
+        for (int j = 0; j < padded; j += L) {
+            DoubleVector y = DoubleVector.fromArray(D, s.y, j);
             int top = ERFCX_NUM.length - 1;
             DoubleVector num = DoubleVector.broadcast(D, ERFCX_NUM[top]), den = DoubleVector.broadcast(D, ERFCX_DEN[top]);
             for (int i = top - 1; i >= 0; i--) {
@@ -142,25 +129,38 @@ final class CpuGeluVector {
             }
             VectorMask<Double> beyond = y.compare(VectorOperators.GT, Erf.MIDDLE_LIMIT);
             if (beyond.anyTrue()) {
-                // erfc(y) = e (1 / sqrt(pi) - s n(s) / d(s)) / y with s = 1 / y^2
-                DoubleVector s = DoubleVector.broadcast(D, 1.0).div(y.mul(y));
+                DoubleVector u = DoubleVector.broadcast(D, 1.0).div(y.mul(y));
                 DoubleVector bn = DoubleVector.broadcast(D, BEYOND_NUM[0]), bd = DoubleVector.broadcast(D, BEYOND_DEN[0]);
                 for (int i = 1; i < BEYOND_NUM.length; i++) {
-                    bn = bn.fma(s, DoubleVector.broadcast(D, BEYOND_NUM[i]));
-                    bd = bd.fma(s, DoubleVector.broadcast(D, BEYOND_DEN[i]));
+                    bn = bn.fma(u, DoubleVector.broadcast(D, BEYOND_NUM[i]));
+                    bd = bd.fma(u, DoubleVector.broadcast(D, BEYOND_DEN[i]));
                 }
-                num = num.blend(bd.mul(Erf.ONE_OVER_SQRT_PI).sub(s.mul(bn)), beyond);
+                num = num.blend(bd.mul(Erf.ONE_OVER_SQRT_PI).sub(u.mul(bn)), beyond);
                 den = den.blend(bd.mul(y), beyond);
             }
-            num = num.mul(e);
-            DoubleVector erfc = num.div(den);
-            // erfc(z) = 2 - erfc(y) where z < 0
-            erfc = erfc.blend(erfc.neg().add(2), z.compare(VectorOperators.LT, 0));
-            DoubleVector cdf = erfc.mul(0.5);
-
-            if (grad == null) v.mul(cdf).intoArray(x, j);
-            else DoubleVector.fromArray(D, grad, j).mul(cdf.add(v.mul(e).mul(CpuElementwise.INV_SQRT_2PI))).intoArray(grad, j);
+            num.div(den).intoArray(s.reduced, j);
         }
+        // 4: erfc(z) (2 - erfc(y) where z < 0, that is x > 0), Phi, the result or gradient, narrowed
+        boolean forward = gradOut == null;
+        for (int jf = 0; jf < padded; jf += LF) {
+            DoubleVector v0 = DoubleVector.fromArray(D, s.x, jf), e0 = DoubleVector.fromArray(D, s.exps, jf);
+            DoubleVector erfc0 = DoubleVector.fromArray(D, s.reduced, jf).mul(e0);
+            DoubleVector cdf0 = erfc0.blend(erfc0.neg().add(2), v0.compare(VectorOperators.GT, 0)).mul(0.5);
+            DoubleVector low = forward ? v0.mul(cdf0) : cdf0.add(v0.mul(e0).mul(CpuElementwise.INV_SQRT_2PI));
+            DoubleVector v1 = DoubleVector.fromArray(D, s.x, jf + L), e1 = DoubleVector.fromArray(D, s.exps, jf + L);
+            DoubleVector erfc1 = DoubleVector.fromArray(D, s.reduced, jf + L).mul(e1);
+            DoubleVector cdf1 = erfc1.blend(erfc1.neg().add(2), v1.compare(VectorOperators.GT, 0)).mul(0.5);
+            DoubleVector high = forward ? v1.mul(cdf1) : cdf1.add(v1.mul(e1).mul(CpuElementwise.INV_SQRT_2PI));
+            if (!forward) {
+                FloatVector g = FloatVector.fromArray(F, jf < whole ? gradOut : s.tailGrad, jf < whole ? at + jf : 0);
+                low = ((DoubleVector) g.convertShape(VectorOperators.F2D, D, 0)).mul(low);
+                high = ((DoubleVector) g.convertShape(VectorOperators.F2D, D, 1)).mul(high);
+            }
+            FloatVector narrowed = ((FloatVector) low.convertShape(VectorOperators.D2F, F, 0))
+                    .blend((FloatVector) high.convertShape(VectorOperators.D2F, F, -1), UPPER);
+            narrowed.intoArray(jf < whole ? out : s.tailOut, jf < whole ? at + jf : 0);
+        }
+        if (whole < n) System.arraycopy(s.tailOut, 0, out, at + whole, n - whole);
     }
 
     /**
