@@ -565,7 +565,9 @@ public final class CpuAttention {
             for (int q = 0; q * nr < nk; q++) {
                 int first = q * nr, cols = Math.min(nr, nk - first), base = q * d * nr;
                 int window = Math.max(0, Math.min(cols, windowKeys - first)); // this panel's window keys
-                if (window > 0) {
+                if (window == nr && CpuMatmul.VECTOR) {
+                    for (int x = 0; x < d; x++) CpuAttentionVector.copyPanelRow(columns, x * pr.seq + keys[first], panelsB, base + x * nr);
+                } else if (window > 0) {
                     for (int x = 0; x < d; x++) System.arraycopy(columns, x * pr.seq + keys[first], panelsB, base + x * nr, window);
                 }
                 for (int j = window; j < cols; j++) at[j] = pr.offset(b, keys[first + j], h);
@@ -611,6 +613,10 @@ public final class CpuAttention {
             int nr = CpuPackedProduct.NR;
             for (int q = 0; q * nr < d; q++) {
                 int cols = Math.min(nr, d - q * nr);
+                if (cols == nr && CpuMatmul.VECTOR) {
+                    for (int p = 0; p < n; p++) CpuAttentionVector.copyPanelRow(src, pr.offset(b, tokens[p], h) + q * nr, panelsB, (q * n + p) * nr);
+                    continue;
+                }
                 for (int p = 0; p < n; p++) {
                     System.arraycopy(src, pr.offset(b, tokens[p], h) + q * nr, panelsB, (q * n + p) * nr, cols);
                 }

@@ -81,6 +81,16 @@ final class CpuAttentionVector {
     }
 
     /**
+     * dst[to .. to + 2 L) = src[from .. from + 2 L), L the lanes of a float vector: one row of a packed panel
+     * ({@link CpuPackedProduct#NR} floats) by two vector loads and stores, where {@link System#arraycopy} of so few
+     * floats costs a call to its stub.
+     */
+    static void copyPanelRow(float[] src, int from, float[] dst, int to) {
+        FloatVector.fromArray(S, src, from).intoArray(dst, to);
+        FloatVector.fromArray(S, src, from + S.length()).intoArray(dst, to + S.length());
+    }
+
+    /**
      * bits[c] = {@link CounterRandom#bits}(seed, counter + c) for c in [0, n): SplitMix64 on
      * long lanes (the same wrapping multiplications, shifts and exclusive ors), the tail in scalar.
      */
