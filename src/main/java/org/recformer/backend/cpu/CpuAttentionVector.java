@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The attention's per-pair work on the incubating Vector API: exp over a softmax row and the
- * dropout stream's random bits for a run of consecutive keys. Loaded only when the Vector API module
+ * The attention's per-pair work on the incubating Vector API: exp over a softmax row, the
+ * dropout stream's random bits for a run of consecutive keys, and the rows of its packed panels. Loaded only when the Vector API module
  * is present (see {@link CpuMatmul#VECTOR}), like {@link CpuMatmulVector}.
  *
  * <p>The Vector API's own EXP runs as plain Java on JDK 17, so the function is computed here:
