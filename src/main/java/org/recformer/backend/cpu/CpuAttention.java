@@ -275,6 +275,8 @@ public final class CpuAttention {
         final int[] keys;
         final boolean[] localKey;
         int nk, windowKeys;
+        /** Whether every window key is LOCAL (no row then needs its GLOBAL and PAD window keys masked). */
+        boolean windowAllLocal;
         /** [nq, nk]: scores, then probabilities (times the dropout multiplier where noted). */
         float[] probs = new float[0];
         /** [nq, nk]: dP, then the score gradients dS. */
@@ -320,8 +322,10 @@ public final class CpuAttention {
             }
             int spanStart = Math.max(0, first - pr.w), spanEnd = Math.min(pr.seq, end + pr.w);
             nk = 0;
+            windowAllLocal = true;
             for (int t = spanStart; t < spanEnd; t++) {
                 localKey[nk] = pr.kind(b, t) == LOCAL;
+                windowAllLocal &= localKey[nk];
                 keys[nk++] = t;
             }
             windowKeys = nk;
@@ -483,23 +487,22 @@ public final class CpuAttention {
             CpuPackedProduct.multiply(panelsA, panelsB, d, probs, 0, nk, nq, nk, false);
             for (int r = 0; r < nq; r++) {
                 int row = r * nk, st = pr.savedAt(b, h, queries[r]);
+                // keys [lo, nk) in one run: those past the window's reach and the unseen window keys at -infinity
+                // (exp gives 0), the window keys before lo 0
                 Arrays.fill(probs, row, row + lo[r], 0f);
-                Arrays.fill(probs, row + hi[r], row + windowKeys, 0f);
-                for (int c = lo[r]; c < hi[r]; c++) {
-                    if (!localKey[c]) probs[row + c] = Float.NEGATIVE_INFINITY; // exp gives 0
+                Arrays.fill(probs, row + hi[r], row + windowKeys, Float.NEGATIVE_INFINITY);
+                for (int c = lo[r]; c < hi[r] && !windowAllLocal; c++) {
+                    if (!localKey[c]) probs[row + c] = Float.NEGATIVE_INFINITY;
                 }
                 float max = Float.NEGATIVE_INFINITY;
                 if (fromSaved) {
                     max = saved[st];
                 } else {
-                    for (int c = lo[r]; c < hi[r]; c++) max = Math.max(max, probs[row + c]);
-                    for (int c = windowKeys; c < nk; c++) max = Math.max(max, probs[row + c]);
+                    for (int c = row + lo[r]; c < row + nk; c++) max = Math.max(max, probs[c]);
                 }
-                float total = expShifted(probs, row + lo[r], row + hi[r], max, tail)
-                        + expShifted(probs, row + windowKeys, row + nk, max, tail);
+                float total = expShifted(probs, row + lo[r], row + nk, max, tail);
                 float sum = fromSaved ? saved[st + 1] : total;
-                for (int c = lo[r]; c < hi[r]; c++) probs[row + c] /= sum;
-                for (int c = windowKeys; c < nk; c++) probs[row + c] /= sum;
+                for (int c = row + lo[r]; c < row + nk; c++) probs[c] /= sum;
                 if (!fromSaved) {
                     saved[st] = max;
                     saved[st + 1] = sum;
