@@ -498,7 +498,7 @@ public final class CpuAttention {
                 if (fromSaved) {
                     max = saved[st];
                 } else {
-                    for (int c = row + lo[r]; c < row + nk; c++) max = Math.max(max, probs[c]);
+                    max = CpuMatmul.VECTOR ? CpuAttentionVector.max(probs, row + lo[r], row + nk) : plainMax(probs, row + lo[r], row + nk);
                 }
                 float total = expShifted(probs, row + lo[r], row + nk, max, tail);
                 float sum = fromSaved ? saved[st + 1] : total;
@@ -625,6 +625,12 @@ public final class CpuAttention {
                 }
             }
         }
+    }
+
+    private static float plainMax(float[] x, int from, int to) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = from; i < to; i++) max = Math.max(max, x[i]);
+        return max;
     }
 
     private static int checkedSize(long n, String what) {

@@ -80,6 +80,19 @@ final class CpuAttentionVector {
         return sum.reduceLanes(VectorOperators.ADD);
     }
 
+    /** The largest of x[from .. to) (-infinity when empty): whole vectors lane-wise, the rest one by one. */
+    static float max(float[] x, int from, int to) {
+        int i = from;
+        float max = Float.NEGATIVE_INFINITY;
+        if (to - from >= S.length()) {
+            FloatVector m = FloatVector.fromArray(S, x, i);
+            for (i += S.length(); i + S.length() <= to; i += S.length()) m = m.max(FloatVector.fromArray(S, x, i));
+            max = m.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < to; i++) max = Math.max(max, x[i]);
+        return max;
+    }
+
     /**
      * dst[to .. to + 2 L) = src[from .. from + 2 L), L the lanes of a float vector: one row of a packed panel
      * ({@link CpuPackedProduct#NR} floats) by two vector loads and stores, where {@link System#arraycopy} of so few
