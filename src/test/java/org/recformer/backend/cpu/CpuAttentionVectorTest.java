@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * float step of it down to the underflow limit, 0 below it and at -infinity, NaN for NaN; the sum it
  * returns is the sum of the true values to float precision; only [from, to) is written, all of it,
  * whatever the length's remainder to the lane count. The dropout stream's random bits on long lanes
- * equal the scalar SplitMix64 bit for bit, and decide as {@link CpuAttention#dropoutMultiplier} does.
+ * equal the scalar SplitMix64 bit for bit, and decide as {@link CpuAttention#dropoutMultiplier} does. A softmax
+ * row's maximum is the largest element of its range and nothing outside it.
  */
 class CpuAttentionVectorTest {
     @BeforeAll
@@ -78,6 +79,26 @@ class CpuAttentionVectorTest {
                 assertEquals(want, sum, 1e-6 * Math.max(want, 1e-30), "sum over length " + len);
             }
         }
+    }
+
+    /** Every length and offset around the lane count, the largest anywhere in the range (NaN elsewhere), -infinity among the values. */
+    @Test
+    void maxIsTheLargestOfTheRangeOnly() {
+        SplittableRandom random = new SplittableRandom(13);
+        for (int from : new int[] {0, 1, 5}) {
+            for (int len = 1; len <= 70; len++) {
+                for (int top = 0; top < len; top++) {
+                    float[] x = new float[from + len + 7];
+                    Arrays.fill(x, Float.NaN);
+                    for (int i = from; i < from + len; i++) x[i] = random.nextInt(4) == 0 ? Float.NEGATIVE_INFINITY : (float) -random.nextDouble(1, 30);
+                    x[from + top] = -0.5f;
+                    int at = top, l = len;
+                    assertEquals(-0.5f, CpuAttentionVector.max(x, from, from + len), () -> "largest at " + at + " of length " + l + " from " + from);
+                }
+            }
+        }
+        assertEquals(Float.NEGATIVE_INFINITY, CpuAttentionVector.max(new float[] {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY}, 0, 2));
+        assertEquals(Float.NEGATIVE_INFINITY, CpuAttentionVector.max(new float[4], 2, 2), "empty range");
     }
 
     @Test
