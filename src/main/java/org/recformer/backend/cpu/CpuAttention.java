@@ -494,12 +494,7 @@ public final class CpuAttention {
                 for (int c = lo[r]; c < hi[r] && !windowAllLocal; c++) {
                     if (!localKey[c]) probs[row + c] = Float.NEGATIVE_INFINITY;
                 }
-                float max = Float.NEGATIVE_INFINITY;
-                if (fromSaved) {
-                    max = saved[st];
-                } else {
-                    max = CpuMatmul.VECTOR ? CpuAttentionVector.max(probs, row + lo[r], row + nk) : plainMax(probs, row + lo[r], row + nk);
-                }
+                float max = fromSaved ? saved[st] : max(probs, row + lo[r], row + nk);
                 float total = expShifted(probs, row + lo[r], row + nk, max, tail);
                 float sum = fromSaved ? saved[st + 1] : total;
                 for (int c = row + lo[r]; c < row + nk; c++) probs[c] /= sum;
@@ -627,7 +622,9 @@ public final class CpuAttention {
         }
     }
 
-    private static float plainMax(float[] x, int from, int to) {
+    /** The largest of x[from .. to): on the Vector API when it is on ({@link CpuAttentionVector}), else in order. */
+    private static float max(float[] x, int from, int to) {
+        if (CpuMatmul.VECTOR) return CpuAttentionVector.max(x, from, to);
         float max = Float.NEGATIVE_INFINITY;
         for (int i = from; i < to; i++) max = Math.max(max, x[i]);
         return max;
