@@ -67,7 +67,8 @@ final class CpuGeluVector {
      * fused multiply-adds; erfc(z) = 2 - erfc(y) for z &lt; 0. The ratios of the lanes' ranges are
      * blended before the one division. (Until 2026-12-06 the first range used Cody's ratio of degree 8,
      * 1e-12 accurate, and exp a Taylor series to r^9: on a core without 512-bit vectors GELU took 12.0 ns
-     * per element, then 8.7, for accuracy no float can show; docs/results-bench.md.)
+     * per element, then 8.7 (one JMH run each; the next session's runs put the latter at 9.3), for accuracy
+     * no float can show; docs/results-bench.md.)
      *
      * <p>exp(-y^2): the Vector API's EXP runs as plain Java on JDK 17 unless an experimental JVM flag
      * is set, so it is computed here: t = -y^2 (0 below -708, far below any float),
@@ -80,7 +81,7 @@ final class CpuGeluVector {
      * polynomial, the ratio of erfc's, then erfc, Phi and the result narrowed to floats. Each pass keeps
      * what the next needs in {@code s}'s doubles (in L1). On a core without 512-bit vectors, per element:
      * these four passes 7.8 ns (backward 8.6), the two before them (exp, then the rest, between a widening
-     * and a narrowing pass) 9.3 (10.6), one pass for all of it slower still (docs/results-bench.md,
+     * and a narrowing pass) 9.3 (10.6) in the same runs, one pass for all of it slower still (docs/results-bench.md,
      * "GELU in four passes").
      */
     private static void compute(float[] in, float[] gradOut, float[] out, int at, int n, Scratch s) {
