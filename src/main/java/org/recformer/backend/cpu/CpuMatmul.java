@@ -482,13 +482,37 @@ final class CpuMatmul {
                 int cols = Math.min(nr, nc - q * nr);
                 int dst = q * kc * nr;
                 int src = offB + p0 * bRow + (j0 + q * nr) * bCol;
-                // a whole panel by register transposes of 16 of B's rows at a time (all but the last step), the
-                // rest one row of B at a time, read in order (docs/results-bench.md, "Packing by register transposes")
+                // a whole panel by register transposes of 16 of B's rows at a time (all but the last step; 512-bit
+                // vectors only), the rest 8 rows of B at a time, then one at a time, each read in order
+                // (docs/results-bench.md, "Packing by register transposes" and "Transposed B eight rows at a time")
                 int half = nr / 2, transposed = cols == nr && VECTOR ? CpuMatmulVector.packRows(b, src, bCol, half, kc, panels, dst, nr) : 0;
                 if (transposed > 0) CpuMatmulVector.packRows(b, src + half * bCol, bCol, half, kc, panels, dst + half, nr);
-                for (int j = 0; j < cols; j++) {
+                int j = 0;
+                for (; j + 8 <= cols; j += 8) packEightRows(b, src + j * bCol, bCol, transposed, kc, panels, dst + j, nr);
+                for (; j < cols; j++) {
                     for (int p = transposed; p < kc; p++) panels[dst + p * nr + j] = b[src + j * bCol + p];
                 }
+            }
+        }
+
+        /**
+         * panels[dst + p * step + r] = b[src + r * rowStride + p] for the 8 rows r of B and depth steps p in [pFrom, kc):
+         * each step's 8 floats stored together, 32 bytes of one line of the panel. One row at a time, a deep panel's
+         * every store went to a line of its own, which 16 passes (one per row) each had to fetch again: 1.6-4x slower
+         * on a core with a 32 KB L1 and panels of 48-96 KB (docs/results-bench.md).
+         */
+        private static void packEightRows(float[] b, int src, int rowStride, int pFrom, int kc, float[] panels, int dst, int step) {
+            int s0 = src, s1 = s0 + rowStride, s2 = s1 + rowStride, s3 = s2 + rowStride;
+            int s4 = s3 + rowStride, s5 = s4 + rowStride, s6 = s5 + rowStride, s7 = s6 + rowStride;
+            for (int p = pFrom, d = dst + pFrom * step; p < kc; p++, d += step) {
+                panels[d] = b[s0 + p];
+                panels[d + 1] = b[s1 + p];
+                panels[d + 2] = b[s2 + p];
+                panels[d + 3] = b[s3 + p];
+                panels[d + 4] = b[s4 + p];
+                panels[d + 5] = b[s5 + p];
+                panels[d + 6] = b[s6 + p];
+                panels[d + 7] = b[s7 + p];
             }
         }
 
