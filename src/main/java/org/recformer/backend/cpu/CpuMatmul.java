@@ -498,8 +498,8 @@ final class CpuMatmul {
         /**
          * panels[dst + p * step + r] = b[src + r * rowStride + p] for the 8 rows r of B and depth steps p in [pFrom, kc):
          * each step's 8 floats stored together, 32 bytes of one line of the panel. One row at a time, a deep panel's
-         * every store went to a line of its own, which 16 passes (one per row) each had to fetch again: 1.5-3.4x slower
-         * on a core with a 32 KB L1 and panels of 48-96 KB (docs/results-bench.md).
+         * every store went to a line of its own, which the pass of every row (16 of 256-bit vectors' panels) fetched
+         * again: 1.5-3.4x slower on a core with a 32 KB L1 and panels of 48-96 KB (docs/results-bench.md).
          */
         private static void packEightRows(float[] b, int src, int rowStride, int pFrom, int kc, float[] panels, int dst, int step) {
             int s0 = src, s1 = s0 + rowStride, s2 = s1 + rowStride, s3 = s2 + rowStride;
