@@ -22,6 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class CpuGeluVector {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     private static final int L = D.length();
+    /** Longs of the same shape: the lanes of a double vector's bits. */
+    private static final VectorSpecies<Long> LONGS = D.withLanes(long.class);
     /** Floats in the preferred species: twice the double lanes (the same bit size), widened in two halves. */
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int LF = F.length();
@@ -91,21 +93,25 @@ final class CpuGeluVector {
             if (gradOut != null) System.arraycopy(gradOut, at + whole, s.tailGrad, 0, n - whole);
         }
         // 1: x widened; y; t = -y^2 = k ln 2 + r (t held at -708 below it); 2^k
+        DoubleVector negSqrtHalf = DoubleVector.broadcast(D, -CpuElementwise.SQRT1_2), minExponent = DoubleVector.broadcast(D, MIN_EXPONENT);
+        DoubleVector log2e = DoubleVector.broadcast(D, LOG2_E), roundShift = DoubleVector.broadcast(D, ROUND_SHIFT);
+        DoubleVector negLn2High = DoubleVector.broadcast(D, -LN2_HIGH), ln2Low = DoubleVector.broadcast(D, LN2_LOW), zero = DoubleVector.zero(D);
+        LongVector exponentBias = LongVector.broadcast(LONGS, 1023 - ROUND_SHIFT_BITS); // k's bits in shifted to k + 1023
         for (int jf = 0; jf < padded; jf += LF) {
             FloatVector f = FloatVector.fromArray(F, jf < whole ? in : s.tailIn, jf < whole ? at + jf : 0);
             for (int part = 0; part < 2; part++) {
                 int j = jf + part * L;
                 DoubleVector v = (DoubleVector) f.convertShape(VectorOperators.F2D, D, part);
-                DoubleVector y = v.mul(-CpuElementwise.SQRT1_2).abs();
+                DoubleVector y = v.mul(negSqrtHalf).abs();
                 DoubleVector t = y.mul(y).neg();
-                VectorMask<Double> underflow = t.compare(VectorOperators.LT, MIN_EXPONENT);
-                t = t.blend(MIN_EXPONENT, underflow);
-                DoubleVector shifted = t.fma(DoubleVector.broadcast(D, LOG2_E), DoubleVector.broadcast(D, ROUND_SHIFT));
-                DoubleVector k = shifted.sub(ROUND_SHIFT); // round(t / ln 2); its bits are in shifted's low mantissa
-                DoubleVector r = k.fma(DoubleVector.broadcast(D, -LN2_HIGH), t).sub(k.mul(LN2_LOW));
+                VectorMask<Double> underflow = t.compare(VectorOperators.LT, minExponent);
+                t = t.blend(minExponent, underflow);
+                DoubleVector shifted = t.fma(log2e, roundShift);
+                DoubleVector k = shifted.sub(roundShift); // round(t / ln 2); its bits are in shifted's low mantissa
+                DoubleVector r = k.fma(negLn2High, t).sub(k.mul(ln2Low));
                 LongVector kBits = (LongVector) shifted.viewAsIntegralLanes();
-                DoubleVector scale = ((DoubleVector) kBits.sub(ROUND_SHIFT_BITS).add(1023).lanewise(VectorOperators.LSHL, 52)
-                        .viewAsFloatingLanes()).blend(0, underflow);
+                DoubleVector scale = ((DoubleVector) kBits.add(exponentBias).lanewise(VectorOperators.LSHL, 52)
+                        .viewAsFloatingLanes()).blend(zero, underflow);
                 v.intoArray(s.x, j);
                 y.intoArray(s.y, j);
                 r.intoArray(s.reduced, j);
@@ -113,22 +119,28 @@ final class CpuGeluVector {
             }
         }
         // 2: exp(-y^2) = exp(r) 2^k
+        DoubleVector p0 = DoubleVector.broadcast(D, EXP_POLY[0]), p1 = DoubleVector.broadcast(D, EXP_POLY[1]);
+        DoubleVector p2 = DoubleVector.broadcast(D, EXP_POLY[2]), p3 = DoubleVector.broadcast(D, EXP_POLY[3]);
+        DoubleVector p4 = DoubleVector.broadcast(D, EXP_POLY[4]), p5 = DoubleVector.broadcast(D, EXP_POLY[5]);
+        DoubleVector p6 = DoubleVector.broadcast(D, EXP_POLY[6]), p7 = DoubleVector.broadcast(D, EXP_POLY[7]);
         for (int j = 0; j < padded; j += L) {
             DoubleVector r = DoubleVector.fromArray(D, s.reduced, j);
-            DoubleVector e = DoubleVector.broadcast(D, EXP_POLY[EXP_POLY.length - 1]);
-            for (int i = EXP_POLY.length - 2; i >= 0; i--) e = e.fma(r, DoubleVector.broadcast(D, EXP_POLY[i]));
+            DoubleVector e = p7.fma(r, p6).fma(r, p5).fma(r, p4).fma(r, p3).fma(r, p2).fma(r, p1).fma(r, p0);
             e.mul(DoubleVector.fromArray(D, s.scale, j)).intoArray(s.exps, j);
         }
         // 3: erfc(y) / exp(-y^2) = num(y) / den(y) for y <= 4, (1 / sqrt(pi) - u n(u) / d(u)) / y with u = 1 / y^2 beyond
+        DoubleVector n0 = DoubleVector.broadcast(D, ERFCX_NUM[0]), n1 = DoubleVector.broadcast(D, ERFCX_NUM[1]);
+        DoubleVector n2 = DoubleVector.broadcast(D, ERFCX_NUM[2]), n3 = DoubleVector.broadcast(D, ERFCX_NUM[3]);
+        DoubleVector n4 = DoubleVector.broadcast(D, ERFCX_NUM[4]), n5 = DoubleVector.broadcast(D, ERFCX_NUM[5]);
+        DoubleVector d0 = DoubleVector.broadcast(D, ERFCX_DEN[0]), d1 = DoubleVector.broadcast(D, ERFCX_DEN[1]);
+        DoubleVector d2 = DoubleVector.broadcast(D, ERFCX_DEN[2]), d3 = DoubleVector.broadcast(D, ERFCX_DEN[3]);
+        DoubleVector d4 = DoubleVector.broadcast(D, ERFCX_DEN[4]), d5 = DoubleVector.broadcast(D, ERFCX_DEN[5]);
+        DoubleVector middleLimit = DoubleVector.broadcast(D, Erf.MIDDLE_LIMIT);
         for (int j = 0; j < padded; j += L) {
             DoubleVector y = DoubleVector.fromArray(D, s.y, j);
-            int top = ERFCX_NUM.length - 1;
-            DoubleVector num = DoubleVector.broadcast(D, ERFCX_NUM[top]), den = DoubleVector.broadcast(D, ERFCX_DEN[top]);
-            for (int i = top - 1; i >= 0; i--) {
-                num = num.fma(y, DoubleVector.broadcast(D, ERFCX_NUM[i]));
-                den = den.fma(y, DoubleVector.broadcast(D, ERFCX_DEN[i]));
-            }
-            VectorMask<Double> beyond = y.compare(VectorOperators.GT, Erf.MIDDLE_LIMIT);
+            DoubleVector num = n5.fma(y, n4).fma(y, n3).fma(y, n2).fma(y, n1).fma(y, n0);
+            DoubleVector den = d5.fma(y, d4).fma(y, d3).fma(y, d2).fma(y, d1).fma(y, d0);
+            VectorMask<Double> beyond = y.compare(VectorOperators.GT, middleLimit);
             if (beyond.anyTrue()) {
                 DoubleVector u = DoubleVector.broadcast(D, 1.0).div(y.mul(y));
                 DoubleVector bn = DoubleVector.broadcast(D, BEYOND_NUM[0]), bd = DoubleVector.broadcast(D, BEYOND_DEN[0]);
@@ -143,15 +155,17 @@ final class CpuGeluVector {
         }
         // 4: erfc(z) (2 - erfc(y) where z < 0, that is x > 0), Phi, the result or gradient, narrowed
         boolean forward = gradOut == null;
+        DoubleVector two = DoubleVector.broadcast(D, 2), half = DoubleVector.broadcast(D, 0.5);
+        DoubleVector invSqrt2Pi = DoubleVector.broadcast(D, CpuElementwise.INV_SQRT_2PI);
         for (int jf = 0; jf < padded; jf += LF) {
             DoubleVector v0 = DoubleVector.fromArray(D, s.x, jf), e0 = DoubleVector.fromArray(D, s.exps, jf);
             DoubleVector erfc0 = DoubleVector.fromArray(D, s.reduced, jf).mul(e0);
-            DoubleVector cdf0 = erfc0.blend(erfc0.neg().add(2), v0.compare(VectorOperators.GT, 0)).mul(0.5);
-            DoubleVector low = forward ? v0.mul(cdf0) : cdf0.add(v0.mul(e0).mul(CpuElementwise.INV_SQRT_2PI));
+            DoubleVector cdf0 = erfc0.blend(two.sub(erfc0), v0.compare(VectorOperators.GT, zero)).mul(half);
+            DoubleVector low = forward ? v0.mul(cdf0) : cdf0.add(v0.mul(e0).mul(invSqrt2Pi));
             DoubleVector v1 = DoubleVector.fromArray(D, s.x, jf + L), e1 = DoubleVector.fromArray(D, s.exps, jf + L);
             DoubleVector erfc1 = DoubleVector.fromArray(D, s.reduced, jf + L).mul(e1);
-            DoubleVector cdf1 = erfc1.blend(erfc1.neg().add(2), v1.compare(VectorOperators.GT, 0)).mul(0.5);
-            DoubleVector high = forward ? v1.mul(cdf1) : cdf1.add(v1.mul(e1).mul(CpuElementwise.INV_SQRT_2PI));
+            DoubleVector cdf1 = erfc1.blend(two.sub(erfc1), v1.compare(VectorOperators.GT, zero)).mul(half);
+            DoubleVector high = forward ? v1.mul(cdf1) : cdf1.add(v1.mul(e1).mul(invSqrt2Pi));
             if (!forward) {
                 FloatVector g = FloatVector.fromArray(F, jf < whole ? gradOut : s.tailGrad, jf < whole ? at + jf : 0);
                 low = ((DoubleVector) g.convertShape(VectorOperators.F2D, D, 0)).mul(low);
