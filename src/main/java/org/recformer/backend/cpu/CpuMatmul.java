@@ -255,7 +255,8 @@ final class CpuMatmul {
          * core that wrote them. (With the workers' chunks handed out in the order the threads came, worker 0
          * ran on the helper in 27-53% of the jobs: docs/results-bench.md, "Each worker on its own thread".)
          * With {@link #OWN_B_MIN_ROWS} rows per thread or more, each worker also packs its own copy of each
-         * block of B: nothing a thread writes is read by another, unless it runs out of its own row blocks.
+         * block of B: nothing a thread writes is read by another, unless it runs out of its own row blocks; such a
+         * product runs all the column blocks of a depth block in one job ({@link #multiplyOwnedRows}).
          * {@code bias} (null: none; else padded to whole column panels): C starts from it on every
          * row instead of zero (with accumulate false).
          */
@@ -304,6 +305,10 @@ final class CpuMatmul {
                 int kc = Math.min(kcMax, k - p0), depth = p0;
                 boolean load = accumulate || p0 > 0;
                 float[] init = load ? null : bias;
+                if (ownB) { // one job for all the column blocks: see multiplyOwnedRows
+                    multiplyOwnedRows(panelsA, offA, offB, offC, m, groups, rows, kc, depth, ncMax, load, init, packWhileMultiplying);
+                    continue;
+                }
                 if (!packWhileMultiplying && !owned) Parallel.forRange(rows, 1, (from, to) -> {
                     int i0 = rowBlockStart(from, groups, rows, mr); // row blocks [from, to) are consecutive groups
                     packPanelsA(panelsA, i0 * kc, offA, i0, Math.min(m, rowBlockStart(to, groups, rows, mr)) - i0, depth, kc, mr);
@@ -317,16 +322,14 @@ final class CpuMatmul {
                     // A's rows packed with the first column block when the tasks own their row blocks (A itself: the
                     // first group and a last one cut by C's edge, the kernel packs the others; else the whole block)
                     boolean packA = jBlock == 0 && (packWhileMultiplying || owned);
-                    if (!ownB) packSharedBlockB(panelsB, offB, depth, kc, jBlock, nc, panels, threads);
+                    packSharedBlockB(panelsB, offB, depth, kc, jBlock, nc, panels, threads);
                     if (owned) {
                         AtomicIntegerArray claimed = new AtomicIntegerArray(threads); // per thread: its row blocks taken
                         Parallel.forWorkers(self -> { // worker self owns row blocks self, self + threads, ... on every block
-                            float[] blockB = ownB ? null : panelsB;
                             for (int s = 0; s < threads; s++) { // its own row blocks first, then what the others left
                                 int owner = (self + s) % threads;
                                 for (int row; (row = owner + threads * claimed.getAndIncrement(owner)) < rows; ) {
-                                    if (blockB == null) blockB = packBlockB(SCRATCH.get().panelsB(panelsB.length), offB, depth, kc, jBlock, nc);
-                                    multiplyRowBlock(panelsA, blockB, offA, offC, m, row, groups, rows, kc, depth, jBlock, nc, 0, panels,
+                                    multiplyRowBlock(panelsA, panelsB, offA, offC, m, row, groups, rows, kc, depth, jBlock, nc, 0, panels,
                                             load, init, packA, packWhileMultiplying);
                                 }
                             }
@@ -351,6 +354,42 @@ final class CpuMatmul {
                     else Parallel.forRange(tasks, grain, compute);
                 }
             }
+        }
+
+        /**
+         * One depth block of {@link #entryRows} when each worker owns its row blocks and packs its own copies of B's
+         * blocks: one job for all the column blocks, with no wait between them. Worker self takes its own row blocks
+         * (self, self + threads, ...) column block by column block, packing each block of B as it gets to it, then,
+         * column block by column block, the row blocks that the others have not claimed yet. A row block's A is packed
+         * by whoever runs it on the first column block; a worker that reaches it on a later one first waits for that
+         * (rare: the owner reaches a row block that another took from it only after its other row blocks of the next
+         * column block). With a job, and so a wait, for every column block, the first of two threads to finish sat idle
+         * for 2.6% of a 4,096-row product's time and 2-10% of a 1,024-row one's (docs/results-bench.md, "One job for
+         * all the column blocks").
+         */
+        private void multiplyOwnedRows(float[] panelsA, int offA, int offB, int offC, int m, int groups, int rows, int kc, int depth,
+                                       int ncMax, boolean load, float[] init, boolean packWhileMultiplying) {
+            int threads = Parallel.threads(), columnBlocks = (n + ncMax - 1) / ncMax, nr = CpuMatmulVector.NR;
+            AtomicIntegerArray claimed = new AtomicIntegerArray(threads * columnBlocks); // [owner][column block]: row blocks taken
+            AtomicIntegerArray packedA = new AtomicIntegerArray(rows); // 1 once a row block's A is in panelsA
+            Parallel.forWorkers(self -> {
+                float[] blockB = SCRATCH.get().panelsB(kc * ((Math.min(ncMax, n) + nr - 1) / nr * nr)); // this worker's own copy
+                int packedBlock = -1; // the column block whose B is in blockB
+                for (int s = 0; s < threads; s++) { // its own row blocks first, then what the others left
+                    int owner = (self + s) % threads;
+                    for (int jb = 0; jb < columnBlocks; jb++) {
+                        int j0 = jb * ncMax, nc = Math.min(ncMax, n - j0), slot = owner * columnBlocks + jb;
+                        for (int row; (row = owner + threads * claimed.getAndIncrement(slot)) < rows; ) {
+                            if (packedBlock != jb) packBlockB(blockB, offB, depth, kc, j0, nc);
+                            packedBlock = jb;
+                            while (jb > 0 && packedA.get(row) == 0) Thread.onSpinWait();
+                            multiplyRowBlock(panelsA, blockB, offA, offC, m, row, groups, rows, kc, depth, j0, nc, 0,
+                                    (nc + nr - 1) / nr, load, init, jb == 0, packWhileMultiplying);
+                            if (jb == 0) packedA.set(row, 1);
+                        }
+                    }
+                }
+            });
         }
 
         /**
