@@ -84,7 +84,8 @@ final class CpuGeluVector {
      * what the next needs in {@code s}'s doubles (in L1). On a core without 512-bit vectors, per element:
      * these four passes 7.8 ns (backward 8.6), the two before them (exp, then the rest, between a widening
      * and a narrowing pass) 9.3 (10.6) in the same runs, one pass for all of it slower still (docs/results-bench.md,
-     * "GELU in four passes").
+     * "GELU in four passes"). Each pass broadcasts its constants once, before its loop: with the broadcasts written
+     * inside, C2 (JDK 17) repeated them on every step (forward 7.8-8.2 ns an element against 7.3-7.7).
      */
     private static void compute(float[] in, float[] gradOut, float[] out, int at, int n, Scratch s) {
         int whole = n / LF * LF, padded = (n + LF - 1) / LF * LF;

@@ -435,12 +435,11 @@ final class CpuMatmul {
             }
         }
 
-        /** The whole block of op(B) of nc columns at j0 and depth p0 .. p0 + kc into column panels; returns panels. */
-        private float[] packBlockB(float[] panels, int offB, int p0, int kc, int j0, int nc) {
+        /** The whole block of op(B) of nc columns at j0 and depth p0 .. p0 + kc into column panels. */
+        private void packBlockB(float[] panels, int offB, int p0, int kc, int j0, int nc) {
             int nr = CpuMatmulVector.NR;
             if (bCol == 1) packPanelsBByDepth(panels, offB, p0, kc, j0, nc, nr, 0, kc);
             else packPanelsBTransposed(panels, offB, p0, kc, j0, nc, nr, 0, (nc + nr - 1) / nr);
-            return panels;
         }
 
         /** Plain loops: C[bi][i0 .. i0+mc, j0 .. j0+nc] (+)= op(A) op(B) over the whole depth. */
