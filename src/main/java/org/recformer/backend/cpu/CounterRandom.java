@@ -30,9 +30,12 @@ final class CounterRandom {
         return z >>> 40;
     }
 
-    /** out[c] = {@link #bits}(seed, counter + c) for c in [0, n): on the Vector API's long lanes when the matmul kernels use it. */
+    /**
+     * out[c] = {@link #bits}(seed, counter + c) for c in [0, n): on the Vector API's long lanes when the matmul kernels
+     * use it and its lanes multiply 64 bits at once ({@link CpuAttentionVector#RANDOM_BITS_ON_LANES}).
+     */
     static void bits(long seed, long counter, int n, long[] out) {
-        if (CpuMatmul.VECTOR) {
+        if (CpuMatmul.VECTOR && CpuAttentionVector.RANDOM_BITS_ON_LANES) {
             CpuAttentionVector.randomBits(seed, counter, n, out);
         } else {
             for (int c = 0; c < n; c++) out[c] = bits(seed, counter + c);

@@ -27,6 +27,13 @@ final class CpuAttentionVector {
      */
     private static final FloatVector NEGATIVE_INFINITY = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
     private static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED;
+    /**
+     * Whether {@link #randomBits} is faster than the scalar loop: with 512-bit vectors (AVX-512, whose vpmullq
+     * multiplies 64-bit lanes in one instruction). On 256-bit ones C2 (JDK 17) builds each 64-bit lane multiply
+     * from 32-bit pieces: 4.3-4.5 ns a value against the scalar loop's 2.2-2.4 on an AVX2 core
+     * (docs/results-bench.md, "Dropout's bits in scalar code on 256-bit vectors").
+     */
+    static final boolean RANDOM_BITS_ON_LANES = LS.length() >= 8;
     private static final long[] IOTA = new long[LS.length()];
 
     static {
