@@ -4,7 +4,6 @@ import org.recformer.data.Dataset;
 import org.recformer.data.batch.EvalExample;
 import org.recformer.train.Evaluation;
 import org.recformer.train.ModelFactory;
-import org.recformer.train.TrainerState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

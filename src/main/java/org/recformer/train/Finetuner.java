@@ -182,7 +182,6 @@ public final class Finetuner {
     }
 
     private void runEpoch(TrainerState state, TrainingStep step, OptimizerStep optimizer, LinearSchedule schedule, int stageStart) throws IOException {
-        int epoch = state.epoch;
         long started = System.nanoTime();
         if (state.stage == 1) {
             model.setItemEmbeddings(ItemTable.encode(model, batcher, data.itemCount(), settings.evalBatchSize(), showProgress));

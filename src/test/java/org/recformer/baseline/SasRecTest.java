@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.recformer.autograd.GradMode;
 import org.recformer.data.Dataset;
-import org.recformer.ops.Shapes;
 import org.recformer.train.Evaluation;
 
 import java.io.IOException;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.recformer.autograd.GradMode;
-import org.recformer.io.CheckpointMismatchException;
 import org.recformer.io.HostTensor;
 import org.recformer.io.StateDict;
 import org.recformer.io.StateDictLoader;

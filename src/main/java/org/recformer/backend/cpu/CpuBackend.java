@@ -16,12 +16,7 @@ import java.util.Arrays;
  * NaN so a kernel that leaves an element unwritten is caught.
  */
 public final class CpuBackend implements Backend {
-    private static volatile boolean poison = Boolean.getBoolean("recformer.poison");
-
-    /** Fill new buffers with NaN (tests). */
-    public static void setPoison(boolean value) {
-        poison = value;
-    }
+    private static final boolean POISON = Boolean.getBoolean("recformer.poison");
 
     static float[] a(Buffer b) {
         return ((CpuBuffer) b).data;
@@ -37,7 +32,7 @@ public final class CpuBackend implements Backend {
     @Override
     public Buffer allocate(int n) {
         CpuBuffer buffer = CpuRecycler.allocate(n);
-        if (poison) Arrays.fill(buffer.data, Float.NaN);
+        if (POISON) Arrays.fill(buffer.data, Float.NaN);
         return buffer;
     }
 

@@ -4,7 +4,6 @@ import org.recformer.io.FileTrees;
 import org.recformer.autograd.GradMode;
 import org.recformer.data.PretrainCorpus;
 import org.recformer.data.batch.Batch;
-import org.recformer.data.batch.MlmBatch;
 import org.recformer.data.batch.PretrainBatch;
 import org.recformer.data.batch.SequenceBatcher;
 import org.recformer.data.batch.WholeWordMasker;

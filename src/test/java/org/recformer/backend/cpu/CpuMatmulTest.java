@@ -22,8 +22,6 @@ import java.util.stream.Stream;
  * dot product of its depth (whatever the summation order), besides the fixed tolerance.
  */
 class CpuMatmulTest {
-    private static final CpuBackend BACKEND = new CpuBackend();
-
     static Stream<Arguments> sizes() {
         int[][] mnk = {{1, 1, 1}, {1, 7, 3}, {5, 1, 2}, {3, 5, 7}, {13, 11, 1}, {67, 31, 257},
                 {4, 257, 5}, {65, 259, 513}, {130, 17, 29}, {2, 300, 600},
