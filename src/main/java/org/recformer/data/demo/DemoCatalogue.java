@@ -66,8 +66,6 @@ public final class DemoCatalogue {
     /** Writes the dataset folder (created if needed); files are replaced atomically. */
     public void writeTo(Path dir) throws IOException {
         SplittableRandom rng = new SplittableRandom(seed);
-        int[] itemCategory = new int[items];
-        int[] itemBrand = new int[items];
         Map<String, Map<String, String>> meta = new LinkedHashMap<>();
         Map<String, Integer> smap = new LinkedHashMap<>();
         List<List<Integer>> byCategoryBrand = new ArrayList<>();
@@ -76,8 +74,6 @@ public final class DemoCatalogue {
             int c = i % CATEGORIES.length;
             // each category is sold by 4 brands of its own neighbourhood, so brand also hints category
             int b = (c * 2 + rng.nextInt(4)) % BRANDS.length;
-            itemCategory[i] = c;
-            itemBrand[i] = b;
             String[] cat = CATEGORIES[c];
             String noun = cat[2 + rng.nextInt(cat.length - 2)];
             String title = BRANDS[b] + " " + ADJECTIVES[rng.nextInt(ADJECTIVES.length)] + " " + noun
